@@ -1,0 +1,183 @@
+"""The pair score: a documented, weighted sum of terms between a mentor and a mentee.
+
+Every term lies in [0, 1]:
+
+``affinity``
+    Half the Jaccard similarity of interests, half the share of group attributes
+    the two have in common ("aligning mentors and mentees by ... interests").
+``complementarity``
+    How far the mentor's strengths cover the mentee's needs: the mean over
+    subjects of ``max(0, skill_mentor - skill_mentee) * need_mentee``, scaled
+    so that a strong mentor (0.8) for a mentee in need (0.2) scores 1.
+``challenge``
+    Productive difference: half the interests the two do *not* share, half the
+    mentor's mean lead in skill (scaled by 0.6) — the stretch of "balance
+    affinity and challenge".
+``cross_group``
+    Share of the chosen attributes on which the two differ ("it builds bridges").
+``schedule``
+    Shared free slots over the smaller of the two timetables (1 when no
+    timetable is known).
+``language``
+    1 when the two share a language (or no languages are known), else 0.
+
+The score is ``sum(weight[t] * term[t])``; weights come from the scenario's
+``[matching.weights]`` or the caller.
+
+Examples
+--------
+>>> import numpy as np
+>>> from workbench.cohort import generate_roster
+>>> from workbench.scenario import Scenario
+>>> roster = generate_roster(Scenario().cohort.model_copy(update={"size": 6}), np.random.default_rng(0))
+>>> terms = pair_terms(roster, np.array([0, 1]), np.array([2, 3, 4]))
+>>> sorted(terms), terms["affinity"].shape
+(['affinity', 'challenge', 'complementarity', 'cross_group', 'language', 'schedule'], (2, 3))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from workbench.roster import Roster
+
+TERMS: tuple[str, ...] = (
+    "affinity",
+    "complementarity",
+    "challenge",
+    "cross_group",
+    "schedule",
+    "language",
+)
+_COMPLEMENT_SCALE = (0.8 - 0.2) * 0.8
+_LEAD_SCALE = 0.6
+
+
+def _attribute_codes(roster: Roster, attributes: Sequence[str] | None) -> np.ndarray:
+    names = list(roster.attribute_names if attributes is None else attributes)
+    if not names:
+        return np.zeros((len(roster), 0), dtype=np.int64)
+    return np.column_stack([roster.group_codes(name)[0] for name in names])
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray, outer: bool) -> np.ndarray:
+    a = a.astype(np.float64)
+    b = b.astype(np.float64)
+    if outer:
+        inter = a @ b.T
+        union = a.sum(1)[:, None] + b.sum(1)[None, :] - inter
+    else:
+        inter = (a * b).sum(1)
+        union = a.sum(1) + b.sum(1) - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+
+
+def _overlap(a: np.ndarray, b: np.ndarray, outer: bool) -> np.ndarray:
+    if a.shape[1] == 0:
+        shape = (len(a), len(b)) if outer else (len(a),)
+        return np.ones(shape)
+    a = a.astype(np.float64)
+    b = b.astype(np.float64)
+    if outer:
+        inter = a @ b.T
+        smaller = np.minimum(a.sum(1)[:, None], b.sum(1)[None, :])
+    else:
+        inter = (a * b).sum(1)
+        smaller = np.minimum(a.sum(1), b.sum(1))
+    return np.where(smaller > 0, inter / np.maximum(smaller, 1.0), 0.0)
+
+
+def shared_slots(roster: Roster, mentors: np.ndarray, mentees: np.ndarray) -> np.ndarray:
+    """Matrix of the number of free slots each mentor shares with each mentee."""
+    a = roster.schedule[mentors].astype(np.int64)
+    b = roster.schedule[mentees].astype(np.int64)
+    return a @ b.T
+
+
+def _terms(
+    roster: Roster,
+    mentors: np.ndarray,
+    mentees: np.ndarray,
+    attributes: Sequence[str] | None,
+    outer: bool,
+) -> dict[str, np.ndarray]:
+    mentors = np.asarray(mentors, dtype=np.intp)
+    mentees = np.asarray(mentees, dtype=np.intp)
+    all_codes = _attribute_codes(roster, None)
+    cross_codes = all_codes if attributes is None else _attribute_codes(roster, attributes)
+    a_codes, b_codes = all_codes[mentors], all_codes[mentees]
+    a_cross, b_cross = cross_codes[mentors], cross_codes[mentees]
+    s_a, s_b = roster.skills[mentors], roster.skills[mentees]
+    if outer:
+        same = (a_codes[:, None, :] == b_codes[None, :, :]).mean(2) if a_codes.shape[1] else 1.0
+        differ = (a_cross[:, None, :] != b_cross[None, :, :]).mean(2) if a_cross.shape[1] else 0.0
+        lead = s_a[:, None, :] - s_b[None, :, :]
+        need = 1.0 - s_b[None, :, :]
+    else:
+        same = (a_codes == b_codes).mean(1) if a_codes.shape[1] else 1.0
+        differ = (a_cross != b_cross).mean(1) if a_cross.shape[1] else 0.0
+        lead = s_a - s_b
+        need = 1.0 - s_b
+    shape = (len(mentors), len(mentees)) if outer else (len(mentors),)
+    interest = _jaccard(roster.interests[mentors], roster.interests[mentees], outer)
+    complement = np.clip((np.maximum(lead, 0.0) * need).mean(-1) / _COMPLEMENT_SCALE, 0.0, 1.0)
+    stretch = np.clip(lead.mean(-1) / _LEAD_SCALE, 0.0, 1.0)
+    if roster.languages.shape[1]:
+        language = _overlap(roster.languages[mentors], roster.languages[mentees], outer) > 0
+    else:
+        language = np.ones(shape, dtype=bool)
+    return {
+        "affinity": 0.5 * interest + 0.5 * np.broadcast_to(same, shape),
+        "complementarity": complement,
+        "challenge": 0.5 * (1.0 - interest) + 0.5 * stretch,
+        "cross_group": np.broadcast_to(np.asarray(differ, dtype=np.float64), shape).copy(),
+        "schedule": _overlap(roster.schedule[mentors], roster.schedule[mentees], outer),
+        "language": language.astype(np.float64),
+    }
+
+
+def pair_terms(
+    roster: Roster,
+    mentors: np.ndarray,
+    mentees: np.ndarray,
+    attributes: Sequence[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """Every term for every mentor × mentee combination, as ``(m, e)`` matrices."""
+    return _terms(roster, mentors, mentees, attributes, outer=True)
+
+
+def pairwise_terms(
+    roster: Roster,
+    mentors: np.ndarray,
+    mentees: np.ndarray,
+    attributes: Sequence[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """Every term for the given pairs ``(mentors[k], mentees[k])``, as ``(p,)`` vectors."""
+    return _terms(roster, mentors, mentees, attributes, outer=False)
+
+
+def combine(terms: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
+    """Weighted sum of terms; unknown weight names are an error."""
+    unknown = set(weights) - set(TERMS)
+    if unknown:
+        raise ValueError(f"unknown score terms {sorted(unknown)}; allowed: {', '.join(TERMS)}")
+    first = next(iter(terms.values()))
+    total = np.zeros(np.shape(first))
+    for name, weight in weights.items():
+        if weight:
+            total = total + weight * terms[name]
+    return total
+
+
+def score_matrix(
+    roster: Roster,
+    mentors: np.ndarray,
+    mentees: np.ndarray,
+    weights: Mapping[str, float],
+    attributes: Sequence[str] | None = None,
+) -> np.ndarray:
+    """The weighted score of every mentor × mentee combination."""
+    return combine(pair_terms(roster, mentors, mentees, attributes), weights)

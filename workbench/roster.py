@@ -1,0 +1,317 @@
+"""Rosters: who the students are, as columnar arrays shared by matching and the model.
+
+A :class:`Roster` is the input of every matching policy and the static part of
+a simulated cohort. It is built from a synthetic cohort
+(:func:`workbench.cohort.generate_roster`) or read from a coordinator's CSV with
+:func:`load_roster`.
+
+Roster CSV format (one row per student, UTF-8)::
+
+    id,site,grade,role,interests,strengths,needs,languages,schedule,barriers,<attributes...>
+    s001,north,10,mentor,music;sport,math;reading,science,en;es,mon_lunch;wed_lunch,transport,...
+
+Only ``id`` is required. List cells are separated by ``;``. ``role`` is
+``mentor``, ``mentee`` or ``both``. ``strengths``/``needs`` name subjects (skill
+0.8 / 0.2; unnamed subjects 0.5). Optional numeric ``belonging`` and
+``confidence`` (0-1) set starting levels. Every other column is a categorical
+group attribute (e.g. ``first_gen``, ``disability``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import WorkbenchError
+from workbench.scenario import BARRIERS
+
+ROLES = ("mentor", "mentee", "both")
+LIST_COLUMNS = ("interests", "strengths", "needs", "languages", "schedule", "barriers")
+RESERVED = ("id", "site", "grade", "role", "belonging", "confidence", *LIST_COLUMNS)
+STRENGTH, NEED, NEUTRAL = 0.8, 0.2, 0.5
+
+
+class RosterError(WorkbenchError):
+    """A roster that cannot be used; the message is one line naming file, row and field."""
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Students as aligned arrays (row ``i`` of every array is student ``i``).
+
+    Attributes
+    ----------
+    ids : (n,) str
+    site : (n,) str — matching happens within a site
+    grade : (n,) int
+    role : (n,) str — ``mentor``, ``mentee`` or ``both``
+    attributes : DataFrame (n rows, RangeIndex) of categorical group columns
+    interests : (n, I) bool, names in ``interest_names``
+    skills : (n, S) float in [0, 1], names in ``subject_names``; need = 1 - skill
+    languages : (n, L) bool, names in ``language_names``
+    schedule : (n, T) bool free slots, names in ``slot_names``
+    barriers : (n, 4) bool over :data:`workbench.scenario.BARRIERS`
+    belonging, confidence : (n,) float starting levels, NaN where unknown
+    """
+
+    ids: np.ndarray
+    site: np.ndarray
+    grade: np.ndarray
+    role: np.ndarray
+    attributes: pd.DataFrame
+    interests: np.ndarray
+    interest_names: tuple[str, ...]
+    skills: np.ndarray
+    subject_names: tuple[str, ...]
+    languages: np.ndarray
+    language_names: tuple[str, ...]
+    schedule: np.ndarray
+    slot_names: tuple[str, ...]
+    barriers: np.ndarray
+    belonging: np.ndarray = field(default=None)  # type: ignore[assignment]
+    confidence: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        for name in ("belonging", "confidence"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.full(n, np.nan))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def attribute_names(self) -> tuple[str, ...]:
+        return tuple(self.attributes.columns)
+
+    def group_codes(self, attribute: str) -> tuple[np.ndarray, list[str]]:
+        """Integer codes and level names of one attribute."""
+        values = self.attributes[attribute].astype(str).to_numpy()
+        levels, codes = np.unique(values, return_inverse=True)
+        return codes, list(levels)
+
+    def take(self, index: Sequence[int] | np.ndarray) -> Roster:
+        """The sub-roster of the given rows, in that order."""
+        index = np.asarray(index, dtype=np.intp)
+        return replace(
+            self,
+            ids=self.ids[index],
+            site=self.site[index],
+            grade=self.grade[index],
+            role=self.role[index],
+            attributes=self.attributes.iloc[index].reset_index(drop=True),
+            interests=self.interests[index],
+            skills=self.skills[index],
+            languages=self.languages[index],
+            schedule=self.schedule[index],
+            barriers=self.barriers[index],
+            belonging=self.belonging[index],
+            confidence=self.confidence[index],
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per student in the roster CSV's column layout."""
+
+        def joined(matrix: np.ndarray, names: Sequence[str]) -> list[str]:
+            return [";".join(n for n, on in zip(names, row, strict=True) if on) for row in matrix]
+
+        frame = pd.DataFrame(
+            {
+                "id": self.ids,
+                "site": self.site,
+                "grade": self.grade,
+                "role": self.role,
+                "interests": joined(self.interests, self.interest_names),
+                "strengths": joined(self.skills >= 0.65, self.subject_names),
+                "needs": joined(self.skills <= 0.35, self.subject_names),
+                "languages": joined(self.languages, self.language_names),
+                "schedule": joined(self.schedule, self.slot_names),
+                "barriers": joined(self.barriers, BARRIERS),
+            }
+        )
+        for column in self.attributes.columns:
+            frame[column] = self.attributes[column].to_numpy()
+        return frame
+
+
+def _split(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split(";") if part.strip()]
+
+
+def load_roster(path: str | Path, subjects: Sequence[str] | None = None) -> Roster:
+    """Read and validate a roster CSV.
+
+    Parameters
+    ----------
+    path
+        CSV file, UTF-8, header row first; see the module docstring for columns.
+    subjects
+        Subject names for the skill matrix; by default those named in
+        ``strengths``/``needs``.
+
+    Raises
+    ------
+    RosterError
+        One line naming the file, the row (1 = header) and the field.
+
+    Examples
+    --------
+    >>> roster = load_roster("examples/roster_synthetic.csv")  # doctest: +SKIP
+    >>> len(roster), roster.attribute_names  # doctest: +SKIP
+    (60, ('language_background', 'disability', 'first_gen'))
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RosterError(f"{path}: no such roster file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise RosterError(
+            f"{path}: not UTF-8 text (byte {error.start}); save the file as CSV UTF-8"
+        ) from None
+    rows = list(csv.reader(text.splitlines()))
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise RosterError(f"{path}: empty file; expected a header row with at least an 'id' column")
+    header = [cell.strip() for cell in rows[0]]
+    if "id" not in header:
+        raise RosterError(f"{path}: row 1: no 'id' column (columns: {', '.join(header)})")
+    if len(set(header)) != len(header) or "" in header:
+        raise RosterError(f"{path}: row 1: column names must be distinct and non-empty")
+    body = rows[1:]
+    if not body:
+        raise RosterError(f"{path}: no students after the header row")
+    for number, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise RosterError(f"{path}: row {number}: {len(row)} fields, header has {len(header)}")
+    table = pd.DataFrame(body, columns=header, dtype=str).apply(lambda c: c.str.strip())
+    col = {name: i for i, name in enumerate(header)}
+
+    ids = table["id"].to_numpy(dtype=object)
+    seen: dict[str, int] = {}
+    for number, value in enumerate(ids, start=2):
+        if not value:
+            raise RosterError(f"{path}: row {number}: field 'id' is empty")
+        if value in seen:
+            raise RosterError(
+                f"{path}: row {number}: field 'id': duplicate id {value!r} (first on row {seen[value]})"
+            )
+        seen[value] = number
+    n = len(ids)
+
+    site = table["site"].to_numpy(dtype=object) if "site" in col else np.full(n, "site", object)
+    site = np.where(site == "", "site", site)
+
+    grade = np.zeros(n, dtype=np.int64)
+    if "grade" in col:
+        for number, value in enumerate(table["grade"], start=2):
+            try:
+                grade[number - 2] = int(value)
+            except ValueError:
+                raise RosterError(
+                    f"{path}: row {number}: field 'grade': {value!r} is not a whole number"
+                ) from None
+
+    role = np.full(n, "both", dtype=object)
+    if "role" in col:
+        for number, value in enumerate(table["role"], start=2):
+            value = value.lower() or "both"
+            if value not in ROLES:
+                raise RosterError(
+                    f"{path}: row {number}: field 'role': {value!r}; allowed: {', '.join(ROLES)}"
+                )
+            role[number - 2] = value
+
+    lists = {
+        name: [_split(v) for v in table[name]] if name in col else [[]] * n for name in LIST_COLUMNS
+    }
+    for number, entries in enumerate(lists["barriers"], start=2):
+        unknown = sorted(set(entries) - set(BARRIERS))
+        if unknown:
+            raise RosterError(
+                f"{path}: row {number}: field 'barriers': unknown {unknown}; "
+                f"allowed: {', '.join(BARRIERS)}"
+            )
+
+    def vocabulary(*names: str) -> tuple[str, ...]:
+        return tuple(sorted({item for name in names for row in lists[name] for item in row}))
+
+    def indicator(name: str, vocab: Sequence[str]) -> np.ndarray:
+        position = {v: j for j, v in enumerate(vocab)}
+        matrix = np.zeros((n, len(vocab)), dtype=bool)
+        for i, row in enumerate(lists[name]):
+            for item in row:
+                if item in position:
+                    matrix[i, position[item]] = True
+        return matrix
+
+    subject_names = tuple(subjects) if subjects is not None else vocabulary("strengths", "needs")
+    if not subject_names:
+        subject_names = ("general",)
+    for name in ("strengths", "needs"):
+        for number, entries in enumerate(lists[name], start=2):
+            unknown = sorted(set(entries) - set(subject_names))
+            if unknown:
+                raise RosterError(
+                    f"{path}: row {number}: field {name!r}: unknown subjects {unknown}; "
+                    f"known: {', '.join(subject_names)}"
+                )
+    skills = np.full((n, len(subject_names)), NEUTRAL)
+    skills[indicator("strengths", subject_names)] = STRENGTH
+    skills[indicator("needs", subject_names)] = NEED
+
+    interest_names = vocabulary("interests")
+    language_names = vocabulary("languages")
+    slot_names = vocabulary("schedule")
+
+    starting = {}
+    for name in ("belonging", "confidence"):
+        values = np.full(n, np.nan)
+        if name in col:
+            for number, value in enumerate(table[name], start=2):
+                if value == "":
+                    continue
+                try:
+                    number_value = float(value)
+                except ValueError:
+                    number_value = np.nan
+                if not 0.0 <= number_value <= 1.0:
+                    raise RosterError(
+                        f"{path}: row {number}: field {name!r}: {value!r} is not a number in [0, 1]"
+                    )
+                values[number - 2] = number_value
+        starting[name] = values
+
+    attribute_columns = [c for c in header if c not in RESERVED]
+    attributes = table[attribute_columns].reset_index(drop=True).copy()
+    for number, row in enumerate(attributes.itertuples(index=False), start=2):
+        for name, value in zip(attribute_columns, row, strict=True):
+            if value == "":
+                raise RosterError(
+                    f"{path}: row {number}: field {name!r} is empty; "
+                    "give every student a value (e.g. 'unknown')"
+                )
+
+    return Roster(
+        ids=ids,
+        site=site,
+        grade=grade,
+        role=role,
+        attributes=attributes,
+        interests=indicator("interests", interest_names),
+        interest_names=interest_names,
+        skills=skills,
+        subject_names=subject_names,
+        languages=indicator("languages", language_names),
+        language_names=language_names,
+        schedule=indicator("schedule", slot_names),
+        slot_names=slot_names,
+        barriers=indicator("barriers", BARRIERS),
+        belonging=starting["belonging"],
+        confidence=starting["confidence"],
+    )

@@ -1,0 +1,431 @@
+"""Scenario files: a validated, typed description of one program design.
+
+A scenario fully determines a run together with a seed. It is read from TOML,
+validated at the edge (unknown keys, wrong types and out-of-range values are
+refused with one line naming the file and the key), and can be changed in code
+with :meth:`Scenario.with_overrides` without touching files.
+
+Examples
+--------
+>>> from workbench.scenario import Scenario
+>>> s = Scenario().with_overrides({"levers.mentor_training": 0.9, "cohort.size": 120})
+>>> s.levers.mentor_training, s.cohort.size
+(0.9, 120)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from workbench.errors import WorkbenchError
+
+BARRIERS: tuple[str, ...] = ("transport", "schedule", "language", "caregiving")
+
+
+class ScenarioError(WorkbenchError):
+    """A scenario file or override that cannot be used; the message is one line."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Attribute(_Strict):
+    """One categorical group attribute of the cohort (e.g. first-generation)."""
+
+    levels: list[str] = Field(min_length=2, description="category labels")
+    shares: list[float] = Field(min_length=2, description="population share of each level")
+
+    @model_validator(mode="after")
+    def _shares_match_levels(self) -> Attribute:
+        if len(self.shares) != len(self.levels):
+            raise ValueError(
+                f"needs one share per level ({len(self.levels)}), got {len(self.shares)}"
+            )
+        if any(s < 0 for s in self.shares) or abs(sum(self.shares) - 1.0) > 1e-6:
+            raise ValueError("shares must be non-negative and sum to 1")
+        if len(set(self.levels)) != len(self.levels):
+            raise ValueError("levels must be distinct")
+        return self
+
+
+class GroupEffect(_Strict):
+    """How students of one attribute level start: shifts and barrier odds.
+
+    ``belonging`` and ``confidence`` are added to the cohort's initial means
+    (latent 0-1 scale); ``barrier_odds`` multiplies the odds of every barrier.
+    """
+
+    attribute: str
+    level: str
+    belonging: float = Field(0.0, ge=-0.5, le=0.5)
+    confidence: float = Field(0.0, ge=-0.5, le=0.5)
+    barrier_odds: float = Field(1.0, gt=0.0, le=20.0)
+    language_barrier: float | None = Field(
+        None, ge=0.0, le=1.0, description="rate of the language barrier for this level"
+    )
+
+
+class Barriers(_Strict):
+    """Share of students facing each barrier to taking part."""
+
+    transport: float = Field(0.15, ge=0.0, le=1.0)
+    schedule: float = Field(0.20, ge=0.0, le=1.0)
+    language: float = Field(0.05, ge=0.0, le=1.0)
+    caregiving: float = Field(0.10, ge=0.0, le=1.0)
+
+
+class Initial(_Strict):
+    """Initial latent belonging and confidence (0-1 scale) before group shifts."""
+
+    belonging_mean: float = Field(0.55, ge=0.05, le=0.95)
+    belonging_sd: float = Field(0.15, ge=0.0, le=0.5)
+    confidence_mean: float = Field(0.55, ge=0.05, le=0.95)
+    confidence_sd: float = Field(0.15, ge=0.0, le=0.5)
+    engagement_mean: float = Field(0.7, ge=0.05, le=0.95)
+    engagement_sd: float = Field(0.12, ge=0.0, le=0.5)
+
+
+def _default_attributes() -> dict[str, Attribute]:
+    return {
+        "language_background": Attribute(
+            levels=["english_first", "multilingual"], shares=[0.7, 0.3]
+        ),
+        "disability": Attribute(levels=["no", "yes"], shares=[0.85, 0.15]),
+        "first_gen": Attribute(levels=["no", "yes"], shares=[0.65, 0.35]),
+    }
+
+
+def _default_group_effects() -> list[GroupEffect]:
+    # PISA 2015: disadvantaged students are ~7.7 points less likely to report
+    # belonging; we give first-generation and disabled students lower starting
+    # belonging, and multilingual students a language barrier.
+    return [
+        GroupEffect(
+            attribute="first_gen", level="yes", belonging=-0.08, confidence=-0.05, barrier_odds=1.8
+        ),
+        GroupEffect(
+            attribute="disability", level="yes", belonging=-0.10, confidence=-0.06, barrier_odds=1.5
+        ),
+        GroupEffect(
+            attribute="language_background",
+            level="multilingual",
+            belonging=-0.05,
+            language_barrier=0.35,
+        ),
+    ]
+
+
+class Cohort(_Strict):
+    """Who is in the program: size, sites, groups, barriers, starting levels."""
+
+    size: int = Field(300, ge=2, le=2_000_000, description="students in all sites together")
+    sites: int = Field(1, ge=1, le=10_000, description="schools/classes; matching stays within one")
+    grades: list[int] = Field(default_factory=lambda: [9, 10, 11, 12], min_length=1)
+    mentor_share: float = Field(
+        0.5, gt=0.0, lt=1.0, description="share of students who mentor (the older/stronger ones)"
+    )
+    subjects: list[str] = Field(
+        default_factory=lambda: ["math", "reading", "science", "study_skills"], min_length=1
+    )
+    interests: list[str] = Field(
+        default_factory=lambda: [
+            "sport",
+            "music",
+            "art",
+            "games",
+            "tech",
+            "reading",
+            "nature",
+            "cooking",
+        ],
+        min_length=1,
+    )
+    interests_per_student: int = Field(3, ge=0, le=20)
+    schedule_slots: list[str] = Field(
+        default_factory=lambda: ["mon_lunch", "tue_after", "wed_lunch", "thu_after", "fri_lunch"],
+        min_length=1,
+    )
+    friends_mean: float = Field(3.0, ge=0.0, le=50.0, description="initial friendship ties")
+    homophily: float = Field(0.7, ge=0.0, le=1.0, description="share of friends from own group")
+    attributes: dict[str, Attribute] = Field(default_factory=_default_attributes, min_length=1)
+    group_effects: list[GroupEffect] = Field(default_factory=_default_group_effects)
+    barriers: Barriers = Field(default_factory=Barriers)
+    initial: Initial = Field(default_factory=Initial)
+    roster: str | None = Field(None, description="roster CSV to use instead of a synthetic cohort")
+
+    @model_validator(mode="after")
+    def _effects_name_known_levels(self) -> Cohort:
+        for effect in self.group_effects:
+            attribute = self.attributes.get(effect.attribute)
+            if attribute is None:
+                raise ValueError(
+                    f"group_effects names attribute {effect.attribute!r}; "
+                    f"known: {sorted(self.attributes)}"
+                )
+            if effect.level not in attribute.levels:
+                raise ValueError(
+                    f"group_effects names level {effect.level!r} of {effect.attribute!r}; "
+                    f"known: {attribute.levels}"
+                )
+        if self.size < 2 * self.sites:
+            raise ValueError("size must give every site at least two students")
+        return self
+
+
+class Weights(_Strict):
+    """Weights of the pair score's terms (see :mod:`workbench.matching.scores`)."""
+
+    affinity: float = Field(1.0, ge=0.0, le=10.0)
+    complementarity: float = Field(1.0, ge=0.0, le=10.0)
+    challenge: float = Field(0.0, ge=0.0, le=10.0)
+    cross_group: float = Field(0.0, ge=0.0, le=10.0)
+    schedule: float = Field(0.5, ge=0.0, le=10.0)
+    language: float = Field(0.5, ge=0.0, le=10.0)
+
+
+class Matching(_Strict):
+    """How mentors and mentees are paired."""
+
+    policy: str = Field("optimal", description="a name from workbench.matching.POLICIES")
+    weights: Weights = Field(default_factory=Weights)
+    balance: float = Field(
+        0.5, ge=0.0, le=1.0, description="balanced policy: 0 = all affinity, 1 = all challenge"
+    )
+    cross_group_attributes: list[str] | None = Field(
+        None, description="attributes on which a pair counts as cross-group (default: all)"
+    )
+    capacity: int = Field(1, ge=1, le=10, description="mentees per mentor")
+    circle_size: int = Field(5, ge=2, le=20, description="students per mentoring circle")
+    circle_mentors: int = Field(1, ge=1, le=2, description="mentors per circle")
+    min_schedule_overlap: int = Field(0, ge=0, le=20, description="shared free slots required")
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        from workbench.matching import POLICIES
+
+        if value not in POLICIES:
+            raise ValueError(f"unknown policy {value!r}; allowed: {', '.join(sorted(POLICIES))}")
+        return value
+
+
+class Rotation(_Strict):
+    """When pairs are dissolved and students rematched."""
+
+    policy: Literal["none", "periodic", "plan_b", "dependency", "role"] = "none"
+    every_weeks: int = Field(6, ge=1, le=52, description="periodic/role: weeks between rotations")
+    poor_checkins: int = Field(2, ge=1, le=10, description="plan_b: consecutive poor check-ins")
+    dependency_threshold: float = Field(0.6, gt=0.0, le=1.0, description="dependency trigger")
+
+
+class Supports(_Strict):
+    """Accessibility supports the program provides (each removes one barrier)."""
+
+    transport: bool = False
+    schedule: bool = False
+    language: bool = False
+    caregiving: bool = False
+
+
+class Levers(_Strict):
+    """What a coordinator can change about how the program runs."""
+
+    weeks: int = Field(36, ge=1, le=104, description="program length")
+    sessions_per_week: int = Field(1, ge=0, le=5)
+    mentor_training: float = Field(0.5, ge=0.0, le=1.0, description="0 none, 1 full training")
+    checkin_every_weeks: int = Field(2, ge=0, le=52, description="0 = no check-ins")
+    coordinator_response: float = Field(
+        0.5, ge=0.0, le=1.0, description="support after a poor check-in"
+    )
+    activity_variety: float = Field(0.5, ge=0.0, le=1.0, description="joint projects, mini-goals")
+    async_reflection: bool = Field(False, description="reflection option for missed sessions")
+    adult_supervision: float = Field(0.5, ge=0.0, le=1.0, description="staff oversight of sessions")
+    supports: Supports = Field(default_factory=Supports)
+
+
+class Dynamics(_Strict):
+    """Parameters of the weekly rules; see docs/model.md for meaning and source."""
+
+    # attendance (logit scale)
+    attend_base: float = Field(1.6, ge=-5, le=5)
+    attend_engagement: float = Field(2.0, ge=0, le=10)
+    barrier_penalty: float = Field(1.2, ge=0, le=5)
+    # meeting quality (logit scale)
+    quality_base: float = Field(-0.6, ge=-5, le=5)
+    quality_affinity: float = Field(1.2, ge=0, le=5)
+    quality_complementarity: float = Field(0.6, ge=0, le=5)
+    quality_training: float = Field(0.8, ge=0, le=5)
+    quality_trust: float = Field(1.0, ge=0, le=5)
+    quality_noise: float = Field(0.8, ge=0, le=5)
+    trust_gain: float = Field(0.15, ge=0, le=1)
+    # gains per attended meeting (fraction of the remaining headroom)
+    belonging_gain: float = Field(0.020, ge=0, le=0.5)
+    confidence_gain: float = Field(0.020, ge=0, le=0.5)
+    mentor_confidence_gain: float = Field(0.015, ge=0, le=0.5)
+    skill_gain: float = Field(0.03, ge=0, le=0.5)
+    cross_group_bonus: float = Field(
+        0.5, ge=0, le=3, description="extra belonging gain across groups"
+    )
+    supervision_boost: float = Field(0.4, ge=0, le=3)
+    # dependency, engagement, drift, dropout
+    dependency_growth: float = Field(0.02, ge=0, le=0.5)
+    dependency_drag: float = Field(
+        0.6, ge=0, le=1, description="confidence gain lost at dependency 1"
+    )
+    monotony: float = Field(
+        0.01, ge=0, le=0.2, description="weekly engagement decay without variety"
+    )
+    engagement_response: float = Field(0.06, ge=0, le=0.5)
+    missed_penalty: float = Field(0.03, ge=0, le=0.5)
+    drift: float = Field(
+        0.03, ge=0, le=0.5, description="weekly pull back toward the starting level"
+    )
+    dropout_threshold: float = Field(0.3, ge=0, le=1)
+    dropout_hazard: float = Field(0.4, ge=0, le=1)
+    # endings
+    rematch_trust_reset: bool = Field(True, description="a new partner starts at zero trust")
+    closure_penalty: float = Field(
+        0.04, ge=0, le=0.5, description="belonging lost when a match ends early"
+    )
+    poor_quality: float = Field(
+        0.4, ge=0, le=1, description="check-in rates a pair poor below this"
+    )
+
+
+class Scenario(_Strict):
+    """One program design: cohort, matching, rotation, levers, dynamics, replications."""
+
+    name: str = "unnamed"
+    description: str = ""
+    seed: int = Field(0, ge=0)
+    replications: int = Field(10, ge=1, le=100_000)
+    cohort: Cohort = Field(default_factory=Cohort)
+    matching: Matching = Field(default_factory=Matching)
+    rotation: Rotation = Field(default_factory=Rotation)
+    levers: Levers = Field(default_factory=Levers)
+    dynamics: Dynamics = Field(default_factory=Dynamics)
+
+    @model_validator(mode="after")
+    def _cross_group_attributes_known(self) -> Scenario:
+        names = self.matching.cross_group_attributes
+        if names is not None and self.cohort.roster is None:
+            unknown = sorted(set(names) - set(self.cohort.attributes))
+            if unknown:
+                raise ValueError(
+                    f"matching.cross_group_attributes names unknown {unknown}; "
+                    f"known: {sorted(self.cohort.attributes)}"
+                )
+        return self
+
+    # -- changing and saving ---------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict (TOML-ready: no ``None`` values)."""
+        return _drop_none(self.model_dump(mode="json"))
+
+    def with_overrides(self, overrides: dict[str, Any] | None = None, **kwargs: Any) -> Scenario:
+        """A validated copy with dotted-key settings replaced.
+
+        Parameters
+        ----------
+        overrides
+            ``{"levers.mentor_training": 0.8, "rotation.policy": "periodic"}``.
+        **kwargs
+            The same with ``__`` for dots: ``levers__weeks=12``.
+
+        Examples
+        --------
+        >>> Scenario().with_overrides(levers__weeks=12).levers.weeks
+        12
+        """
+        changes = dict(overrides or {})
+        changes.update({key.replace("__", "."): value for key, value in kwargs.items()})
+        data = self.model_dump()
+        for dotted, value in changes.items():
+            node = data
+            parts = dotted.split(".")
+            for part in parts[:-1]:
+                if not isinstance(node, dict) or part not in node:
+                    raise ScenarioError(f"override {dotted!r}: no setting {part!r}")
+                node = node[part]
+            if not isinstance(node, dict) or (parts[-1] not in node):
+                raise ScenarioError(f"override {dotted!r}: no setting {parts[-1]!r}")
+            node[parts[-1]] = value
+        return parse_scenario(data, source="override")
+
+    def hash(self) -> str:
+        """Stable 16-hex-digit content hash (name and description excluded)."""
+        data = self.model_dump(mode="json", exclude={"name", "description"})
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def save(self, path: str | Path) -> Path:
+        """Write the scenario as TOML; :func:`load_scenario` reads it back equal."""
+        path = Path(path)
+        path.write_text(tomli_w.dumps(self.to_dict()), encoding="utf-8")
+        return path
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def _format_error(error: ValidationError, source: str) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    kind = first["type"]
+    message = first["msg"].removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        message = "unknown key (check its spelling; see docs/scenarios.md for the allowed keys)"
+    elif "input" in first and kind not in ("missing",):
+        message = f"{message} (got {first['input']!r})"
+    more = len(error.errors()) - 1
+    tail = f" [+{more} more problem{'s' if more > 1 else ''}]" if more else ""
+    return f"{source}: {key}: {message}{tail}"
+
+
+def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a nested dict into a :class:`Scenario`, raising :class:`ScenarioError`."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(_format_error(error, source)) from None
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    A relative ``cohort.roster`` path is resolved against the scenario's folder.
+
+    Examples
+    --------
+    >>> s = load_scenario("scenarios/baseline.toml")  # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such scenario file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"{path}: malformed TOML: {error}") from None
+    data.setdefault("name", path.stem)
+    roster = data.get("cohort", {}).get("roster") if isinstance(data.get("cohort"), dict) else None
+    if isinstance(roster, str) and not Path(roster).is_absolute():
+        data["cohort"]["roster"] = str((path.parent / roster).resolve())
+    scenario = parse_scenario(data, source=str(path))
+    if overrides:
+        scenario = scenario.with_overrides(overrides)
+    return scenario
