@@ -9,6 +9,7 @@ from workbench.cohort import build_roster, generate_roster
 from workbench.errors import WorkbenchError
 from workbench.roster import Roster, RosterError, load_roster
 from workbench.scenario import Scenario, ScenarioError, load_scenario
+from workbench.simulation import RunResult, run_scenario, simulate
 
 try:
     __version__ = version("mentorship-workbench")
@@ -17,6 +18,7 @@ except PackageNotFoundError:  # running from a source tree without installing
 
 __all__ = [
     "Roster",
+    "RunResult",
     "RosterError",
     "Scenario",
     "ScenarioError",
@@ -26,4 +28,6 @@ __all__ = [
     "generate_roster",
     "load_roster",
     "load_scenario",
+    "run_scenario",
+    "simulate",
 ]

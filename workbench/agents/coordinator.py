@@ -1,0 +1,92 @@
+"""The program coordinator: runs check-ins, applies the rotation policy, (re)matches.
+
+The coordinator is the one agent that steps on its own each week, before the
+cohort's vectorised update: "regular check-ins, facilitated reflection, and
+safe avenues to escalate concerns" (seed 000).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from workbench.dynamics import checkin, end_links
+from workbench.matching import match_roster, pairwise_terms
+from workbench.rotation import ROTATIONS
+
+if TYPE_CHECKING:
+    from workbench.model import MentorshipModel
+
+
+class Coordinator(mesa.Agent):
+    """Checks in on pairs, rotates them by the scenario's policy and rematches students."""
+
+    model: MentorshipModel
+
+    def __init__(self, model: MentorshipModel) -> None:
+        super().__init__(model)
+        self.next_group = 0
+
+    def step(self) -> None:
+        model = self.model
+        state, scenario, week = model.state, model.scenario, model.week
+        every = scenario.levers.checkin_every_weeks
+        checkin_week = every > 0 and week > 1 and (week - 1) % every == 0
+        if week == 1:
+            self.rematch(np.flatnonzero(state.active))
+            return
+        if checkin_week:
+            checkin(state, scenario)
+        ended, reason = ROTATIONS[scenario.rotation.policy](state, scenario, week)
+        if len(ended):
+            students = np.union1d(state.links.mentor[ended], state.links.mentee[ended])
+            end_links(state, ended, week, reason, scenario)
+        else:
+            students = np.zeros(0, dtype=np.intp)
+        if len(ended) or checkin_week:
+            waiting = np.flatnonzero(state.active & ~state.matched())
+            self.rematch(np.union1d(students, waiting))
+
+    def rematch(self, rows: np.ndarray) -> None:
+        """Match the given students among themselves with the scenario's policy."""
+        model = self.model
+        state, scenario = model.state, model.scenario
+        rows = rows[state.active[rows] & ~state.matched()[rows]]
+        if len(rows) < 2:
+            return
+        roster = replace(model.roster, role=state.role)
+        links = state.links
+        had_partner = np.zeros(len(state.active), dtype=bool)
+        had_partner[links.mentor] = True
+        had_partner[links.mentee] = True
+        pairing = match_roster(roster, scenario.matching, model.rng, rows=rows)
+        if len(pairing) == 0:
+            return
+        terms = pairwise_terms(
+            roster, pairing.mentor, pairing.mentee, scenario.matching.cross_group_attributes
+        )
+        if scenario.dynamics.rematch_trust_reset:
+            trust = np.zeros(len(pairing))
+        else:
+            last_trust = np.zeros(len(state.active))
+            np.maximum.at(last_trust, links.mentor, links.trust)
+            np.maximum.at(last_trust, links.mentee, links.trust)
+            trust = np.maximum(last_trust[pairing.mentor], last_trust[pairing.mentee])
+        links.append(
+            mentor=pairing.mentor,
+            mentee=pairing.mentee,
+            group=pairing.group + self.next_group,
+            start=np.full(len(pairing), model.week),
+            affinity=terms["affinity"],
+            complementarity=terms["complementarity"],
+            cross=terms["cross_group"],
+            language_fit=terms["language"],
+            score=pairing.score,
+            trust=trust,
+        )
+        self.next_group += int(pairing.group.max()) + 1
+        ends = np.union1d(pairing.mentor, pairing.mentee)
+        state.rematches[ends] += had_partner[ends]

@@ -1,0 +1,92 @@
+"""Rotation policies: which alive links end this week, and why.
+
+Each policy is a plain function ``(state, scenario, week) -> (link indices, reason)``
+registered in :data:`ROTATIONS`; the coordinator agent ends those links and
+rematches the students (avoiding recent partners where possible).
+
+``none``
+    Pairs stay together for the whole program.
+``periodic``
+    Every ``every_weeks`` weeks all pairs rotate ("partnerships should rotate
+    occasionally to broaden exposure and prevent dependency").
+``plan_b``
+    A pair rated poor at ``poor_checkins`` consecutive check-ins is rematched
+    ("not every pair will click — have a Plan B").
+``dependency``
+    A pair whose mentee's dependency reached ``dependency_threshold`` rotates.
+``role``
+    Every ``every_weeks`` weeks, mentees who have grown more confident than the
+    median mentor step up to mentor (tiered roles) and everyone is rematched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from workbench.dynamics import CohortState
+from workbench.scenario import Scenario
+
+Rotation = Callable[[CohortState, Scenario, int], tuple[np.ndarray, str]]
+ROTATIONS: dict[str, Rotation] = {}
+NOTHING = np.zeros(0, dtype=np.intp)
+
+
+def register(name: str) -> Callable[[Rotation], Rotation]:
+    """Decorator adding a rotation policy to :data:`ROTATIONS`."""
+
+    def decorate(function: Rotation) -> Rotation:
+        ROTATIONS[name] = function
+        return function
+
+    return decorate
+
+
+def _due(scenario: Scenario, week: int) -> bool:
+    every = scenario.rotation.every_weeks
+    return week > 1 and (week - 1) % every == 0
+
+
+@register("none")
+def no_rotation(state: CohortState, scenario: Scenario, week: int) -> tuple[np.ndarray, str]:
+    return NOTHING, "rotation"
+
+
+@register("periodic")
+def periodic(state: CohortState, scenario: Scenario, week: int) -> tuple[np.ndarray, str]:
+    if not _due(scenario, week):
+        return NOTHING, "rotation"
+    return np.flatnonzero(state.links.alive), "rotation"
+
+
+@register("plan_b")
+def plan_b(state: CohortState, scenario: Scenario, week: int) -> tuple[np.ndarray, str]:
+    links = state.links
+    poor = links.alive & (links.poor_streak >= scenario.rotation.poor_checkins)
+    return np.flatnonzero(poor), "plan_b"
+
+
+@register("dependency")
+def dependency(state: CohortState, scenario: Scenario, week: int) -> tuple[np.ndarray, str]:
+    links = state.links
+    stuck = state.dependency[links.mentee] >= scenario.rotation.dependency_threshold
+    return np.flatnonzero(links.alive & stuck), "dependency"
+
+
+@register("role")
+def role_rotation(state: CohortState, scenario: Scenario, week: int) -> tuple[np.ndarray, str]:
+    if not _due(scenario, week):
+        return NOTHING, "role_rotation"
+    mentors = state.active & (state.role == "mentor")
+    mentees = state.active & (state.role == "mentee")
+    if mentors.any() and mentees.any():
+        bar = np.median(state.confidence[mentors])
+        rising = np.flatnonzero(mentees & (state.confidence >= bar))
+        if len(rising):
+            # as many of the least confident mentors step back, keeping the sides balanced
+            order = np.flatnonzero(mentors)[np.argsort(state.confidence[mentors], kind="stable")]
+            stepping_back = order[: len(rising)]
+            state.role[rising[: len(stepping_back)]] = "mentor"
+            state.role[stepping_back] = "mentee"
+    return np.flatnonzero(state.links.alive), "role_rotation"

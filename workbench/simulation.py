@@ -1,0 +1,216 @@
+"""Run scenarios: one seeded run, or replications, returning tidy pandas tables.
+
+Examples
+--------
+>>> from workbench.scenario import Scenario
+>>> result = simulate(Scenario().with_overrides({"cohort.size": 40, "levers.weeks": 6}), seed=3)
+>>> sorted(result.tables())
+['gaps', 'links', 'metrics', 'run', 'students']
+>>> result.value("belonging", week=0) > 0
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from workbench.dynamics import END_REASONS
+from workbench.model import MentorshipModel
+from workbench.scenario import Scenario
+from workbench.seeding import derive_seeds
+
+TABLES: tuple[str, ...] = ("metrics", "gaps", "run", "students", "links")
+
+
+def _version() -> str:
+    from workbench import __version__
+
+    return __version__
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The tables of one run (or of several replications stacked).
+
+    Attributes
+    ----------
+    metrics : DataFrame
+        ``week, attribute, group, metric, value`` (see :mod:`workbench.metrics`).
+    gaps : DataFrame
+        ``week, attribute, reference, group, metric, gap``.
+    run : DataFrame
+        One row per run: ``scenario, scenario_hash, seed, replication, version,
+        students, weeks``.
+    students : DataFrame
+        One row per student at the end of the run.
+    links : DataFrame
+        One row per mentor–mentee link, with how and when it ended.
+    """
+
+    metrics: pd.DataFrame
+    gaps: pd.DataFrame
+    run: pd.DataFrame
+    students: pd.DataFrame
+    links: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The five tables by name."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    def value(
+        self, metric: str, week: int = -1, attribute: str = "all", group: str = "all"
+    ) -> float:
+        """One metric's value (mean over replications); ``week=-1`` is the last week."""
+        frame = self.metrics
+        if week < 0:
+            week = int(frame["week"].max()) + 1 + week
+        mask = (
+            (frame["metric"] == metric)
+            & (frame["week"] == week)
+            & (frame["attribute"] == attribute)
+            & (frame["group"] == group)
+        )
+        return float(frame.loc[mask, "value"].mean())
+
+    @classmethod
+    def concat(cls, results: Iterable[RunResult]) -> RunResult:
+        results = list(results)
+        return cls(
+            *(pd.concat([getattr(r, name) for r in results], ignore_index=True) for name in TABLES)
+        )
+
+
+def _student_table(model: MentorshipModel) -> pd.DataFrame:
+    roster, state = model.roster, model.state
+    frame = pd.DataFrame(
+        {
+            "id": roster.ids.astype(str),
+            "site": roster.site.astype(str),
+            "grade": roster.grade,
+            "role_start": roster.role.astype(str),
+            "role": state.role.astype(str),
+        }
+    )
+    for name in roster.attribute_names:
+        frame[name] = roster.attributes[name].astype(str).to_numpy()
+    barrier_count = roster.barriers.sum(1)
+    frame = frame.assign(
+        barriers=barrier_count,
+        uncovered_barriers=state.uncovered.astype(np.int64),
+        belonging_start=state.belonging_start,
+        belonging=state.belonging,
+        confidence_start=state.confidence_start,
+        confidence=state.confidence,
+        skill_start=roster.skills.mean(1),
+        skill=state.skill.mean(1),
+        engagement_start=state.engagement_start,
+        engagement=state.engagement,
+        dependency=state.dependency,
+        active=state.active,
+        dropped_week=state.dropped_week,
+        meetings=state.meetings,
+        sessions_scheduled=state.scheduled,
+        sessions_attended=state.attended,
+        weeks_matched=state.weeks_matched,
+        rematches=state.rematches,
+        early_closures=state.closures,
+        ties=model.ties.degree,
+        cross_group_ties=model.ties.cross_degree,
+    )
+    return frame
+
+
+def _link_table(model: MentorshipModel) -> pd.DataFrame:
+    links, ids = model.state.links, model.roster.ids.astype(str)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_quality = np.where(
+            links.meetings > 0, links.quality_sum / np.maximum(links.meetings, 1), np.nan
+        )
+    return pd.DataFrame(
+        {
+            "mentor": ids[links.mentor],
+            "mentee": ids[links.mentee],
+            "group": links.group,
+            "start_week": links.start,
+            "end_week": links.end,
+            "end_reason": np.asarray(END_REASONS, dtype=object)[links.reason].astype(str),
+            "weeks": links.weeks,
+            "meetings": links.meetings,
+            "mean_quality": mean_quality,
+            "trust": links.trust,
+            "score": links.score,
+            "affinity": links.affinity,
+            "complementarity": links.complementarity,
+            "cross_group": links.cross,
+        }
+    )
+
+
+def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) -> RunResult:
+    """Run one replication of ``scenario``.
+
+    Parameters
+    ----------
+    scenario
+        The program design.
+    seed
+        Seed of this run; by default the replication's seed derived from
+        ``scenario.seed`` (so ``simulate(s, replication=k)`` equals the k-th
+        replication of :func:`run_scenario`).
+    replication
+        Label stored with the tables (and, without ``seed``, which derived seed to use).
+    """
+    if seed is None:
+        seed = derive_seeds(scenario.seed, replication + 1)[replication]
+    model = MentorshipModel(scenario, rng=seed)
+    model.run()
+    metrics, gaps = model.recorder.tables()
+    run = pd.DataFrame(
+        {
+            "scenario": [scenario.name],
+            "scenario_hash": [scenario.hash()],
+            "seed": [np.uint64(seed)],
+            "replication": [replication],
+            "version": [_version()],
+            "students": [len(model.roster)],
+            "weeks": [model.week],
+            "policy": [scenario.matching.policy],
+            "rotation": [scenario.rotation.policy],
+        }
+    )
+    tables = {
+        "metrics": metrics,
+        "gaps": gaps,
+        "students": _student_table(model),
+        "links": _link_table(model),
+    }
+    for frame in tables.values():
+        frame.insert(0, "replication", replication)
+    return RunResult(run=run, **tables)
+
+
+def run_scenario(
+    scenario: Scenario,
+    seed: int | None = None,
+    replications: int | None = None,
+    progress: bool = False,
+) -> RunResult:
+    """Run ``replications`` (default: the scenario's) seeded replications, stacked.
+
+    The k-th replication's seed is derived from the root seed (default
+    ``scenario.seed``) by :func:`workbench.seeding.derive_seeds`, so results do
+    not depend on how many replications are run.
+    """
+    root = scenario.seed if seed is None else seed
+    count = scenario.replications if replications is None else replications
+    seeds = derive_seeds(root, count)
+    iterator = range(count)
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(iterator, desc=scenario.name, unit="run")
+    return RunResult.concat(simulate(scenario, seed=seeds[k], replication=k) for k in iterator)
