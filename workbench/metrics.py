@@ -28,8 +28,6 @@ shrinks over the weeks means the program is closing it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -60,84 +58,95 @@ GAP_METRICS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class _Grouping:
-    attribute: str
-    codes: np.ndarray
-    levels: list[str]
-    reference: int
-
-
 class MetricsRecorder:
-    """Collects :data:`METRICS` by group each week; :meth:`tables` makes the DataFrames."""
+    """Collects :data:`METRICS` by group each week; :meth:`tables` makes the DataFrames.
+
+    Each record is one matrix product of a group indicator matrix with the
+    student-by-metric values, so recording costs the same for any number of
+    groups.
+    """
 
     def __init__(self, roster: Roster) -> None:
-        self.groupings = []
+        n = len(roster)
+        labels: list[tuple[str, str]] = [("all", "all")]
+        columns = [np.ones(n)]
+        self.references: list[tuple[int, list[int], str, str]] = []  # (ref row, other rows)
         for name in roster.attribute_names:
             codes, levels = roster.group_codes(name)
             counts = np.bincount(codes, minlength=len(levels))
-            self.groupings.append(_Grouping(name, codes, levels, int(np.argmax(counts))))
-        self.rows: list[tuple[int, str, str, str, float]] = []
+            first = len(labels)
+            labels += [(name, level) for level in levels]
+            columns += [(codes == k).astype(np.float64) for k in range(len(levels))]
+            reference = int(np.argmax(counts))
+            others = [first + k for k in range(len(levels)) if k != reference]
+            self.references.append((first + reference, others, name, levels[reference]))
+        self.labels = labels
+        self.indicator = np.column_stack(columns)  # (n, groups)
+        self.weeks: list[int] = []
+        self.means: list[np.ndarray] = []  # each (groups, metrics)
 
     def record(self, week: int, state: CohortState, ties: TieNetwork) -> None:
         n = len(state.belonging)
-        everyone = np.ones(n, dtype=bool)
+        everyone = np.ones(n)
         scheduled = state.scheduled_week > 0
         attendance = np.where(
             scheduled, state.attended_week / np.maximum(state.scheduled_week, 1), 0
         )
-        values = {
+        columns = {
             "belonging": (state.belonging, everyone),
             "confidence": (state.confidence, everyone),
             "attendance": (attendance, scheduled),
-            "retention": (state.active.astype(float), everyone),
+            "retention": (state.active, everyone),
             "dependency": (state.dependency, state.role == "mentee"),
-            "cross_group_ties": (ties.cross_degree.astype(float), everyone),
-            "isolated": ((ties.degree == 0).astype(float), everyone),
+            "cross_group_ties": (ties.cross_degree, everyone),
+            "isolated": (ties.degree == 0, everyone),
             "skill": (state.skill.mean(1), everyone),
-            "matched": ((state.matched() & state.active).astype(float), everyone),
-            "rematches": (state.rematches.astype(float), everyone),
+            "matched": (state.matched() & state.active, everyone),
+            "rematches": (state.rematches, everyone),
         }
-        rows = self.rows
-        for metric, (value, mask) in values.items():
-            count = mask.sum()
-            rows.append(
-                (week, "all", "all", metric, float(value[mask].mean()) if count else np.nan)
-            )
-            for grouping in self.groupings:
-                codes = grouping.codes[mask]
-                size = np.bincount(codes, minlength=len(grouping.levels))
-                total = np.bincount(codes, weights=value[mask], minlength=len(grouping.levels))
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    means = np.where(size > 0, total / np.maximum(size, 1), np.nan)
-                for level, mean in zip(grouping.levels, means, strict=True):
-                    rows.append((week, grouping.attribute, level, metric, float(mean)))
+        masks = np.column_stack([columns[m][1] for m in METRICS]).astype(np.float64)
+        values = np.column_stack([columns[m][0] for m in METRICS]).astype(np.float64) * masks
+        totals = self.indicator.T @ values
+        counts = self.indicator.T @ masks
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.means.append(np.where(counts > 0, totals / np.maximum(counts, 1e-300), np.nan))
+        self.weeks.append(week)
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """``(metrics, gaps)`` tidy DataFrames."""
-        metrics = pd.DataFrame(self.rows, columns=["week", "attribute", "group", "metric", "value"])
-        metrics["week"] = metrics["week"].astype(np.int64)
-        return metrics, gaps_from_metrics(
-            metrics, {g.attribute: g.levels[g.reference] for g in self.groupings}
+        cube = np.stack(self.means)  # (weeks, groups, metrics)
+        weeks, groups, metrics = cube.shape
+        attribute = np.array([a for a, _ in self.labels], dtype=object)
+        group = np.array([g for _, g in self.labels], dtype=object)
+        metric_names = np.array(METRICS, dtype=object)
+        frame = pd.DataFrame(
+            {
+                "week": np.repeat(np.asarray(self.weeks, dtype=np.int64), groups * metrics),
+                "attribute": np.tile(np.repeat(attribute, metrics), weeks),
+                "group": np.tile(np.repeat(group, metrics), weeks),
+                "metric": np.tile(metric_names, weeks * groups),
+                "value": cube.reshape(-1),
+            }
         )
-
-
-def gaps_from_metrics(metrics: pd.DataFrame, references: dict[str, str]) -> pd.DataFrame:
-    """Reference-minus-level gaps for :data:`GAP_METRICS` from a metrics table."""
-    frames = []
-    subset = metrics[metrics["metric"].isin(GAP_METRICS) & (metrics["attribute"] != "all")]
-    for attribute, reference in references.items():
-        part = subset[subset["attribute"] == attribute]
-        keys = [c for c in part.columns if c not in ("group", "value")]
-        ref = (
-            part[part["group"] == reference].drop(columns="group").rename(columns={"value": "ref"})
-        )
-        other = part[part["group"] != reference]
-        merged = other.merge(ref, on=keys, how="left")
-        merged["reference"] = reference
-        merged["gap"] = merged["ref"] - merged["value"]
-        extra = [c for c in keys if c not in ("week", "attribute", "metric")]
-        frames.append(merged[["week", "attribute", "reference", "group", "metric", "gap", *extra]])
-    if not frames:
-        return pd.DataFrame(columns=["week", "attribute", "reference", "group", "metric", "gap"])
-    return pd.concat(frames, ignore_index=True)
+        gap_metrics = [METRICS.index(m) for m in GAP_METRICS]
+        parts = []
+        for ref_row, others, name, reference in self.references:
+            for row in others:
+                gap = cube[:, ref_row, gap_metrics] - cube[:, row, gap_metrics]
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "week": np.repeat(
+                                np.asarray(self.weeks, dtype=np.int64), len(gap_metrics)
+                            ),
+                            "attribute": name,
+                            "reference": reference,
+                            "group": self.labels[row][1],
+                            "metric": np.tile(np.array(GAP_METRICS, dtype=object), weeks),
+                            "gap": gap.reshape(-1),
+                        }
+                    )
+                )
+        columns = ["week", "attribute", "reference", "group", "metric", "gap"]
+        gaps = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+        return frame, gaps

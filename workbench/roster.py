@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -89,16 +90,27 @@ class Roster:
     def attribute_names(self) -> tuple[str, ...]:
         return tuple(self.attributes.columns)
 
+    @cached_property
+    def _codes(self) -> dict[str, tuple[np.ndarray, list[str]]]:
+        out = {}
+        for name in self.attributes.columns:
+            values = self.attributes[name].astype(str).to_numpy()
+            levels, codes = np.unique(values, return_inverse=True)
+            out[name] = (codes.astype(np.int64), [str(level) for level in levels])
+        return out
+
     def group_codes(self, attribute: str) -> tuple[np.ndarray, list[str]]:
-        """Integer codes and level names of one attribute."""
-        values = self.attributes[attribute].astype(str).to_numpy()
-        levels, codes = np.unique(values, return_inverse=True)
-        return codes, list(levels)
+        """Integer codes and level names (sorted) of one attribute.
+
+        A sub-roster from :meth:`take` keeps its parent's level list, so codes
+        mean the same in both.
+        """
+        return self._codes[attribute]
 
     def take(self, index: Sequence[int] | np.ndarray) -> Roster:
         """The sub-roster of the given rows, in that order."""
         index = np.asarray(index, dtype=np.intp)
-        return replace(
+        sub = replace(
             self,
             ids=self.ids[index],
             site=self.site[index],
@@ -113,6 +125,9 @@ class Roster:
             belonging=self.belonging[index],
             confidence=self.confidence[index],
         )
+        # cached_property writes to the instance dict, so a frozen dataclass can carry it
+        sub.__dict__["_codes"] = {k: (c[index], lv) for k, (c, lv) in self._codes.items()}
+        return sub
 
     def to_frame(self) -> pd.DataFrame:
         """One row per student in the roster CSV's column layout."""
