@@ -315,7 +315,7 @@ def advance_week(
     shortfall = np.clip(
         (p.dropout_threshold - state.engagement) / max(p.dropout_threshold, 1e-9), 0, 1
     )
-    leaving = state.active & (rng.random(n) < p.dropout_hazard * shortfall)
+    leaving = state.active & (rng.random(n) < p.dropout_hazard * shortfall) & (sessions > 0)
     if leaving.any():
         state.active &= ~leaving
         state.dropped_week[leaving] = week

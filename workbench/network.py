@@ -54,8 +54,11 @@ class TieNetwork:
         keep = a != b
         low, high = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
         keys = np.unique(low * self.n + high)
-        if len(self.keys):
-            keys = keys[~np.isin(keys, self.keys, assume_unique=True)]
+        # keys stay sorted: membership and insertion by binary search, no re-sort
+        position = np.searchsorted(self.keys, keys)
+        found = position < len(self.keys)
+        found[found] = self.keys[position[found]] == keys[found]
+        keys, position = keys[~found], position[~found]
         if len(keys) == 0:
             return 0
         low, high = keys // self.n, keys % self.n
@@ -64,7 +67,7 @@ class TieNetwork:
         self.cross_degree += np.bincount(low[cross], minlength=self.n) + np.bincount(
             high[cross], minlength=self.n
         )
-        self.keys = np.union1d(self.keys, keys)
+        self.keys = np.insert(self.keys, position, keys)
         return len(keys)
 
     def edges(self) -> np.ndarray:

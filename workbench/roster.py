@@ -99,6 +99,15 @@ class Roster:
             out[name] = (codes.astype(np.int64), [str(level) for level in levels])
         return out
 
+    @cached_property
+    def site_codes(self) -> np.ndarray:
+        """Integer code of each student's site (codes follow sorted site names)."""
+        return np.unique(self.site.astype(str), return_inverse=True)[1].astype(np.int64)
+
+    @cached_property
+    def _attribute_arrays(self) -> dict[str, np.ndarray]:
+        return {name: self.attributes[name].to_numpy(dtype=object) for name in self.attributes}
+
     def group_codes(self, attribute: str) -> tuple[np.ndarray, list[str]]:
         """Integer codes and level names (sorted) of one attribute.
 
@@ -116,7 +125,10 @@ class Roster:
             site=self.site[index],
             grade=self.grade[index],
             role=self.role[index],
-            attributes=self.attributes.iloc[index].reset_index(drop=True),
+            attributes=pd.DataFrame(
+                {name: values[index] for name, values in self._attribute_arrays.items()},
+                index=pd.RangeIndex(len(index)),
+            ),
             interests=self.interests[index],
             skills=self.skills[index],
             languages=self.languages[index],
@@ -127,6 +139,7 @@ class Roster:
         )
         # cached_property writes to the instance dict, so a frozen dataclass can carry it
         sub.__dict__["_codes"] = {k: (c[index], lv) for k, (c, lv) in self._codes.items()}
+        sub.__dict__["site_codes"] = self.site_codes[index]
         return sub
 
     def to_frame(self) -> pd.DataFrame:

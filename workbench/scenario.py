@@ -403,28 +403,60 @@ def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
         raise ScenarioError(_format_error(error, source)) from None
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Read and validate a scenario TOML file.
+def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
-    A relative ``cohort.roster`` path is resolved against the scenario's folder.
 
-    Examples
-    --------
-    >>> s = load_scenario("scenarios/baseline.toml")  # doctest: +SKIP
-    """
-    path = Path(path)
+def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file, resolving ``base = "other.toml"`` (what this file changes)."""
     if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file")
+        where = f" (base of {chain[-1]})" if chain else ""
+        raise ScenarioError(f"{path}: no such scenario file{where}")
+    if path.resolve() in chain:
+        raise ScenarioError(f"{path}: base: scenarios include each other in a loop")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"{path}: malformed TOML: {error}") from None
-    data.setdefault("name", path.stem)
-    roster = data.get("cohort", {}).get("roster") if isinstance(data.get("cohort"), dict) else None
+    cohort = data.get("cohort")
+    roster = cohort.get("roster") if isinstance(cohort, dict) else None
     if isinstance(roster, str) and not Path(roster).is_absolute():
-        data["cohort"]["roster"] = str((path.parent / roster).resolve())
+        cohort["roster"] = str((path.parent / roster).resolve())
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ScenarioError(f"{path}: base: expected a file name, got {base!r}")
+    parent = _read_toml(path.parent / base, (*chain, path.resolve()))
+    parent.pop("name", None)
+    parent.pop("description", None)
+    return _deep_merge(parent, data)
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    A file may start from another with ``base = "baseline.toml"`` and list only
+    what it changes (tables are merged key by key). A relative
+    ``cohort.roster`` path is resolved against the file's folder.
+
+    Examples
+    --------
+    >>> s = load_scenario("scenarios/rotation_periodic.toml")  # doctest: +SKIP
+    >>> s.rotation.policy, s.cohort.size  # doctest: +SKIP
+    ('periodic', 300)
+    """
+    path = Path(path)
+    data = _read_toml(path)
+    data.setdefault("name", path.stem)
     scenario = parse_scenario(data, source=str(path))
     if overrides:
         scenario = scenario.with_overrides(overrides)

@@ -29,10 +29,14 @@ class Coordinator(mesa.Agent):
     def __init__(self, model: MentorshipModel) -> None:
         super().__init__(model)
         self.next_group = 0
+        # students a rematch could not place; retried only when someone new waits in their site
+        self.stale = np.zeros(len(model.roster), dtype=bool)
 
     def step(self) -> None:
         model = self.model
         state, scenario, week = model.state, model.scenario, model.week
+        if scenario.levers.sessions_per_week == 0:
+            return  # no program: nobody is matched (the control condition)
         every = scenario.levers.checkin_every_weeks
         checkin_week = every > 0 and week > 1 and (week - 1) % every == 0
         if week == 1:
@@ -47,8 +51,12 @@ class Coordinator(mesa.Agent):
         else:
             students = np.zeros(0, dtype=np.intp)
         if len(ended) or checkin_week:
-            waiting = np.flatnonzero(state.active & ~state.matched())
-            self.rematch(np.union1d(students, waiting))
+            waiting = state.active & ~state.matched()
+            waiting[students] = False
+            fresh_sites = np.unique(model.roster.site_codes[waiting & ~self.stale])
+            fresh_sites = np.union1d(fresh_sites, model.roster.site_codes[students])
+            retry = np.flatnonzero(waiting & np.isin(model.roster.site_codes, fresh_sites))
+            self.rematch(np.union1d(students, retry))
 
     def rematch(self, rows: np.ndarray) -> None:
         """Match the given students among themselves with the scenario's policy."""
@@ -63,6 +71,9 @@ class Coordinator(mesa.Agent):
         had_partner[links.mentor] = True
         had_partner[links.mentee] = True
         pairing = match_roster(roster, scenario.matching, model.rng, rows=rows)
+        self.stale[rows] = True
+        self.stale[pairing.mentor] = False
+        self.stale[pairing.mentee] = False
         if len(pairing) == 0:
             return
         terms = pairwise_terms(

@@ -48,8 +48,18 @@ def match_roster(
     rows = np.arange(len(roster)) if rows is None else np.asarray(rows, dtype=np.intp)
     policy = POLICIES[config.policy]
     parts = []
-    sites = roster.site[rows]
-    for site in sorted(set(sites.tolist())):
-        site_rows = rows[sites == site]
+    codes = roster.site_codes[rows]
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    for block in np.split(order, bounds):
+        site_rows = rows[block]
+        if len(site_rows) < 2:
+            alone = {int(r): "the only student waiting for a match in this site" for r in site_rows}
+            parts.append(
+                Pairing.empty(config.policy).__class__(
+                    *([np.zeros(0, np.intp)] * 3), np.zeros(0), alone, config.policy
+                )
+            )
+            continue
         parts.append(policy(roster.take(site_rows), config, rng).remap(site_rows))
     return Pairing.concat(parts, config.policy)
