@@ -85,7 +85,9 @@ def _assign(
             {int(i): why for i in np.concatenate([mentors, mentees])},
             policy,
         )
-    terms = pair_terms(roster, mentors, mentees, config.cross_group_attributes)
+    reported = policy_weights(config, "optimal")
+    needed = {t for t, w in (weights or {}).items() if w} | {t for t, w in reported.items() if w}
+    terms = pair_terms(roster, mentors, mentees, config.cross_group_attributes, only=needed)
     if weights is None:  # random: uniform scores, ties broken by the rng
         objective = rng.random((len(mentors), len(mentees)))
         used = policy_weights(config, "optimal")
@@ -93,7 +95,7 @@ def _assign(
         used = weights
         objective = sum(w * terms[t] for t, w in used.items() if w)
         objective = objective + 1e-9 * rng.random(objective.shape)  # seeded tie-breaking
-    score = sum(w * terms[t] for t, w in policy_weights(config, "optimal").items() if w)
+    score = sum(w * terms[t] for t, w in reported.items() if w)
     allowed = np.ones_like(objective, dtype=bool)
     if config.min_schedule_overlap:
         allowed &= shared_slots(roster, mentors, mentees) >= config.min_schedule_overlap

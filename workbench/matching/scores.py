@@ -37,7 +37,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -103,40 +103,68 @@ def _terms(
     mentees: np.ndarray,
     attributes: Sequence[str] | None,
     outer: bool,
+    only: Iterable[str] | None = None,
 ) -> dict[str, np.ndarray]:
+    """The terms named in ``only`` (default: all) for outer or element-wise pairs."""
+    wanted = set(TERMS if only is None else only)
     mentors = np.asarray(mentors, dtype=np.intp)
     mentees = np.asarray(mentees, dtype=np.intp)
-    all_codes = _attribute_codes(roster, None)
-    cross_codes = all_codes if attributes is None else _attribute_codes(roster, attributes)
-    a_codes, b_codes = all_codes[mentors], all_codes[mentees]
-    a_cross, b_cross = cross_codes[mentors], cross_codes[mentees]
-    s_a, s_b = roster.skills[mentors], roster.skills[mentees]
-    if outer:
-        same = (a_codes[:, None, :] == b_codes[None, :, :]).mean(2) if a_codes.shape[1] else 1.0
-        differ = (a_cross[:, None, :] != b_cross[None, :, :]).mean(2) if a_cross.shape[1] else 0.0
-        lead = s_a[:, None, :] - s_b[None, :, :]
-        need = 1.0 - s_b[None, :, :]
-    else:
-        same = (a_codes == b_codes).mean(1) if a_codes.shape[1] else 1.0
-        differ = (a_cross != b_cross).mean(1) if a_cross.shape[1] else 0.0
-        lead = s_a - s_b
-        need = 1.0 - s_b
     shape = (len(mentors), len(mentees)) if outer else (len(mentors),)
-    interest = _jaccard(roster.interests[mentors], roster.interests[mentees], outer)
-    complement = np.clip((np.maximum(lead, 0.0) * need).mean(-1) / _COMPLEMENT_SCALE, 0.0, 1.0)
-    stretch = np.clip(lead.mean(-1) / _LEAD_SCALE, 0.0, 1.0)
-    if roster.languages.shape[1]:
-        language = _overlap(roster.languages[mentors], roster.languages[mentees], outer) > 0
-    else:
-        language = np.ones(shape, dtype=bool)
-    return {
-        "affinity": 0.5 * interest + 0.5 * np.broadcast_to(same, shape),
-        "complementarity": complement,
-        "challenge": 0.5 * (1.0 - interest) + 0.5 * stretch,
-        "cross_group": np.broadcast_to(np.asarray(differ, dtype=np.float64), shape).copy(),
-        "schedule": _overlap(roster.schedule[mentors], roster.schedule[mentees], outer),
-        "language": language.astype(np.float64),
-    }
+    out: dict[str, np.ndarray] = {}
+    if wanted & {"affinity", "challenge"}:
+        interest = _jaccard(roster.interests[mentors], roster.interests[mentees], outer)
+    if wanted & {"complementarity", "challenge"}:
+        s_a, s_b = roster.skills[mentors], roster.skills[mentees]
+        # subject by subject, so no (m, e, subjects) temporaries are built
+        cover = np.zeros(shape)
+        mean_lead = np.zeros(shape)
+        for k in range(s_a.shape[1]):
+            a, b = (s_a[:, k][:, None], s_b[:, k][None, :]) if outer else (s_a[:, k], s_b[:, k])
+            lead = a - b
+            mean_lead += lead
+            cover += np.maximum(lead, 0.0) * (1.0 - b)
+        cover /= s_a.shape[1]
+        mean_lead /= s_a.shape[1]
+    if "affinity" in wanted:
+        codes = _attribute_codes(roster, None)
+        a_codes, b_codes = codes[mentors], codes[mentees]
+        if not codes.shape[1]:
+            same = np.ones(shape)
+        elif outer:
+            same = np.zeros(shape)
+            for k in range(codes.shape[1]):
+                same += a_codes[:, k][:, None] == b_codes[:, k][None, :]
+            same /= codes.shape[1]
+        else:
+            same = (a_codes == b_codes).mean(1)
+        out["affinity"] = 0.5 * interest + 0.5 * same
+    if "complementarity" in wanted:
+        out["complementarity"] = np.clip(cover / _COMPLEMENT_SCALE, 0.0, 1.0)
+    if "challenge" in wanted:
+        stretch = np.clip(mean_lead / _LEAD_SCALE, 0.0, 1.0)
+        out["challenge"] = 0.5 * (1.0 - interest) + 0.5 * stretch
+    if "cross_group" in wanted:
+        codes = _attribute_codes(roster, attributes)
+        a_cross, b_cross = codes[mentors], codes[mentees]
+        if not codes.shape[1]:
+            differ = np.zeros(shape)
+        elif outer:
+            differ = np.zeros(shape)
+            for k in range(codes.shape[1]):
+                differ += a_cross[:, k][:, None] != b_cross[:, k][None, :]
+            differ /= codes.shape[1]
+        else:
+            differ = (a_cross != b_cross).mean(1)
+        out["cross_group"] = differ
+    if "schedule" in wanted:
+        out["schedule"] = _overlap(roster.schedule[mentors], roster.schedule[mentees], outer)
+    if "language" in wanted:
+        if roster.languages.shape[1]:
+            fit = _overlap(roster.languages[mentors], roster.languages[mentees], outer) > 0
+            out["language"] = fit.astype(np.float64)
+        else:
+            out["language"] = np.ones(shape)
+    return out
 
 
 def pair_terms(
@@ -144,9 +172,10 @@ def pair_terms(
     mentors: np.ndarray,
     mentees: np.ndarray,
     attributes: Sequence[str] | None = None,
+    only: Iterable[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Every term for every mentor × mentee combination, as ``(m, e)`` matrices."""
-    return _terms(roster, mentors, mentees, attributes, outer=True)
+    """Terms (all, or those in ``only``) for every mentor × mentee, as ``(m, e)`` matrices."""
+    return _terms(roster, mentors, mentees, attributes, outer=True, only=only)
 
 
 def pairwise_terms(
@@ -154,9 +183,10 @@ def pairwise_terms(
     mentors: np.ndarray,
     mentees: np.ndarray,
     attributes: Sequence[str] | None = None,
+    only: Iterable[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Every term for the given pairs ``(mentors[k], mentees[k])``, as ``(p,)`` vectors."""
-    return _terms(roster, mentors, mentees, attributes, outer=False)
+    """Terms (all, or those in ``only``) for pairs ``(mentors[k], mentees[k])``, as ``(p,)``."""
+    return _terms(roster, mentors, mentees, attributes, outer=False, only=only)
 
 
 def combine(terms: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
@@ -180,4 +210,6 @@ def score_matrix(
     attributes: Sequence[str] | None = None,
 ) -> np.ndarray:
     """The weighted score of every mentor × mentee combination."""
-    return combine(pair_terms(roster, mentors, mentees, attributes), weights)
+    needed = [name for name, weight in weights.items() if weight]
+    terms = pair_terms(roster, mentors, mentees, attributes, only=needed)
+    return combine({name: terms.get(name, 0.0) for name in TERMS}, weights)
