@@ -1,0 +1,241 @@
+"""Survey codebooks: which columns hold what, which items make which scale.
+
+A codebook is a TOML file validated with pydantic; a problem is refused with
+one line naming the file and the key. Example (``examples/codebook_synthetic.toml``)::
+
+    [survey]
+    format = "wide"              # or "long": respondent, wave, item, response columns
+    respondent = "student_id"
+    wave = "wave"                # optional: without it the file is one wave
+
+    [waves]                      # wave label = program week (0 = before the program)
+    pre = 0
+    post = 36
+
+    [scoring]
+    min_answered = 0.8           # share of a scale's items needed to prorate a score
+    missing = ["", "NA", "-99"]  # cells read as "not answered"
+
+    [scales.belonging]
+    items = ["b1", "b2", "b3"]
+    reverse = ["b3"]
+    low = 1
+    high = 5
+    latent = "belonging"         # the simulation's latent trait this scale measures
+
+    [groups]
+    columns = ["first_gen", "disability"]
+    reference = { first_gen = "no" }   # default: the most common level
+
+    [program]
+    participated = "participated"
+    pair_id = "pair_id"
+    sessions_attended = "sessions_attended"
+
+Examples
+--------
+>>> book = Codebook.model_validate({
+...     "survey": {"respondent": "id"},
+...     "scales": {"trust": {"items": ["t1", "t2"], "low": 1, "high": 4}},
+... })
+>>> book.scales["trust"].categories
+4
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from workbench.errors import WorkbenchError
+
+LATENTS: tuple[str, ...] = ("belonging", "confidence")
+
+
+class SurveyError(WorkbenchError):
+    """A survey file or codebook that cannot be used.
+
+    The message is one line (the first problem and how many more there are);
+    :attr:`problems` holds every problem, one line each.
+    """
+
+    def __init__(self, problems: list[str] | str) -> None:
+        problems = [problems] if isinstance(problems, str) else list(problems)
+        self.problems = problems
+        more = len(problems) - 1
+        tail = f" [+{more} more problem{'s' if more > 1 else ''}]" if more else ""
+        super().__init__(problems[0] + tail)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SurveyLayout(_Strict):
+    """Where respondents, waves, items and responses are in the CSV."""
+
+    format: Literal["wide", "long"] = "wide"
+    respondent: str = Field(min_length=1, description="respondent id column")
+    wave: str | None = Field(None, description="wave column; none = a single wave")
+    item: str = Field("item", min_length=1, description="long format: item name column")
+    response: str = Field("response", min_length=1, description="long format: answer column")
+
+
+class Scoring(_Strict):
+    """How item answers become scale scores."""
+
+    min_answered: float = Field(
+        0.8, gt=0.0, le=1.0, description="share of items needed to prorate a score"
+    )
+    statistic: Literal["mean", "sum"] = Field(
+        "mean", description="mean of answered items, or their sum prorated to all items"
+    )
+    missing: list[str] = Field(
+        default_factory=lambda: ["", "NA", "N/A", "NaN", "nan", "."],
+        description="cells that mean 'not answered'",
+    )
+
+
+class Scale(_Strict):
+    """One Likert scale: its items, answer range and reverse-keyed items."""
+
+    items: list[str] = Field(min_length=2)
+    reverse: list[str] = Field(default_factory=list)
+    low: int = Field(1, ge=-10, le=10, description="lowest answer code")
+    high: int = Field(5, ge=-9, le=20, description="highest answer code")
+    latent: Literal["belonging", "confidence"] | None = Field(
+        None, description="the simulation's latent trait this scale measures"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scale:
+        if self.high <= self.low:
+            raise ValueError(f"high ({self.high}) must be above low ({self.low})")
+        if len(set(self.items)) != len(self.items):
+            raise ValueError("items must be distinct")
+        unknown = [item for item in self.reverse if item not in self.items]
+        if unknown:
+            raise ValueError(f"reverse names {unknown}, which are not among the scale's items")
+        return self
+
+    @property
+    def categories(self) -> int:
+        """Number of answer categories."""
+        return self.high - self.low + 1
+
+
+class Groups(_Strict):
+    """Categorical columns that define the groups compared (e.g. first_gen)."""
+
+    columns: list[str] = Field(default_factory=list)
+    reference: dict[str, str] = Field(
+        default_factory=dict, description="reference level per column (default: most common)"
+    )
+
+    @model_validator(mode="after")
+    def _reference_columns_known(self) -> Groups:
+        unknown = sorted(set(self.reference) - set(self.columns))
+        if unknown:
+            raise ValueError(f"reference names {unknown}, which are not group columns")
+        return self
+
+
+class Program(_Strict):
+    """Optional columns describing who took part and with whom."""
+
+    participated: str | None = None
+    pair_id: str | None = None
+    sessions_attended: str | None = None
+
+
+class Codebook(_Strict):
+    """Everything needed to read and score one survey file."""
+
+    survey: SurveyLayout
+    waves: dict[str, int] = Field(
+        default_factory=dict, description="wave label -> program week, in survey order"
+    )
+    scoring: Scoring = Field(default_factory=Scoring)
+    scales: dict[str, Scale] = Field(min_length=1)
+    groups: Groups = Field(default_factory=Groups)
+    program: Program = Field(default_factory=Program)
+
+    @model_validator(mode="after")
+    def _names_distinct(self) -> Codebook:
+        seen: dict[str, str] = {}
+        for name, scale in self.scales.items():
+            for item in scale.items:
+                if item in seen:
+                    raise ValueError(f"item {item!r} is in scales {seen[item]!r} and {name!r}")
+                seen[item] = name
+        special = [self.survey.respondent, *self.groups.columns, *self.program_columns.values()]
+        if self.survey.wave:
+            special.append(self.survey.wave)
+        clash = sorted(set(special) & set(seen))
+        if clash:
+            raise ValueError(f"columns {clash} are both items and respondent/wave/group columns")
+        if any(week < 0 for week in self.waves.values()):
+            raise ValueError("waves: weeks must be 0 or more")
+        if list(self.waves.values()) != sorted(self.waves.values()):
+            raise ValueError("waves: list waves in time order (weeks must not decrease)")
+        latents = [s.latent for s in self.scales.values() if s.latent]
+        if len(set(latents)) != len(latents):
+            raise ValueError("two scales name the same latent trait")
+        return self
+
+    @property
+    def items(self) -> dict[str, str]:
+        """Item name -> scale name, in codebook order."""
+        return {item: name for name, scale in self.scales.items() for item in scale.items}
+
+    @property
+    def program_columns(self) -> dict[str, str]:
+        """Role (participated, pair_id, sessions_attended) -> column, for declared ones."""
+        return {k: v for k, v in self.program.model_dump().items() if v}
+
+
+def _format_error(error: ValidationError, source: str) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key (check its spelling; see docs/survey.md for the allowed keys)"
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    elif "input" in first and not isinstance(first["input"], dict):
+        message = f"{message} (got {first['input']!r})"
+    more = len(error.errors()) - 1
+    tail = f" [+{more} more problem{'s' if more > 1 else ''}]" if more else ""
+    return f"{source}: {key}: {message}{tail}"
+
+
+def parse_codebook(data: dict, source: str = "<codebook>") -> Codebook:
+    """Validate a nested dict into a :class:`Codebook`, raising :class:`SurveyError`."""
+    try:
+        return Codebook.model_validate(data)
+    except ValidationError as error:
+        raise SurveyError(_format_error(error, source)) from None
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    """Read and validate a codebook TOML file.
+
+    Examples
+    --------
+    >>> book = load_codebook("examples/codebook_synthetic.toml")  # doctest: +SKIP
+    >>> sorted(book.scales)  # doctest: +SKIP
+    ['belonging', 'confidence']
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SurveyError(f"{path}: no such codebook file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise SurveyError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SurveyError(f"{path}: malformed TOML: {error}") from None
+    return parse_codebook(data, source=str(path))
