@@ -46,6 +46,11 @@ CLOSURE_HORIZON_WEEKS = 12.0  # Grossman & Rhodes (2002): harm from matches endi
 WEEKLY_NOISE = 0.01
 
 
+def _sum_by(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """Float sums of ``weights`` per student (``bincount`` gives ints when empty)."""
+    return np.bincount(index, weights, n).astype(np.float64, copy=False)
+
+
 def logistic(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -260,41 +265,45 @@ def advance_week(
     missed = (met == 0) & (sessions > 0)
     links.checkin_count[alive[missed]] += 1
 
-    # 3. gains per meeting (shares of headroom), summed over a student's links
+    # 3. gains per meeting (shares of headroom); a mentee has one alive link, a
+    # mentor may have several (capacity, circles), so mentor terms are summed
     dose = met * quality
     bridge = 1.0 + p.cross_group_bonus * links.cross[alive]
     drag = 1.0 - p.dependency_drag * state.dependency[mentee]
-    d_belong = np.zeros(n)
-    d_conf = np.zeros(n)
-    np.add.at(d_belong, mentee, p.belonging_gain * dose * bridge)
-    np.add.at(d_belong, mentor, p.belonging_gain * dose * bridge)
-    np.add.at(d_conf, mentee, p.confidence_gain * dose * drag)
-    np.add.at(d_conf, mentor, p.mentor_confidence_gain * dose)
+    bond = p.belonging_gain * dose * bridge
+    d_belong = _sum_by(mentor, bond, n)
+    d_belong[mentee] += bond
+    d_conf = _sum_by(mentor, p.mentor_confidence_gain * dose, n)
+    d_conf[mentee] += p.confidence_gain * dose * drag
     lead = np.maximum(state.skill[mentor] - state.skill[mentee], 0.0)
-    d_skill = np.zeros_like(state.skill)
-    np.add.at(d_skill, mentee, p.skill_gain * dose[:, None] * lead)
+    grown = state.skill[mentee]
+    grown += np.minimum(lead * (p.skill_gain * dose)[:, None], 1.0) * (1.0 - grown)
+    state.skill[mentee] = grown
     state.belonging += np.minimum(d_belong, 1.0) * (1.0 - state.belonging)
     state.confidence += np.minimum(d_conf, 1.0) * (1.0 - state.confidence)
-    state.skill += np.minimum(d_skill, 1.0) * (1.0 - state.skill)
-    state.meetings += np.bincount(mentor, weights=met, minlength=n).astype(np.int64)
-    state.meetings += np.bincount(mentee, weights=met, minlength=n).astype(np.int64)
+    met_by = _sum_by(mentor, met, n)
+    met_by[mentee] += met
+    state.meetings += met_by.astype(np.int64)
     state.weeks_matched += in_program
 
     # 4. trust and dependency
-    links.trust[alive] += p.trust_gain * dose * (1.0 - links.trust[alive])
-    np.clip(links.trust, 0.0, 1.0, out=links.trust)
+    trust = links.trust[alive]
+    trust += p.trust_gain * dose * (1.0 - trust)
+    np.clip(trust, 0.0, 1.0, out=trust)
+    links.trust[alive] = trust
     target = np.zeros(n)
-    np.maximum.at(target, mentee, links.trust[alive] * (1.0 - 0.7 * levers.activity_variety))
+    target[mentee] = trust * (1.0 - 0.7 * levers.activity_variety)
     state.dependency += p.dependency_growth * (target - state.dependency)
 
     # 5. engagement
+    link_weeks = links.weeks[alive].astype(np.float64)
     pair_weeks = np.zeros(n)
-    np.maximum.at(pair_weeks, mentee, links.weeks[alive].astype(np.float64))
-    np.maximum.at(pair_weeks, mentor, links.weeks[alive].astype(np.float64))
+    np.maximum.at(pair_weeks, mentor, link_weeks)
+    pair_weeks[mentee] = link_weeks
     missed_sessions = state.scheduled_week - state.attended_week
-    response = np.zeros(n)
-    np.add.at(response, mentee, dose - 0.5 * met)
-    np.add.at(response, mentor, dose - 0.5 * met)
+    felt = dose - 0.5 * met
+    response = _sum_by(mentor, felt, n)
+    response[mentee] += felt
     reflection = 0.5 if levers.async_reflection else 1.0
     state.engagement += (
         p.engagement_response * response
@@ -304,11 +313,12 @@ def advance_week(
     np.clip(state.engagement, 0.0, 1.0, out=state.engagement)
 
     # 6. drift back toward the starting level, with a little weekly noise
-    for now, start in (
-        (state.belonging, state.belonging_start),
-        (state.confidence, state.confidence_start),
+    jitter = WEEKLY_NOISE * rng.standard_normal((2, n))
+    for now, start, noise in (
+        (state.belonging, state.belonging_start, jitter[0]),
+        (state.confidence, state.confidence_start, jitter[1]),
     ):
-        now += p.drift * (start - now) + WEEKLY_NOISE * rng.standard_normal(n)
+        now += p.drift * (start - now) + noise
         np.clip(now, 0.0, 1.0, out=now)
 
     # 7. dropout where engagement fell below the threshold

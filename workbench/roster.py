@@ -142,6 +142,14 @@ class Roster:
         sub.__dict__["site_codes"] = self.site_codes[index]
         return sub
 
+    def with_roles(self, role: np.ndarray) -> Roster:
+        """The same students with other roles (cached codes are kept)."""
+        changed = replace(self, role=role)
+        for name in ("_codes", "site_codes", "_attribute_arrays"):
+            if name in self.__dict__:
+                changed.__dict__[name] = self.__dict__[name]
+        return changed
+
     def to_frame(self) -> pd.DataFrame:
         """One row per student in the roster CSV's column layout."""
 

@@ -7,7 +7,6 @@ safe avenues to escalate concerns" (seed 000).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import mesa
@@ -65,7 +64,7 @@ class Coordinator(mesa.Agent):
         rows = rows[state.active[rows] & ~state.matched()[rows]]
         if len(rows) < 2:
             return
-        roster = replace(model.roster, role=state.role)
+        roster = model.roster.with_roles(state.role)
         links = state.links
         had_partner = np.zeros(len(state.active), dtype=bool)
         had_partner[links.mentor] = True
