@@ -229,17 +229,26 @@ class Rotation(_Strict):
 class Supports(_Strict):
     """Accessibility supports the program provides (each removes one barrier)."""
 
-    transport: bool = False
-    schedule: bool = False
-    language: bool = False
-    caregiving: bool = False
+    transport: bool = Field(False, description="transport provided: removes the transport barrier")
+    schedule: bool = Field(
+        False, description="sessions in school time: removes the schedule barrier"
+    )
+    language: bool = Field(
+        False,
+        description="interpreting/bilingual materials: removes the language barrier and misfit",
+    )
+    caregiving: bool = Field(
+        False, description="care/work flexibility: removes the caregiving barrier"
+    )
 
 
 class Levers(_Strict):
     """What a coordinator can change about how the program runs."""
 
-    weeks: int = Field(36, ge=1, le=104, description="program length")
-    sessions_per_week: int = Field(1, ge=0, le=5)
+    weeks: int = Field(36, ge=1, le=104, description="program length (one step = one week)")
+    sessions_per_week: int = Field(
+        1, ge=0, le=5, description="mentoring sessions a week; 0 = no program (control)"
+    )
     mentor_training: float = Field(0.5, ge=0.0, le=1.0, description="0 none, 1 full training")
     checkin_every_weeks: int = Field(2, ge=0, le=52, description="0 = no check-ins")
     coordinator_response: float = Field(
@@ -251,52 +260,241 @@ class Levers(_Strict):
     supports: Supports = Field(default_factory=Supports)
 
 
+def _param(default: float, low: float, high: float, meaning: str, unit: str, source: str) -> Any:
+    """A model parameter with its range, meaning, unit and source (rendered in docs/model.md)."""
+    return Field(
+        default,
+        ge=low,
+        le=high,
+        description=meaning,
+        json_schema_extra={"unit": unit, "source": source},
+    )
+
+
+S000 = "seed 000"
+S001 = "seed 001"
+
+
 class Dynamics(_Strict):
-    """Parameters of the weekly rules; see docs/model.md for meaning and source."""
+    """Parameters of the weekly rules (:mod:`workbench.dynamics`); docs/model.md lists them."""
 
     # attendance (logit scale)
-    attend_base: float = Field(1.6, ge=-5, le=5)
-    attend_engagement: float = Field(2.0, ge=0, le=10)
-    barrier_penalty: float = Field(1.2, ge=0, le=5)
+    attend_base: float = _param(
+        1.6,
+        -5,
+        5,
+        "attendance log-odds of an average student with no barrier",
+        "logit",
+        "Kupersmidt et al. 2017 (attendance/closure); validation",
+    )
+    attend_engagement: float = _param(
+        2.0,
+        0,
+        10,
+        "attendance log-odds per unit of engagement above 0.5",
+        "logit",
+        S000 + ": engagement and participation",
+    )
+    barrier_penalty: float = _param(
+        1.2,
+        0,
+        5,
+        "attendance log-odds lost per barrier not covered by a support",
+        "logit",
+        S000 + ": transportation, scheduling, language supports",
+    )
     # meeting quality (logit scale)
-    quality_base: float = Field(-0.6, ge=-5, le=5)
-    quality_affinity: float = Field(1.2, ge=0, le=5)
-    quality_complementarity: float = Field(0.6, ge=0, le=5)
-    quality_training: float = Field(0.8, ge=0, le=5)
-    quality_trust: float = Field(1.0, ge=0, le=5)
-    quality_noise: float = Field(0.8, ge=0, le=5)
-    trust_gain: float = Field(0.15, ge=0, le=1)
+    quality_base: float = _param(
+        -0.6,
+        -5,
+        5,
+        "meeting-quality log-odds of a new, untrained, dissimilar pair",
+        "logit",
+        "validation",
+    )
+    quality_affinity: float = _param(
+        1.2,
+        0,
+        5,
+        "quality log-odds per unit of pair affinity",
+        "logit",
+        "Eby et al. 2013 (similarity and relationship quality)",
+    )
+    quality_complementarity: float = _param(
+        0.6,
+        0,
+        5,
+        "quality log-odds per unit of complementarity",
+        "logit",
+        S000 + ": complementary strengths",
+    )
+    quality_training: float = _param(
+        0.8,
+        0,
+        5,
+        "quality log-odds at full mentor training",
+        "logit",
+        S000 + ": training in listening and inclusive communication",
+    )
+    quality_trust: float = _param(
+        1.0,
+        0,
+        5,
+        "quality log-odds at full trust in the pair",
+        "logit",
+        S000 + ": the heart of the program lies in trust",
+    )
+    quality_noise: float = _param(
+        0.8,
+        0,
+        5,
+        "standard deviation of weekly quality shocks",
+        "logit",
+        S001 + ": not every pair will click",
+    )
+    trust_gain: float = _param(
+        0.15,
+        0,
+        1,
+        "share of the missing trust gained per meeting of quality 1",
+        "per meeting",
+        "Rhodes 2005 model of youth mentoring (trust builds over time)",
+    )
     # gains per attended meeting (fraction of the remaining headroom)
-    belonging_gain: float = Field(0.020, ge=0, le=0.5)
-    confidence_gain: float = Field(0.020, ge=0, le=0.5)
-    mentor_confidence_gain: float = Field(0.015, ge=0, le=0.5)
-    skill_gain: float = Field(0.03, ge=0, le=0.5)
-    cross_group_bonus: float = Field(
-        0.5, ge=0, le=3, description="extra belonging gain across groups"
+    belonging_gain: float = _param(
+        0.020,
+        0,
+        0.5,
+        "share of belonging headroom gained per meeting of quality 1",
+        "per meeting",
+        S000 + "; DuBois et al. 2011 (effect size)",
     )
-    supervision_boost: float = Field(0.4, ge=0, le=3)
+    confidence_gain: float = _param(
+        0.020,
+        0,
+        0.5,
+        "share of mentee confidence headroom gained per meeting of quality 1",
+        "per meeting",
+        S000 + "; DuBois et al. 2011",
+    )
+    mentor_confidence_gain: float = _param(
+        0.015,
+        0,
+        0.5,
+        "share of mentor confidence headroom gained per meeting of quality 1",
+        "per meeting",
+        S001 + ": being a mentor makes a student feel capable",
+    )
+    skill_gain: float = _param(
+        0.03,
+        0,
+        0.5,
+        "share of the mentor's skill lead a mentee gains per meeting of quality 1",
+        "per meeting",
+        S000 + ": accelerating skill development",
+    )
+    cross_group_bonus: float = _param(
+        0.5,
+        0,
+        3,
+        "extra belonging gain of a pair differing on every cross-group attribute",
+        "multiplier",
+        S001 + ": it builds bridges",
+    )
+    supervision_boost: float = _param(
+        0.4,
+        0,
+        3,
+        "quality log-odds at full adult supervision",
+        "logit",
+        "Burton et al. 2022 (larger effects with supervision)",
+    )
     # dependency, engagement, drift, dropout
-    dependency_growth: float = Field(0.02, ge=0, le=0.5)
-    dependency_drag: float = Field(
-        0.6, ge=0, le=1, description="confidence gain lost at dependency 1"
+    dependency_growth: float = _param(
+        0.02,
+        0,
+        0.5,
+        "weekly rate at which dependency follows the pair's trust",
+        "per week",
+        S000 + ": rotate to prevent dependency",
     )
-    monotony: float = Field(
-        0.01, ge=0, le=0.2, description="weekly engagement decay without variety"
+    dependency_drag: float = _param(
+        0.6,
+        0,
+        1,
+        "share of the mentee's confidence gain lost at dependency 1",
+        "share",
+        S000 + ": mutual benefit rather than one-sided aid",
     )
-    engagement_response: float = Field(0.06, ge=0, le=0.5)
-    missed_penalty: float = Field(0.03, ge=0, le=0.5)
-    drift: float = Field(
-        0.03, ge=0, le=0.5, description="weekly pull back toward the starting level"
+    monotony: float = _param(
+        0.01,
+        0,
+        0.2,
+        "weekly engagement lost in a long pair with no activity variety",
+        "per week",
+        S000 + ": joint projects, study groups keep relationships human",
     )
-    dropout_threshold: float = Field(0.3, ge=0, le=1)
-    dropout_hazard: float = Field(0.4, ge=0, le=1)
+    engagement_response: float = _param(
+        0.06,
+        0,
+        0.5,
+        "engagement gained per meeting per unit of quality above 0.5",
+        "per meeting",
+        "validation",
+    )
+    missed_penalty: float = _param(
+        0.03,
+        0,
+        0.5,
+        "engagement lost per missed session (halved with async reflection)",
+        "per session",
+        S000 + ": reflective practices",
+    )
+    drift: float = _param(
+        0.03,
+        0,
+        0.5,
+        "weekly pull of belonging and confidence back to the starting level",
+        "per week",
+        "fade-out of program effects (DuBois et al. 2011)",
+    )
+    dropout_threshold: float = _param(
+        0.3,
+        0,
+        1,
+        "engagement below which students may leave the program",
+        "engagement",
+        "Kupersmidt et al. 2017 (early closure)",
+    )
+    dropout_hazard: float = _param(
+        0.4,
+        0,
+        1,
+        "weekly chance of leaving at zero engagement",
+        "per week",
+        "Kupersmidt et al. 2017",
+    )
     # endings
-    rematch_trust_reset: bool = Field(True, description="a new partner starts at zero trust")
-    closure_penalty: float = Field(
-        0.04, ge=0, le=0.5, description="belonging lost when a match ends early"
+    rematch_trust_reset: bool = Field(
+        True,
+        description="a new partner starts at zero trust",
+        json_schema_extra={"unit": "switch", "source": "Grossman et al. 2012 (re-matching)"},
     )
-    poor_quality: float = Field(
-        0.4, ge=0, le=1, description="check-in rates a pair poor below this"
+    closure_penalty: float = _param(
+        0.04,
+        0,
+        0.5,
+        "belonging lost when a match ends unplanned at week 0 (× exp(−weeks/12))",
+        "latent",
+        "Grossman & Rhodes 2002 (matches ending < 3 months)",
+    )
+    poor_quality: float = _param(
+        0.4,
+        0,
+        1,
+        "mean meeting quality below which a check-in rates a pair poor",
+        "quality",
+        S001 + ": have a Plan B",
     )
 
 
