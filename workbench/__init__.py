@@ -7,6 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from workbench.cohort import build_roster, generate_roster
 from workbench.errors import WorkbenchError
+from workbench.model import MentorshipModel
 from workbench.roster import Roster, RosterError, load_roster
 from workbench.scenario import Scenario, ScenarioError, load_scenario
 from workbench.simulation import RunResult, run_scenario, simulate
@@ -17,6 +18,7 @@ except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
 __all__ = [
+    "MentorshipModel",
     "Roster",
     "RunResult",
     "RosterError",
