@@ -1,0 +1,89 @@
+"""``workbench validate``: does the model reproduce published mentoring research?"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "validate",
+        help="run the pattern-oriented validation cases",
+        description="Simulate each validation case's study design (program vs no-program arms), "
+        "compute the study's statistic, compare it with the published figure and print the "
+        "verdicts; write report.md, validation_checks.png and the figures per replication.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer replications and a smaller cohort (CI)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("validation"),
+        help="folder for report.md and plots (default: validation/)",
+    )
+    parser.add_argument(
+        "--cases", type=Path, default=None, help="case file (default: the packaged cases.toml)"
+    )
+    parser.add_argument("--replications", type=int, default=None, help="override the case file")
+    parser.add_argument("--cohort-size", type=int, default=None, help="override the case file")
+    parser.add_argument("--seed", type=int, default=None, help="root seed (default: case file's)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="dynamics override for every arm, e.g. --set rematch_trust_reset=false (repeatable)",
+    )
+    parser.add_argument(
+        "--only", action="append", default=None, metavar="CASE", help="run only this case"
+    )
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+    from workbench.commands.run import parse_assignments
+    from workbench.errors import WorkbenchError
+    from workbench.scenario import Dynamics
+    from workbench.validation import console_table, load_cases, run_validation, write_report
+
+    book = load_cases(args.cases)
+    for name, value in (("--replications", args.replications), ("--cohort-size", args.cohort_size)):
+        if value is not None and value < 2:
+            raise WorkbenchError(f"{name} {value}: must be at least 2")
+    if args.seed is not None and args.seed < 0:
+        raise WorkbenchError(f"--seed {args.seed}: must be a non-negative integer")
+    dynamics = parse_assignments(args.set)
+    unknown = sorted(set(dynamics) - set(Dynamics.model_fields))
+    if unknown:
+        raise WorkbenchError(
+            f"--set {unknown[0]}: not a dynamics parameter; see workbench/scenario.py Dynamics"
+        )
+    known_cases = {case.id for case in book.cases}
+    for case in args.only or []:
+        if case not in known_cases:
+            raise WorkbenchError(f"--only {case}: no such case; known: {sorted(known_cases)}")
+    # validate the overrides before any simulation
+    from workbench.scenario import Scenario
+
+    Scenario().with_overrides({f"dynamics.{key}": value for key, value in dynamics.items()})
+
+    result = run_validation(
+        book,
+        replications=args.replications,
+        cohort_size=args.cohort_size,
+        seed=args.seed,
+        dynamics=dynamics,
+        cases=args.only,
+        quick=args.quick,
+    )
+    print(console_table(result))
+    command = "workbench validate" + (" --quick" if args.quick else "")
+    written = write_report(result, book, args.out, command)
+    print(f"wrote {', '.join(str(path) for path in written)}")
+    return 0 if result.ok else 1

@@ -1,0 +1,220 @@
+"""Validation cases as data: study designs (arms), published figures, and how to compare.
+
+A case file (TOML, default :data:`DEFAULT_CASES`) has three parts:
+
+``[settings]``
+    seed, replications and cohort size of the full and of the quick run.
+``[arms.<name>]``
+    one study arm: scenario overrides applied to the default :class:`Scenario`
+    (``levers.sessions_per_week = 0`` is the no-program control arm);
+    ``policies`` lists matching policies in order of preference (the first one
+    installed is used).
+``[[cases]]`` with ``[[cases.checks]]``
+    one published finding; each check names a statistic from
+    :data:`workbench.validation.statistics.STATISTICS`, the arms it compares,
+    the published figure (``target``), the interval a simulated figure must
+    fall in (``low``/``high``; either may be open for a directional finding)
+    and ``sd``, the uncertainty used by history matching. A case the model
+    cannot reproduce carries ``known_miss = "reason"``.
+
+Examples
+--------
+>>> book = load_cases()
+>>> [case.id for case in book.cases][:2]
+['overall_effect', 'cross_age_supervision']
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from workbench.errors import WorkbenchError
+from workbench.scenario import Scenario
+
+DEFAULT_CASES = Path(__file__).with_name("cases.toml")
+
+
+class CaseFileError(WorkbenchError):
+    """A case file that cannot be used; the message is one line."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Settings(_Strict):
+    """How much simulation a full and a quick validation run."""
+
+    seed: int = Field(20251123, ge=0)
+    replications: int = Field(40, ge=2, le=10_000)
+    cohort_size: int = Field(300, ge=20, le=100_000)
+    quick_replications: int = Field(6, ge=2, le=10_000)
+    quick_cohort_size: int = Field(160, ge=20, le=100_000)
+
+
+class Arm(_Strict):
+    """One study arm: what the program (or its absence) looks like."""
+
+    description: str = ""
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    policies: list[str] = Field(default_factory=list, description="preferred matching policies")
+
+    def scenario(
+        self, base: Scenario, cohort_size: int, extra: dict[str, Any] | None = None
+    ) -> Scenario:
+        """This arm's scenario: ``base`` with the cohort size, the arm's and ``extra`` overrides."""
+        from workbench.matching import POLICIES
+
+        changes: dict[str, Any] = {"cohort.size": cohort_size}
+        available = [name for name in self.policies if name in POLICIES]
+        if available:
+            changes["matching.policy"] = available[0]
+        changes.update(self.overrides)
+        changes.update(extra or {})
+        return base.with_overrides(changes)
+
+    def policy_note(self) -> str:
+        """Which preferred policy is used, or '' when none is preferred."""
+        from workbench.matching import POLICIES
+
+        available = [name for name in self.policies if name in POLICIES]
+        if not self.policies:
+            return ""
+        missing = [name for name in self.policies[: self.policies.index(available[0])]]
+        note = f"matching policy {available[0]!r}"
+        return note + (f" ({', '.join(missing)} not installed)" if missing else "")
+
+
+class Check(_Strict):
+    """One statistic of a case, the published figure and the accepted interval."""
+
+    id: str
+    label: str
+    statistic: str
+    arms: dict[str, str]
+    options: dict[str, Any] = Field(default_factory=dict)
+    published: str = Field(description="the published figure, in words, with its source")
+    target: float | None = None
+    low: float | None = None
+    high: float | None = None
+    sd: float = Field(gt=0, description="uncertainty of the figure (+ model discrepancy)")
+
+    @model_validator(mode="after")
+    def _known_statistic(self) -> Check:
+        from workbench.validation.statistics import STATISTICS
+
+        if self.statistic not in STATISTICS:
+            raise ValueError(
+                f"unknown statistic {self.statistic!r}; allowed: {', '.join(sorted(STATISTICS))}"
+            )
+        needed = set(STATISTICS[self.statistic][0])
+        if set(self.arms) != needed:
+            raise ValueError(f"statistic {self.statistic!r} needs arms {sorted(needed)}")
+        if self.low is None and self.high is None:
+            raise ValueError("give low and/or high: the interval the simulated figure must be in")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError("low must not exceed high")
+        return self
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """``(low, high)`` with open ends as ∓inf."""
+        return (
+            -math.inf if self.low is None else self.low,
+            math.inf if self.high is None else self.high,
+        )
+
+    def distance(self, value: float) -> float:
+        """How far ``value`` lies outside the interval (0 inside), in the statistic's units."""
+        low, high = self.bounds
+        if not math.isfinite(value):
+            return math.inf
+        return max(low - value, value - high, 0.0)
+
+    def implausibility(self, mean: float, variance: float = 0.0) -> float:
+        """History-matching implausibility: distance outside the interval over the total SD."""
+        return self.distance(mean) / math.sqrt(self.sd**2 + variance)
+
+    def interval_text(self) -> str:
+        low, high = self.low, self.high
+        if low is not None and high is not None:
+            return f"[{low:g}, {high:g}]"
+        return f"> {low:g}" if low is not None else f"< {high:g}"
+
+
+class Case(_Strict):
+    """One published finding the model should reproduce."""
+
+    id: str
+    title: str
+    finding: str
+    design: str
+    sources: list[str] = Field(min_length=1)
+    checks: list[Check] = Field(min_length=1)
+    known_miss: str | None = Field(None, description="why the model cannot reproduce this")
+
+
+class CaseBook(_Strict):
+    """A validated case file."""
+
+    settings: Settings = Field(default_factory=Settings)
+    arms: dict[str, Arm]
+    cases: list[Case] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _arms_exist(self) -> CaseBook:
+        ids = [case.id for case in self.cases]
+        if len(set(ids)) != len(ids):
+            raise ValueError("case ids must be distinct")
+        for case in self.cases:
+            for check in case.checks:
+                unknown = sorted(set(check.arms.values()) - set(self.arms))
+                if unknown:
+                    raise ValueError(
+                        f"case {case.id!r} check {check.id!r} names unknown arms {unknown}; "
+                        f"known: {sorted(self.arms)}"
+                    )
+        return self
+
+    def arms_used(self, cases: list[Case] | None = None) -> list[str]:
+        """Arm names the given cases (default: all) need, in file order."""
+        wanted = {
+            arm
+            for case in cases or self.cases
+            for check in case.checks
+            for arm in check.arms.values()
+        }
+        return [name for name in self.arms if name in wanted]
+
+    def checks(self) -> list[tuple[Case, Check]]:
+        """Every (case, check) pair in file order."""
+        return [(case, check) for case in self.cases for check in case.checks]
+
+
+def load_cases(path: str | Path | None = None) -> CaseBook:
+    """Read and validate a case file (default: the packaged ``cases.toml``).
+
+    Raises :class:`workbench.errors.WorkbenchError` with one line naming the
+    file and the offending key.
+    """
+    path = Path(path) if path is not None else DEFAULT_CASES
+    if not path.is_file():
+        raise CaseFileError(f"{path}: no such case file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise CaseFileError(f"{path}: malformed TOML: {error}") from None
+    try:
+        book = CaseBook.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise CaseFileError(
+            f"{path}: {key}: {first['msg'].removeprefix('Value error, ')}"
+        ) from None
+    return book
