@@ -86,20 +86,17 @@ class RunResult:
 
 def _student_table(model: MentorshipModel) -> pd.DataFrame:
     roster, state = model.roster, model.state
-    frame = pd.DataFrame(
-        {
-            "id": roster.ids.astype(str),
-            "site": roster.site.astype(str),
-            "grade": roster.grade,
-            "role_start": roster.role.astype(str),
-            "role": state.role.astype(str),
-        }
-    )
+    columns: dict[str, object] = {
+        "id": roster.ids.astype(str),
+        "site": roster.site.astype(str),
+        "grade": roster.grade,
+        "role_start": roster.role.astype(str),
+        "role": state.role.astype(str),
+    }
     for name in roster.attribute_names:
-        frame[name] = roster.attributes[name].astype(str).to_numpy()
-    barrier_count = roster.barriers.sum(1)
-    frame = frame.assign(
-        barriers=barrier_count,
+        columns[name] = roster.attributes[name].astype(str).to_numpy()
+    columns.update(
+        barriers=roster.barriers.sum(1),
         uncovered_barriers=state.uncovered.astype(np.int64),
         belonging_start=state.belonging_start,
         belonging=state.belonging,
@@ -121,7 +118,7 @@ def _student_table(model: MentorshipModel) -> pd.DataFrame:
         ties=model.ties.degree,
         cross_group_ties=model.ties.cross_degree,
     )
-    return frame
+    return pd.DataFrame(columns)
 
 
 def _link_table(model: MentorshipModel) -> pd.DataFrame:
