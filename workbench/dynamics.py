@@ -77,6 +77,7 @@ class Links:
     checkin_sum: np.ndarray = field(default_factory=lambda: np.zeros(0))
     checkin_count: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     poor_streak: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    worst_streak: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     boost: np.ndarray = field(default_factory=lambda: np.zeros(0))
     tied: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
@@ -160,6 +161,14 @@ class CohortState:
             closures=zeros.copy(),
         )
 
+    def in_poor_pair(self) -> np.ndarray:
+        """Students in an alive link rated poor at its last check-in."""
+        out = np.zeros(len(self.belonging), dtype=bool)
+        poor = self.links.alive & (self.links.poor_streak > 0)
+        out[self.links.mentor[poor]] = True
+        out[self.links.mentee[poor]] = True
+        return out
+
     def matched(self) -> np.ndarray:
         """Students in at least one alive link."""
         out = np.zeros(len(self.belonging), dtype=bool)
@@ -210,6 +219,7 @@ def checkin(state: CohortState, scenario: Scenario) -> None:
     mean = np.where(counted > 0, links.checkin_sum[alive] / np.maximum(counted, 1), 0.0)
     poor = mean < scenario.dynamics.poor_quality
     links.poor_streak[alive] = np.where(poor, links.poor_streak[alive] + 1, 0)
+    links.worst_streak[alive] = np.maximum(links.worst_streak[alive], links.poor_streak[alive])
     links.boost[alive] = np.where(poor, scenario.levers.coordinator_response, 0.0)
     links.checkin_sum[alive] = 0.0
     links.checkin_count[alive] = 0

@@ -19,7 +19,9 @@ and for each level of each group attribute, the mean of:
 ``matched``
     share in a pair or circle this week;
 ``rematches``
-    rematches per student so far.
+    rematches per student so far;
+``in_poor_pair``
+    share in a pair rated poor at its last check-in.
 
 Gaps are ``reference level mean − level mean`` per attribute, where the
 reference is the attribute's most common level: a positive belonging gap that
@@ -46,6 +48,7 @@ METRICS: tuple[str, ...] = (
     "skill",
     "matched",
     "rematches",
+    "in_poor_pair",
 )
 GAP_METRICS: tuple[str, ...] = (
     "belonging",
@@ -103,6 +106,7 @@ class MetricsRecorder:
             "skill": (state.skill.mean(1), everyone),
             "matched": (state.matched() & state.active, everyone),
             "rematches": (state.rematches, everyone),
+            "in_poor_pair": (state.in_poor_pair(), everyone),
         }
         masks = np.column_stack([columns[m][1] for m in METRICS]).astype(np.float64)
         values = np.column_stack([columns[m][0] for m in METRICS]).astype(np.float64) * masks

@@ -24,6 +24,7 @@ TITLES = {
     "skill": "Skill",
     "matched": "Matched this week",
     "rematches": "Rematches per student",
+    "in_poor_pair": "In a pair rated poor",
 }
 
 

@@ -139,6 +139,7 @@ def _link_table(model: MentorshipModel) -> pd.DataFrame:
             "meetings": links.meetings,
             "mean_quality": mean_quality,
             "trust": links.trust,
+            "worst_poor_streak": links.worst_streak,
             "score": links.score,
             "affinity": links.affinity,
             "complementarity": links.complementarity,
