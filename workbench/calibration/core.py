@@ -1,0 +1,526 @@
+"""Calibration with few simulator runs: design, emulate, history-match, sample, confirm.
+
+The default method, after Vernon et al. (2010) and Andrianakis et al. (2015):
+
+1. **Design.** A Latin hypercube (:class:`scipy.stats.qmc.LatinHypercube`) over
+   the parameters' prior box, each point run with a few seeds.
+2. **Emulate.** One scikit-learn Gaussian process per summary statistic
+   (:class:`~workbench.calibration.emulator.Emulator`) on the seed means.
+3. **History matching.** Points whose implausibility exceeds the cut-off (3) are
+   ruled out; the next wave's design is drawn from what remains (NROY), the
+   emulators are refitted with the new runs, and the NROY set shrinks. Two or
+   three waves.
+4. **Posterior.** Importance sampling on the emulator: Gaussian likelihood with
+   the observed summaries' sampling covariance plus emulator variance,
+   restricted to NROY (ABC with a Gaussian kernel); adaptive defensive-mixture
+   proposal until the effective sample size is enough; then resampling.
+5. **Confirmation.** The real simulator is run at posterior draws with fresh
+   seeds: posterior predictive checks per summary (held-out summaries
+   included), and a check of the emulator against those runs.
+
+A parameter the summaries cannot pin down keeps a wide posterior and gets a
+warning (its 90% interval spans more than ``identifiability`` of its prior range).
+
+Examples
+--------
+>>> import numpy as np
+>>> def simulate(p, seed):
+...     noise = np.random.default_rng(seed).normal(0, 0.02, 2)
+...     return np.array([p["a"] + p["b"], p["a"] - p["b"]]) + noise
+>>> target = Target(simulate, observed=np.array([0.9, 0.1]), covariance=np.eye(2) * 0.02**2,
+...                 names=["sum", "difference"])
+>>> result = calibrate(target, [Parameter("a", 0, 1), Parameter("b", 0, 1)], budget=200,
+...                    progress=False)
+>>> result.intervals[["parameter", "median"]].round(1).values.tolist()
+[['a', 0.5], ['b', 0.4]]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+from tqdm.auto import tqdm
+
+from workbench.calibration.emulator import Emulator
+from workbench.calibration.history import combined, implausibility, refill
+from workbench.calibration.posterior import (
+    effective_sample_size,
+    gaussian_loglik,
+    normalise,
+    systematic_resample,
+    weighted_quantile,
+)
+from workbench.calibration.target import Parameter, Target
+from workbench.errors import WorkbenchError
+from workbench.seeding import derive_seeds
+
+MIN_ESS = 1000
+POOL = 20_000
+
+
+@dataclass
+class CalibrationResult:
+    """What a calibration found and how far to trust it.
+
+    Attributes
+    ----------
+    parameters : list[Parameter]
+    samples : DataFrame
+        Posterior draws (equally weighted), one column per parameter.
+    intervals : DataFrame
+        Per parameter: mean, sd, median, 5% and 95% quantiles (the 90%
+        credible interval), prior range, share of the prior range the interval
+        covers, ``identified`` flag.
+    checks : DataFrame
+        Posterior predictive check per summary from confirmation runs of the
+        real simulator: observed, predictive mean and 90% interval, z, two-sided
+        p-value, ``held_out`` (not used in fitting).
+    waves : DataFrame
+        History-matching waves: design points, simulator runs, NROY share of
+        the prior box, emulator validation on the wave's new runs.
+    design : DataFrame
+        Every simulator run: wave, point, seed, parameters and summaries.
+    diagnostics : dict
+        ESS, acceptance, split-half agreement, emulator coverage, posterior
+        correlations, runs, timings.
+    warnings : list[str]
+    """
+
+    parameters: list[Parameter]
+    samples: pd.DataFrame
+    intervals: pd.DataFrame
+    checks: pd.DataFrame
+    waves: pd.DataFrame
+    design: pd.DataFrame
+    diagnostics: dict
+    warnings: list[str] = field(default_factory=list)
+
+    def report(self) -> str:
+        """A plain-text report."""
+        lines = ["Posterior (90% credible intervals):"]
+        for row in self.intervals.itertuples():
+            flag = "" if row.identified else "   <- weakly identified"
+            lines.append(
+                f"  {row.parameter:<32} median {row.median:.4g}  [{row.q05:.4g}, {row.q95:.4g}]"
+                f"  ({row.width_share:.0%} of prior range){flag}"
+            )
+        d = self.diagnostics
+        lines.append(
+            f"Runs: {d['runs']} ({d['design_runs']} design + {d['confirmation_runs']} confirmation); "
+            f"acceptance {d['acceptance']:.3f}; ESS {d['ess']:.0f}; "
+            f"emulator coverage {d['emulator_coverage']:.0%}"
+        )
+        for wave in self.waves.itertuples():
+            lines.append(
+                f"  wave {wave.wave}: {wave.points} points, NROY {wave.nroy_share:.3f} of the prior box"
+            )
+        fitted = self.checks[~self.checks["held_out"]]
+        held = self.checks[self.checks["held_out"]]
+        lines.append(
+            f"Posterior predictive: {fitted['inside90'].mean():.0%} of fitted summaries inside "
+            "their 90% predictive interval"
+            + (f", {held['inside90'].mean():.0%} of held-out ones" if len(held) else "")
+        )
+        lines += [f"Warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def save(self, folder: str | Path) -> list[Path]:
+        """Write CSV tables and ``diagnostics.json`` into ``folder``; returns the paths."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name in ("samples", "intervals", "checks", "waves", "design"):
+            path = folder / f"{name}.csv"
+            getattr(self, name).to_csv(path, index=False)
+            paths.append(path)
+        path = folder / "diagnostics.json"
+        payload = {"diagnostics": self.diagnostics, "warnings": self.warnings}
+        path.write_text(json.dumps(payload, indent=2, default=float), encoding="utf-8")
+        paths.append(path)
+        return paths
+
+
+def _allocate(budget: int, seeds: int, waves: int, confirm: int | None) -> tuple[list[int], int]:
+    confirm = max(10, round(0.1 * budget)) if confirm is None else confirm
+    points = (budget - confirm) // seeds
+    if points < 10 * waves:
+        raise WorkbenchError(
+            f"budget {budget} leaves {points} design points for {waves} waves; "
+            f"raise --budget to at least {confirm + 10 * waves * seeds}"
+        )
+    first = math.ceil(points * (0.5 if waves > 1 else 1.0))
+    rest = points - first
+    later = [rest // (waves - 1) + (1 if k < rest % (waves - 1) else 0) for k in range(waves - 1)]
+    return [first, *later], confirm
+
+
+class _Runner:
+    """Runs the target at unit-cube points with reproducible seeds, keeping every run."""
+
+    def __init__(self, target: Target, parameters: list[Parameter], seed: int, progress: bool):
+        self.target = target
+        self.parameters = parameters
+        self.low = np.array([p.low for p in parameters])
+        self.width = np.array([p.width for p in parameters])
+        self.seed = seed
+        self.progress = progress
+        self.rows: list[dict] = []
+        self.count = 0
+
+    def values(self, unit: np.ndarray) -> np.ndarray:
+        return self.low + unit * self.width
+
+    def run(self, unit: np.ndarray, seeds_per_point: int, label: str) -> np.ndarray:
+        """(n, seeds, k) summaries at unit-cube points."""
+        values = self.values(unit)
+        out = np.empty((len(unit), seeds_per_point, len(self.target.observed)))
+        bar = tqdm(
+            total=len(unit) * seeds_per_point,
+            desc=f"calibration {label}",
+            unit="run",
+            disable=not self.progress,
+            leave=False,
+        )
+        with bar:
+            for i, row in enumerate(values):
+                params = {p.name: float(v) for p, v in zip(self.parameters, row, strict=True)}
+                for j in range(seeds_per_point):
+                    seed = derive_seeds(self.seed, 1, self.count)[0]
+                    self.count += 1
+                    summary = np.asarray(self.target.simulate(params, seed), dtype=float)
+                    if summary.shape != self.target.observed.shape:
+                        raise WorkbenchError(
+                            f"simulator returned {summary.shape} summaries, "
+                            f"expected {self.target.observed.shape}"
+                        )
+                    out[i, j] = summary
+                    self.rows.append(
+                        {"stage": label, "point": i, "seed": seed}
+                        | params
+                        | dict(zip(self.target.names, summary, strict=True))
+                    )
+                    bar.update()
+        return out
+
+
+def _lhs(count: int, d: int, rng: np.random.Generator) -> np.ndarray:
+    return qmc.LatinHypercube(d=d, seed=rng).random(count)
+
+
+def calibrate(
+    target: Target,
+    parameters: Sequence[Parameter],
+    *,
+    budget: int = 800,
+    seeds_per_point: int = 2,
+    waves: int = 3,
+    cutoff: float = 3.0,
+    confirm: int | None = None,
+    samples: int = 4000,
+    holdout: Sequence[str] = (),
+    identifiability: float = 0.6,
+    seed: int = 0,
+    progress: bool = True,
+) -> CalibrationResult:
+    """Fit parameters to a target's observed summaries within a budget of simulator runs.
+
+    Parameters
+    ----------
+    target
+        Simulator, observed summaries and their covariance (:class:`Target`).
+    parameters
+        What to fit, each with a uniform prior range.
+    budget
+        Total simulator runs, confirmation runs included.
+    seeds_per_point
+        Runs (different seeds) per design point.
+    waves
+        History-matching waves (1-3).
+    cutoff
+        Implausibility cut-off.
+    confirm
+        Confirmation runs at posterior draws (default 10% of the budget).
+    samples
+        Posterior draws returned.
+    holdout
+        Summary names (or substrings of them) left out of the fit and only predicted.
+    identifiability
+        Warn when a 90% interval covers more than this share of the prior range.
+    seed
+        Root seed: same inputs and seed give the same result.
+    progress
+        Show tqdm progress bars.
+    """
+    parameters = list(parameters)
+    if not parameters:
+        raise WorkbenchError("calibrate: name at least one parameter")
+    names = [p.name for p in parameters]
+    if len(set(names)) != len(names):
+        raise WorkbenchError(f"calibrate: parameters named twice in {names}")
+    if not 1 <= waves <= 5:
+        raise WorkbenchError("calibrate: waves must be 1 to 5")
+    held = np.array([any(h and h in n for h in holdout) for n in target.names], dtype=bool)
+    if held.all():
+        raise WorkbenchError("calibrate: every summary is held out; nothing is left to fit")
+    fit_target = target.subset(~held) if held.any() else target
+    wave_points, confirm_runs = _allocate(budget, seeds_per_point, waves, confirm)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+    runner = _Runner(target, parameters, seed, progress)
+    d = len(parameters)
+    observed = fit_target.observed
+    obs_var = np.diag(fit_target.covariance) + fit_target.discrepancy
+    rank = 2 if len(observed) >= 10 else 1
+    messages: list[str] = []
+
+    pool = _lhs(POOL, d, rng)
+    reference = _lhs(POOL // 4, d, rng)  # fixed prior sample: NROY share of the prior box
+    alive = np.ones(len(reference), dtype=bool)
+    design_x = np.empty((0, d))
+    design_y = np.empty((0, seeds_per_point, len(target.observed)))
+    wave_rows = []
+    emulator: Emulator | None = None
+    nroy = pool
+    for wave, count in enumerate(wave_points, start=1):
+        if wave == 1:
+            new_x = _lhs(count, d, rng)
+        else:
+            choice = rng.choice(len(nroy), size=count, replace=len(nroy) < count)
+            new_x = nroy[choice]
+        new_y = runner.run(new_x, seeds_per_point, f"wave {wave}")
+        validation = np.nan
+        if emulator is not None:
+            mean, var = emulator.predict(new_x)
+            noise = np.asarray(emulator.noise_) * seeds_per_point
+            err = (new_y[:, :, ~held].mean(1) - mean) / np.sqrt(var + noise / seeds_per_point)
+            validation = float(np.mean(np.abs(err) < 3))
+        design_x = np.vstack([design_x, new_x])
+        design_y = np.concatenate([design_y, new_y])
+        emulator = Emulator(random_state=seed, warm_start=emulator).fit(
+            design_x, design_y[:, :, ~held].mean(1)
+        )
+        ref_mean, ref_var = emulator.predict(reference)
+        alive &= combined(implausibility(observed, ref_mean, obs_var, ref_var), rank) < cutoff
+        share = float(alive.mean())
+        mean, var = emulator.predict(pool)
+        score = combined(implausibility(observed, mean, obs_var, var), rank)
+        keep = score < cutoff
+        if not keep.any():
+            least = np.argsort(score)[: max(50, len(pool) // 100)]
+            keep = np.zeros(len(pool), bool)
+            keep[least] = True
+            messages.append(
+                f"wave {wave}: no parameter values match every summary within the "
+                f"implausibility cut-off {cutoff} (least implausible: {score.min():.1f}); the "
+                "model may not reproduce these data, or the prior ranges are too narrow; "
+                "kept the least implausible 1%"
+            )
+        nroy = pool[keep]
+        wave_rows.append(
+            {
+                "wave": wave,
+                "points": count,
+                "runs": count * seeds_per_point,
+                "nroy_share": share,
+                "emulator_validation": validation,
+            }
+        )
+        if wave < len(wave_points):
+            # refill the pool inside NROY for the next wave
+            fresh = refill(nroy, POOL, rng)
+            fresh_mean, fresh_var = emulator.predict(fresh)
+            fresh_ok = (
+                combined(implausibility(observed, fresh_mean, obs_var, fresh_var), rank) < cutoff
+            )
+            pool = np.vstack([nroy, fresh[fresh_ok]])[:POOL]
+            nroy = pool
+
+    assert emulator is not None
+    posterior_x, weights, acceptance = _importance_sample(
+        emulator, fit_target, obs_var, nroy, rank, cutoff, rng
+    )
+    ess = effective_sample_size(weights)
+    if ess < 200:
+        messages.append(
+            f"importance sampling effective sample size is only {ess:.0f}; "
+            "intervals are rough: raise the budget"
+        )
+    draws = posterior_x[systematic_resample(weights, samples, rng)]
+    values = runner.values(draws)
+    sample_frame = pd.DataFrame(values, columns=names)
+    intervals = _intervals(parameters, runner.values(posterior_x), weights, identifiability)
+    for row in intervals.itertuples():
+        if not row.identified:
+            messages.append(
+                f"{row.parameter} is weakly identified by these data: its 90% interval covers "
+                f"{row.width_share:.0%} of the prior range; treat its value as unknown"
+            )
+    halves = [np.average(posterior_x[k::2], axis=0, weights=weights[k::2] + 1e-300) for k in (0, 1)]
+    post_sd = np.sqrt(
+        np.average((posterior_x - np.average(posterior_x, 0, weights)) ** 2, 0, weights)
+    )
+    split = float(np.max(np.abs(halves[0] - halves[1]) / np.maximum(post_sd, 1e-12)))
+
+    # confirmation runs of the real simulator at posterior draws
+    confirm_x = draws[rng.choice(len(draws), size=confirm_runs, replace=False)]
+    confirm_y = runner.run(confirm_x, 1, "confirmation")[:, 0, :]
+    checks = _predictive_checks(target, confirm_y, held)
+    emu_mean, emu_var = emulator.predict(confirm_x)
+    noise = np.asarray(emulator.noise_) * seeds_per_point
+    err = (confirm_y[:, ~held] - emu_mean) / np.sqrt(emu_var + noise)
+    corr = np.corrcoef(values.T) if d > 1 else np.ones((1, 1))
+    for i in range(d):
+        for j in range(i + 1, d):
+            if abs(corr[i, j]) > 0.8:
+                messages.append(
+                    f"{names[i]} and {names[j]} trade off (posterior correlation "
+                    f"{corr[i, j]:+.2f}): the data pin down a combination, not each one"
+                )
+    diagnostics = {
+        "runs": runner.count,
+        "design_runs": int(sum(wave_points) * seeds_per_point),
+        "confirmation_runs": int(confirm_runs),
+        "seeds_per_point": seeds_per_point,
+        "acceptance": acceptance,
+        "ess": ess,
+        "split_half_max_sd": split,
+        "emulator_coverage": float(np.mean(np.abs(err) < 3)),
+        "nroy_share": wave_rows[-1]["nroy_share"],
+        "cutoff": cutoff,
+        "implausibility": "second largest" if rank == 2 else "largest",
+        "fitted_summaries": [n for n, h in zip(target.names, held, strict=True) if not h],
+        "held_out_summaries": [n for n, h in zip(target.names, held, strict=True) if h],
+        "posterior_correlation": pd.DataFrame(corr, index=names, columns=names).round(3).to_dict(),
+        "length_scales": pd.DataFrame(
+            emulator.length_scales(), index=fit_target.names, columns=names
+        )
+        .round(3)
+        .to_dict(),
+        "seed": seed,
+    }
+    return CalibrationResult(
+        parameters=parameters,
+        samples=sample_frame,
+        intervals=intervals,
+        checks=checks,
+        waves=pd.DataFrame(wave_rows),
+        design=pd.DataFrame(runner.rows),
+        diagnostics=diagnostics,
+        warnings=messages,
+    )
+
+
+def _importance_sample(
+    emulator: Emulator,
+    target: Target,
+    obs_var: np.ndarray,
+    nroy: np.ndarray,
+    rank: int,
+    cutoff: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Weighted posterior sample on the emulator; returns points, weights, acceptance."""
+    d = nroy.shape[1]
+    low = np.clip(nroy.min(0) - 0.05, 0, 1)
+    high = np.clip(nroy.max(0) + 0.05, 0, 1)
+    covariance = target.covariance + np.diag(target.discrepancy)
+
+    def evaluate(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mean, var = emulator.predict(x)
+        ok = combined(implausibility(target.observed, mean, obs_var, var), rank) < cutoff
+        loglik = gaussian_loglik(target.observed, mean, covariance, var)
+        if restrict:
+            loglik[~ok] = -np.inf
+        return loglik, ok
+
+    # ABC step: only non-implausible points count, unless history matching found none
+    restrict = bool(
+        (combined(implausibility(target.observed, *emulator.predict(nroy), obs_var), rank) < cutoff)
+        .any()
+    )
+
+    box_volume = float(np.prod(high - low))
+    x = low + rng.random((POOL, d)) * (high - low)
+    loglik, ok = evaluate(x)
+    acceptance = float(ok.mean()) * box_volume  # share of the prior box accepted
+    logq = np.full(len(x), -np.log(box_volume))
+    points, logw = x, loglik - logq
+    for _ in range(3):
+        weights = normalise(logw)
+        if effective_sample_size(weights) >= MIN_ESS:
+            break
+        mean = np.average(points, axis=0, weights=weights)
+        cov = np.atleast_2d(np.cov(points.T, aweights=weights + 1e-300)) * 2.0
+        cov += np.eye(d) * 1e-6
+        n_gauss = int(0.8 * POOL)
+        gauss = rng.multivariate_normal(mean, cov, size=n_gauss)
+        inside_share = max(float(np.mean(np.all((gauss >= 0) & (gauss <= 1), 1))), 1e-6)
+        uniform = low + rng.random((POOL - n_gauss, d)) * (high - low)
+        new = np.vstack([gauss, uniform])
+        inside = np.all((new >= 0) & (new <= 1), 1)
+        new = new[inside]
+        diff = new - mean
+        maha = np.einsum("ij,jk,ik->i", diff, np.linalg.inv(cov), diff)
+        gauss_pdf = np.exp(-0.5 * maha) / np.sqrt((2 * np.pi) ** d * np.linalg.det(cov))
+        in_box = np.all((new >= low) & (new <= high), 1)
+        q = 0.8 * gauss_pdf / inside_share + 0.2 * in_box / box_volume
+        new_loglik, _ = evaluate(new)
+        points = np.vstack([points, new])
+        logw = np.concatenate([logw, new_loglik - np.log(q)])
+    return points, normalise(logw), acceptance
+
+
+def _intervals(
+    parameters: list[Parameter], values: np.ndarray, weights: np.ndarray, threshold: float
+) -> pd.DataFrame:
+    rows = []
+    for j, p in enumerate(parameters):
+        column = values[:, j]
+        mean = float(np.average(column, weights=weights))
+        sd = float(np.sqrt(np.average((column - mean) ** 2, weights=weights)))
+        q05, median, q95 = weighted_quantile(column, weights, np.array([0.05, 0.5, 0.95]))
+        share = float((q95 - q05) / p.width)
+        rows.append(
+            {
+                "parameter": p.name,
+                "mean": mean,
+                "sd": sd,
+                "median": float(median),
+                "q05": float(q05),
+                "q95": float(q95),
+                "prior_low": p.low,
+                "prior_high": p.high,
+                "width_share": share,
+                "identified": share <= threshold,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _predictive_checks(target: Target, runs: np.ndarray, held: np.ndarray) -> pd.DataFrame:
+    mean = runs.mean(0)
+    sd = runs.std(0, ddof=1) if len(runs) > 1 else np.full(runs.shape[1], np.nan)
+    q05, q95 = np.quantile(runs, [0.05, 0.95], axis=0)
+    below = (runs <= target.observed).mean(0)
+    above = (runs >= target.observed).mean(0)
+    return pd.DataFrame(
+        {
+            "summary": target.names,
+            "observed": target.observed,
+            "observed_se": np.sqrt(np.diag(target.covariance)),
+            "predicted": mean,
+            "predicted_sd": sd,
+            "q05": q05,
+            "q95": q95,
+            "z": (target.observed - mean) / sd,
+            "p_value": np.minimum(1.0, 2 * np.minimum(below, above)),
+            "inside90": (target.observed >= q05) & (target.observed <= q95),
+            "held_out": held,
+        }
+    )

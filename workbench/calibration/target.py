@@ -1,0 +1,120 @@
+"""What a calibration fits: parameters with prior ranges and a target (simulator -> summaries).
+
+A :class:`Target` is generic: any function ``(params: dict, seed: int) -> summary
+vector`` together with the observed summary vector and its sampling covariance.
+The survey target (:mod:`workbench.calibration.survey_target`) is one such
+function; the validation work can build another from published effect sizes.
+
+Examples
+--------
+>>> import numpy as np
+>>> target = Target(
+...     simulate=lambda p, seed: np.array([p["a"] + np.random.default_rng(seed).normal(0, 0.1)]),
+...     observed=np.array([0.3]), covariance=np.array([[0.01]]), names=["a_mean"])
+>>> target.simulate({"a": 0.5}, 1).shape
+(1,)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from workbench.errors import WorkbenchError
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One calibrated parameter: a dotted scenario key (or any name) and a uniform prior range."""
+
+    name: str
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.low) or not np.isfinite(self.high) or self.high <= self.low:
+            raise WorkbenchError(
+                f"parameter {self.name!r}: range [{self.low}, {self.high}] must have low < high"
+            )
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+
+def parse_parameter(text: str) -> Parameter:
+    """``"dynamics.drift=0:0.1"`` -> :class:`Parameter`.
+
+    Examples
+    --------
+    >>> parse_parameter("dynamics.drift=0:0.1")
+    Parameter(name='dynamics.drift', low=0.0, high=0.1)
+    """
+    name, _, bounds = text.partition("=")
+    low, _, high = bounds.partition(":")
+    try:
+        return Parameter(name.strip(), float(low), float(high))
+    except ValueError:
+        raise WorkbenchError(
+            f"parameter {text!r}: write NAME=LOW:HIGH, e.g. dynamics.drift=0:0.1"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Target:
+    """Observed summaries and a stochastic simulator of the same summaries.
+
+    Attributes
+    ----------
+    simulate : callable
+        ``(params: dict[str, float], seed: int) -> (k,) array``; must be
+        deterministic given the seed.
+    observed : (k,) array
+    covariance : (k, k) array
+        Sampling covariance of ``observed`` (e.g. a bootstrap over respondents).
+    names : list[str]
+        One label per summary.
+    discrepancy : (k,) array
+        Model-discrepancy variance added to every summary (default 0).
+    """
+
+    simulate: Callable[[dict[str, float], int], np.ndarray]
+    observed: np.ndarray
+    covariance: np.ndarray
+    names: Sequence[str]
+    discrepancy: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        observed = np.asarray(self.observed, dtype=float)
+        covariance = np.atleast_2d(np.asarray(self.covariance, dtype=float))
+        k = observed.size
+        if covariance.shape != (k, k):
+            raise WorkbenchError(f"covariance must be {k}x{k}, got {covariance.shape}")
+        if len(self.names) != k:
+            raise WorkbenchError(f"{len(self.names)} names for {k} summaries")
+        if not np.all(np.isfinite(observed)):
+            bad = [n for n, v in zip(self.names, observed, strict=True) if not np.isfinite(v)]
+            raise WorkbenchError(f"observed summaries {bad} are missing (too few respondents?)")
+        discrepancy = (
+            np.zeros(k) if self.discrepancy is None else np.asarray(self.discrepancy, float)
+        )
+        object.__setattr__(self, "observed", observed)
+        object.__setattr__(self, "covariance", covariance)
+        object.__setattr__(self, "names", list(self.names))
+        object.__setattr__(self, "discrepancy", discrepancy)
+
+    def subset(self, keep: np.ndarray) -> Target:
+        """The target restricted to some summaries (the rest held out)."""
+        keep = np.asarray(keep, dtype=bool)
+        function = self.simulate
+        return Target(
+            simulate=lambda params, seed: np.asarray(function(params, seed))[keep],
+            observed=self.observed[keep],
+            covariance=self.covariance[np.ix_(keep, keep)],
+            names=[n for n, k in zip(self.names, keep, strict=True) if k],
+            discrepancy=self.discrepancy[keep],
+            info=self.info,
+        )
