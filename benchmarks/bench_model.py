@@ -46,7 +46,7 @@ class NaiveStudent(mesa.Agent):
         self.attended = 0
 
     def attend(self) -> None:
-        p = self.model.scenario.dynamics
+        p = self.model.program.dynamics
         prob = 1 / (
             1
             + math.exp(
@@ -57,14 +57,14 @@ class NaiveStudent(mesa.Agent):
                 )
             )
         )
-        sessions = self.model.scenario.levers.sessions_per_week
+        sessions = self.model.program.levers.sessions_per_week
         self.attended = (
             sum(self.random.random() < prob for _ in range(sessions)) if self.active else 0
         )
 
     def step(self) -> None:
-        p = self.model.scenario.dynamics
-        levers = self.model.scenario.levers
+        p = self.model.program.dynamics
+        levers = self.model.program.levers
         if not self.active or self.partner is None:
             return
         met = min(self.attended, self.partner.attended)
@@ -124,7 +124,7 @@ class NaiveModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, seed: int) -> None:
         super().__init__(rng=seed)
-        self.scenario = scenario
+        self.program = scenario
         vector = MentorshipModel(scenario, rng=seed)
         self.roster = vector.roster
         self.engagement = vector.state.engagement

@@ -37,6 +37,9 @@ class MentorshipModel(mesa.Model):
 
     Attributes
     ----------
+    program : Scenario
+        The scenario being run (Mesa 3.5 reserves ``model.scenario`` for its
+        own scenario objects, so ours is called ``program``).
     roster : Roster
         Who the students are (static).
     state : CohortState
@@ -56,7 +59,7 @@ class MentorshipModel(mesa.Model):
         roster: Roster | None = None,
     ) -> None:
         super().__init__(rng=rng)
-        self.scenario = scenario
+        self.program = scenario
         self.roster = roster if roster is not None else build_roster(scenario, self.rng)
         roster = self.roster
         roster.site_codes, roster.group_codes  # noqa: B018 - warm the cached codes once
@@ -107,15 +110,15 @@ class MentorshipModel(mesa.Model):
         """One school week: coordinator, then the cohort's vectorised update, then records."""
         self.week += 1
         self.coordinator.step()
-        advance_week(self.state, self.scenario, self.week, self.rng)
+        advance_week(self.state, self.program, self.week, self.rng)
         links = self.state.links
         fresh = np.flatnonzero(~links.tied & (links.meetings > 0))
         if len(fresh):
             links.tied[fresh] = True
             self._tie_groups(fresh)
-        if self.week >= self.scenario.levers.weeks:
+        if self.week >= self.program.levers.weeks:
             end_links(
-                self.state, np.flatnonzero(links.alive), self.week, "program_end", self.scenario
+                self.state, np.flatnonzero(links.alive), self.week, "program_end", self.program
             )
             self.running = False
         self.recorder.record(self.week, self.state, self.ties)
@@ -124,7 +127,7 @@ class MentorshipModel(mesa.Model):
         """Ties from first meetings; in a circle every member who has met is tied to the others."""
         links = self.state.links
         self.ties.add(links.mentor[fresh], links.mentee[fresh])
-        if self.scenario.matching.policy != "circles":
+        if self.program.matching.policy != "circles":
             return
         for group in np.unique(links.group[fresh]):
             members = links.tied & (links.group == group)

@@ -33,7 +33,7 @@ class Coordinator(mesa.Agent):
 
     def step(self) -> None:
         model = self.model
-        state, scenario, week = model.state, model.scenario, model.week
+        state, scenario, week = model.state, model.program, model.week
         if scenario.levers.sessions_per_week == 0:
             return  # no program: nobody is matched (the control condition)
         every = scenario.levers.checkin_every_weeks
@@ -60,7 +60,7 @@ class Coordinator(mesa.Agent):
     def rematch(self, rows: np.ndarray) -> None:
         """Match the given students among themselves with the scenario's policy."""
         model = self.model
-        state, scenario = model.state, model.scenario
+        state, scenario = model.state, model.program
         rows = rows[state.active[rows] & ~state.matched()[rows]]
         if len(rows) < 2:
             return
