@@ -201,7 +201,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-student district")
     args = parser.parse_args()
     base = load_scenario("scenarios/baseline.toml")
-    sizes = [100, 1_000, 10_000] + ([] if args.quick else [100_000])
+    sizes = [100, 300, 1_000, 10_000] + ([] if args.quick else [100_000])
     print(f"{'students':>9} {'sites':>6} {'run s':>8} {'student-weeks/s':>16} {'naive ratio':>12}")
     for size in sizes:
         sites = max(1, size // 1_000)
