@@ -2,9 +2,9 @@
 
 Cases (published findings, as data in ``cases.toml``) are reproduced as study
 designs on simulated students; each study's statistic is computed the same
-way and compared with the published figure. History matching with Gaussian
-process emulators (:mod:`workbench.validation.history_matching`) calibrates
-the model's default parameters on the same statistics.
+way and compared with the published figure. The same statistics, as a
+:class:`workbench.calibration.Target` (:func:`validation_target`), calibrate
+the model's default parameters by history matching.
 
 Examples
 --------
@@ -14,8 +14,8 @@ Examples
 >>> result.cases[["case", "verdict"]]  # doctest: +SKIP
 """
 
+from workbench.validation.calibration_target import validation_target
 from workbench.validation.cases import Case, CaseBook, CaseFileError, Check, load_cases
-from workbench.validation.history_matching import HistoryMatcher, Target
 from workbench.validation.report import console_table, markdown_report, write_report
 from workbench.validation.runner import (
     ValidationResult,
@@ -38,8 +38,6 @@ __all__ = [
     "CaseBook",
     "CaseFileError",
     "Check",
-    "HistoryMatcher",
-    "Target",
     "ValidationResult",
     "console_table",
     "early_closure_share",
@@ -52,5 +50,6 @@ __all__ = [
     "similarity_quality_rho",
     "subgroup_impact",
     "summary_statistics",
+    "validation_target",
     "write_report",
 ]
