@@ -57,9 +57,11 @@ from workbench.calibration.posterior import (
     systematic_resample,
     weighted_quantile,
 )
-from workbench.calibration.target import Parameter, Target
+from workbench.calibration.target import DEFAULT_PARAMETERS, Parameter, Target, parse_parameter
 from workbench.errors import WorkbenchError
+from workbench.scenario import Scenario
 from workbench.seeding import derive_seeds
+from workbench.survey.loading import Survey
 
 MIN_ESS = 1000
 POOL = 20_000
@@ -215,9 +217,10 @@ def _lhs(count: int, d: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def calibrate(
-    target: Target,
-    parameters: Sequence[Parameter],
+    target: Target | Scenario,
+    parameters: Sequence[Parameter | str] | None = None,
     *,
+    survey: Survey | None = None,
     budget: int = 800,
     seeds_per_point: int = 2,
     waves: int = 3,
@@ -234,9 +237,15 @@ def calibrate(
     Parameters
     ----------
     target
-        Simulator, observed summaries and their covariance (:class:`Target`).
+        Simulator, observed summaries and their covariance (:class:`Target`),
+        or a :class:`~workbench.scenario.Scenario` to fit to ``survey`` (then
+        :func:`~workbench.calibration.survey_target.survey_target` builds the target).
     parameters
-        What to fit, each with a uniform prior range.
+        What to fit, each with a uniform prior range (a :class:`Parameter` or
+        ``"dynamics.drift=0:0.1"``); default: belonging gain, cross-group
+        bonus, drift and barrier penalty (:data:`DEFAULT_PARAMETERS`).
+    survey
+        The observed survey, when ``target`` is a scenario.
     budget
         Total simulator runs, confirmation runs included.
     seeds_per_point
@@ -258,7 +267,16 @@ def calibrate(
     progress
         Show tqdm progress bars.
     """
-    parameters = list(parameters)
+    if isinstance(target, Scenario):
+        if survey is None:
+            raise WorkbenchError("calibrate: give survey=... to fit a scenario to a survey")
+        from workbench.calibration.survey_target import survey_target
+
+        target = survey_target(target, survey, seed=seed)
+    parameters = [
+        parse_parameter(p) if isinstance(p, str) else p
+        for p in (DEFAULT_PARAMETERS if parameters is None else parameters)
+    ]
     if not parameters:
         raise WorkbenchError("calibrate: name at least one parameter")
     names = [p.name for p in parameters]
@@ -275,7 +293,10 @@ def calibrate(
     runner = _Runner(target, parameters, seed, progress)
     d = len(parameters)
     observed = fit_target.observed
+    if fit_target.noise == "simulator" and seeds_per_point < 2:
+        raise WorkbenchError("calibrate: noise='simulator' needs seeds_per_point >= 2")
     obs_var = np.diag(fit_target.covariance) + fit_target.discrepancy
+    covariance = fit_target.covariance
     rank = 2 if len(observed) >= 10 else 1
     messages: list[str] = []
 
@@ -305,6 +326,12 @@ def calibrate(
         emulator = Emulator(random_state=seed, warm_start=emulator).fit(
             design_x, design_y[:, :, ~held].mean(1)
         )
+        if fit_target.noise == "simulator":
+            covariance = _within_covariance(design_y[:, :, ~held])
+            obs_var = (
+                np.maximum(np.diag(fit_target.covariance), np.diag(covariance))
+                + fit_target.discrepancy
+            )
         ref_mean, ref_var = emulator.predict(reference)
         alive &= combined(implausibility(observed, ref_mean, obs_var, ref_var), rank) < cutoff
         share = float(alive.mean())
@@ -343,7 +370,7 @@ def calibrate(
 
     assert emulator is not None
     posterior_x, weights, acceptance = _importance_sample(
-        emulator, fit_target, obs_var, nroy, rank, cutoff, rng
+        emulator, fit_target, covariance, obs_var, nroy, rank, cutoff, rng
     )
     ess = effective_sample_size(weights)
     if ess < 200:
@@ -394,6 +421,7 @@ def calibrate(
         "nroy_share": wave_rows[-1]["nroy_share"],
         "cutoff": cutoff,
         "implausibility": "second largest" if rank == 2 else "largest",
+        "noise": fit_target.noise,
         "fitted_summaries": [n for n, h in zip(target.names, held, strict=True) if not h],
         "held_out_summaries": [n for n, h in zip(target.names, held, strict=True) if h],
         "posterior_correlation": pd.DataFrame(corr, index=names, columns=names).round(3).to_dict(),
@@ -419,6 +447,7 @@ def calibrate(
 def _importance_sample(
     emulator: Emulator,
     target: Target,
+    covariance: np.ndarray,
     obs_var: np.ndarray,
     nroy: np.ndarray,
     rank: int,
@@ -429,7 +458,7 @@ def _importance_sample(
     d = nroy.shape[1]
     low = np.clip(nroy.min(0) - 0.05, 0, 1)
     high = np.clip(nroy.max(0) + 0.05, 0, 1)
-    covariance = target.covariance + np.diag(target.discrepancy)
+    covariance = covariance + np.diag(target.discrepancy)
 
     def evaluate(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mean, var = emulator.predict(x)
@@ -441,8 +470,10 @@ def _importance_sample(
 
     # ABC step: only non-implausible points count, unless history matching found none
     restrict = bool(
-        (combined(implausibility(target.observed, *emulator.predict(nroy), obs_var), rank) < cutoff)
-        .any()
+        (
+            combined(implausibility(target.observed, *emulator.predict(nroy), obs_var), rank)
+            < cutoff
+        ).any()
     )
 
     box_volume = float(np.prod(high - low))
@@ -474,6 +505,14 @@ def _importance_sample(
         points = np.vstack([points, new])
         logw = np.concatenate([logw, new_loglik - np.log(q)])
     return points, normalise(logw), acceptance
+
+
+def _within_covariance(runs: np.ndarray) -> np.ndarray:
+    """Pooled run-to-run covariance of single runs from (points, seeds, k) replicates."""
+    resid = runs - runs.mean(1, keepdims=True)
+    flat = resid.reshape(-1, runs.shape[2])
+    dof = runs.shape[0] * (runs.shape[1] - 1)
+    return flat.T @ flat / dof + np.eye(runs.shape[2]) * 1e-12
 
 
 def _intervals(

@@ -24,6 +24,13 @@ import numpy as np
 
 from workbench.errors import WorkbenchError
 
+DEFAULT_PARAMETERS: tuple[str, ...] = (
+    "dynamics.belonging_gain=0:0.06",
+    "dynamics.cross_group_bonus=0:2",
+    "dynamics.drift=0:0.1",
+    "dynamics.barrier_penalty=0:3",
+)
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -78,6 +85,15 @@ class Target:
         One label per summary.
     discrepancy : (k,) array
         Model-discrepancy variance added to every summary (default 0).
+    noise : {"observed", "simulator"}
+        What the gap between the observed summaries and the simulator's mean
+        varies by. ``"observed"`` (default): ``covariance``, the data's own
+        sampling error (e.g. a published effect's standard error; the simulator
+        mean is compared with it). ``"simulator"``: the simulator's run-to-run
+        covariance, estimated from the replicate seeds of the design — right
+        when the observed data are one realisation of the same finite cohort
+        the simulator draws (a survey of the simulated cohort's size); the
+        observed covariance then only sets a floor on each variance.
     """
 
     simulate: Callable[[dict[str, float], int], np.ndarray]
@@ -85,6 +101,7 @@ class Target:
     covariance: np.ndarray
     names: Sequence[str]
     discrepancy: np.ndarray | None = None
+    noise: str = "observed"
     info: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -93,6 +110,8 @@ class Target:
         k = observed.size
         if covariance.shape != (k, k):
             raise WorkbenchError(f"covariance must be {k}x{k}, got {covariance.shape}")
+        if self.noise not in ("observed", "simulator"):
+            raise WorkbenchError(f"noise must be 'observed' or 'simulator', got {self.noise!r}")
         if len(self.names) != k:
             raise WorkbenchError(f"{len(self.names)} names for {k} summaries")
         if not np.all(np.isfinite(observed)):
@@ -116,5 +135,6 @@ class Target:
             covariance=self.covariance[np.ix_(keep, keep)],
             names=[n for n, k in zip(self.names, keep, strict=True) if k],
             discrepancy=self.discrepancy[keep],
+            noise=self.noise,
             info=self.info,
         )

@@ -1,0 +1,334 @@
+"""The survey calibration target: simulated cohort -> simulated survey -> the same summaries.
+
+Summaries are the mean scale score per scale × wave × group (the whole cohort
+and each level of each group column the scenario also has), for every scale
+linked to a latent trait. Observed summaries come from the real survey (by
+default only students who took part, when the codebook has a
+``participated`` column); their sampling covariance from a bootstrap over
+respondents (so the pre/post correlation of the same students is kept).
+
+The simulated cohort has as many students as the surveyed one, so the
+observed summaries are compared with the simulator's run-to-run spread
+(``noise="simulator"``): a real cohort is one draw of the same kind the
+simulator makes, including cohort-level variation (who happens to enrol) that
+a bootstrap over the surveyed students cannot see; the bootstrap variance is
+kept as a floor.
+
+Simulated summaries: the scenario (with the calibrated parameters overridden)
+is run with :func:`workbench.simulate` on a cohort of the same size and group
+shares; each student's latent belonging and confidence at each wave's week
+become answers through the fitted :class:`~workbench.survey.measurement.MeasurementModel`;
+the simulated survey is scored by the codebook's rule. Waves at week 0 use
+the starting levels, waves at the last week the final levels; a wave at
+another week runs the program cut short at that week (the planned ending
+changes no latent level, so the trajectory up to that week is the same).
+
+With ``anchor_start`` the scenario's starting levels (mean, spread, group
+shifts and group shares) are set from the first wave when it is at week 0, so
+the calibration spends its runs on the dynamics rather than on where students
+started.
+
+Examples
+--------
+>>> target = survey_target(scenario, survey)  # doctest: +SKIP
+>>> result = calibrate(target, [Parameter("dynamics.belonging_gain", 0.0, 0.06)])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from workbench.calibration.target import Target
+from workbench.errors import WorkbenchError
+from workbench.scenario import Scenario, parse_scenario
+from workbench.survey.loading import Survey
+from workbench.survey.measurement import MeasurementModel
+from workbench.survey.scoring import prorate
+
+
+@dataclass(frozen=True)
+class SummarySpec:
+    """Which means make the summary vector."""
+
+    scales: list[str]
+    waves: list[str]
+    groups: list[tuple[str, str]]  # (attribute, level); ("all", "all") first
+
+    @property
+    def names(self) -> list[str]:
+        return [
+            f"{scale}|{wave}|{a}={g}" if a != "all" else f"{scale}|{wave}|all"
+            for scale in self.scales
+            for wave in self.waves
+            for a, g in self.groups
+        ]
+
+    def masks(self, data: pd.DataFrame) -> np.ndarray:
+        """(k, n) boolean: which rows of a scored table enter each summary."""
+        rows = []
+        for _scale in self.scales:
+            for wave in self.waves:
+                at_wave = (data["wave"].astype(str) == wave).to_numpy()
+                for attribute, level in self.groups:
+                    if attribute == "all":
+                        rows.append(at_wave)
+                    else:
+                        rows.append(at_wave & (data[attribute].astype(str) == level).to_numpy())
+        return np.array(rows)
+
+    def values(self, data: pd.DataFrame) -> np.ndarray:
+        """(k, n) score matrix aligned with :meth:`masks`."""
+        per_group = len(self.waves) * len(self.groups)
+        return np.repeat(np.array([data[s].to_numpy(float) for s in self.scales]), per_group, 0)
+
+    def means(self, data: pd.DataFrame) -> np.ndarray:
+        masks = self.masks(data) & np.isfinite(self.values(data))
+        values = np.where(masks, self.values(data), 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return values.sum(1) / masks.sum(1)
+
+
+def _bootstrap_covariance(
+    spec: SummarySpec, data: pd.DataFrame, draws: int, rng: np.random.Generator
+) -> np.ndarray:
+    codes, _ = pd.factorize(data["respondent"])
+    masks = spec.masks(data)
+    values = spec.values(data)
+    masks &= np.isfinite(values)
+    values = np.where(masks, values, 0.0)
+    n = codes.max() + 1
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=draws)[:, codes]  # (B, rows)
+    totals = counts @ (values * masks).T
+    sizes = counts @ masks.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = totals / sizes
+    return np.cov(means[np.isfinite(means).all(1)].T)
+
+
+def _anchor(
+    scenario: Scenario,
+    survey: Survey,
+    data: pd.DataFrame,
+    model: MeasurementModel,
+    wave: str,
+    groups: list[str],
+) -> Scenario:
+    """Starting levels, group shifts and group shares from the first wave (week 0)."""
+    estimates = model.latent_estimates(Survey(survey.codebook, data, survey.source))
+    start = estimates[estimates["wave"].astype(str) == wave]
+    config = scenario.model_dump()
+    cohort = config["cohort"]
+    for column in groups:
+        levels = cohort["attributes"][column]["levels"]
+        counts = start[column].astype(str).value_counts()
+        shares = np.array([counts.get(level, 0) for level in levels], dtype=float) + 0.5
+        cohort["attributes"][column]["shares"] = list(shares / shares.sum())
+    effects = {(e["attribute"], e["level"]): e for e in cohort["group_effects"]}
+    for latent, scale in model.latents.items():
+        values = start[latent].to_numpy(float)
+        ok = np.isfinite(values)
+        shift_total = np.zeros(len(start))
+        for column in groups:
+            levels = cohort["attributes"][column]["levels"]
+            reference = survey.codebook.groups.reference.get(column) or str(
+                start[column].astype(str).value_counts().index[0]
+            )
+            base = np.nanmean(values[(start[column].astype(str) == reference).to_numpy() & ok])
+            for level in levels:
+                if level == reference:
+                    if (column, level) in effects:
+                        effects[(column, level)][latent] = 0.0
+                    continue
+                else:
+                    hit = (start[column].astype(str) == level).to_numpy() & ok
+                    shift = (
+                        float(np.clip(np.nanmean(values[hit]) - base, -0.5, 0.5))
+                        if hit.any()
+                        else 0.0
+                    )
+                effect = effects.setdefault((column, level), {"attribute": column, "level": level})
+                effect[latent] = shift
+                shift_total += shift * (start[column].astype(str) == level).to_numpy()
+        reliability = max(model.scales_[scale].reliability, 0.1)
+        true_var = np.nanvar(values) * reliability - np.var(shift_total[ok])
+        cohort["initial"][f"{latent}_mean"] = float(
+            np.clip(np.nanmean(values) - shift_total[ok].mean(), 0.05, 0.95)
+        )
+        cohort["initial"][f"{latent}_sd"] = float(np.clip(np.sqrt(max(true_var, 1e-4)), 0.0, 0.5))
+    cohort["group_effects"] = list(effects.values())
+    return parse_scenario(config, source=f"{scenario.name} anchored to {survey.source}")
+
+
+def survey_target(
+    scenario: Scenario,
+    survey: Survey,
+    *,
+    measurement: MeasurementModel | None = None,
+    participants_only: bool = True,
+    anchor_start: bool = True,
+    bootstrap: int = 500,
+    seed: int = 0,
+) -> Target:
+    """A calibration :class:`Target` comparing simulated and observed surveys.
+
+    Parameters
+    ----------
+    scenario
+        The program design to fit (its cohort is resized to the surveyed cohort).
+    survey
+        The observed survey; its codebook needs ``[waves]`` (wave -> week) and
+        scales with ``latent = "belonging"`` / ``"confidence"``.
+    measurement
+        A fitted measurement model (default: fitted to ``survey``).
+    participants_only
+        Compare only students who took part (codebook ``program.participated``).
+    anchor_start
+        Set starting levels from the week-0 wave (see the module docstring).
+    bootstrap
+        Bootstrap draws for the observed summaries' covariance.
+    seed
+        Seed of the bootstrap.
+    """
+    book = survey.codebook
+    source = survey.source
+    if not book.waves:
+        raise WorkbenchError(
+            f"{source}: the codebook needs a [waves] table (wave = program week) to compare "
+            "with a simulation"
+        )
+    weeks = {wave: book.waves[wave] for wave in survey.waves if wave in book.waves}
+    too_late = {w: k for w, k in weeks.items() if k > scenario.levers.weeks}
+    if too_late:
+        raise WorkbenchError(
+            f"{source}: waves {too_late} are after the scenario's last week "
+            f"({scenario.levers.weeks}); set levers.weeks or the codebook's [waves]"
+        )
+    model = measurement or MeasurementModel().fit(survey)
+    data = survey.data
+    if participants_only and "participated" in data:
+        data = data[data["participated"].fillna(False).to_numpy(bool)].reset_index(drop=True)
+        if data.empty:
+            raise WorkbenchError(f"{source}: no respondent took part in the program")
+    if scenario.cohort.roster is not None:
+        raise WorkbenchError(
+            "survey calibration simulates a synthetic cohort shaped like the surveyed one; "
+            "remove cohort.roster from the scenario"
+        )
+    attributes = scenario.cohort.attributes
+    groups = [c for c in survey.group_columns if c in attributes]
+    for column in groups:
+        unknown = sorted(set(data[column].dropna().astype(str)) - set(attributes[column].levels))
+        if unknown:
+            raise WorkbenchError(
+                f"{source}: column {column!r}: levels {unknown} are not levels of the "
+                f"scenario's cohort.attributes.{column} ({attributes[column].levels})"
+            )
+    scored = Survey(book, data, source).scores()
+    spec = SummarySpec(
+        scales=list(model.scales_),
+        waves=list(weeks),
+        groups=[("all", "all")] + [(c, level) for c in groups for level in attributes[c].levels],
+    )
+    observed = spec.means(scored)
+    rng = np.random.default_rng(seed)
+    covariance = _bootstrap_covariance(spec, scored, bootstrap, rng)
+    respondents = int(data["respondent"].nunique())
+    base = scenario.with_overrides({"cohort.size": max(respondents, 2 * scenario.cohort.sites)})
+    first = next(iter(weeks))
+    if anchor_start and weeks[first] == 0:
+        base = _anchor(base, survey, data, model, first, groups)
+    rule = book.scoring
+    latents = list(model.latents)
+
+    def simulate(params: dict[str, float], seed: int) -> np.ndarray:
+        latent_table = latent_waves(base.with_overrides(params), weeks, latents, groups, seed)
+        fake = model.simulate_survey(latent_table, rng=np.random.default_rng(seed))
+        scores = latent_table[["wave", *groups]].copy()
+        for scale in model.scales_:
+            answers = fake.items(scale).to_numpy()
+            scores[scale] = prorate(answers, rule.min_answered, rule.statistic)
+        return spec.means(scores)
+
+    return Target(
+        simulate=simulate,
+        observed=observed,
+        covariance=covariance,
+        names=spec.names,
+        noise="simulator",
+        info={
+            "scenario": base,
+            "measurement": model,
+            "spec": spec,
+            "respondents": respondents,
+            "participants_only": participants_only and "participated" in survey.data,
+            "anchored": anchor_start and weeks[first] == 0,
+            "groups": groups,
+            "ignored_groups": [c for c in survey.group_columns if c not in groups],
+        },
+    )
+
+
+def latent_waves(
+    scenario: Scenario,
+    weeks: dict[str, int],
+    latents: list[str],
+    groups: list[str],
+    seed: int,
+    program: bool = False,
+) -> pd.DataFrame:
+    """One row per simulated student × wave: latent levels at the wave's week, groups,
+    and with ``program`` also ``participated``, ``pair_id`` (first link) and ``sessions_attended``.
+    """
+    import workbench
+
+    last = scenario.levers.weeks
+    result = workbench.simulate(scenario, seed=seed)
+    students = result.students
+    frames = []
+    for wave, week in weeks.items():
+        if week == 0:
+            table = students.drop(columns=latents)
+            table = table.rename(columns={f"{t}_start": t for t in latents})
+        elif week == last:
+            table = students
+        else:
+            short = scenario.with_overrides({"levers.weeks": week})
+            table = workbench.simulate(short, seed=seed).students
+        frame = table[["id", *groups]].rename(columns={"id": "respondent"})
+        for latent in latents:
+            frame[latent] = table[latent].to_numpy(float)
+        frames.append(frame.assign(wave=wave))
+    out = pd.concat(frames, ignore_index=True)
+    if program:
+        links = result.links.reset_index(drop=True)
+        pair = {}
+        for k, row in enumerate(links.itertuples()):
+            pair.setdefault(row.mentor, f"link{k}")
+            pair.setdefault(row.mentee, f"link{k}")
+        sessions = dict(zip(students["id"], students["sessions_attended"], strict=True))
+        matched = dict(zip(students["id"], students["weeks_matched"] > 0, strict=True))
+        out["participated"] = out["respondent"].map(matched).astype("boolean")
+        out["pair_id"] = out["respondent"].map(pair).astype("string")
+        out["sessions_attended"] = out["respondent"].map(sessions).astype(float)
+    return out
+
+
+def simulate_survey_for(target: Target, params: dict[str, float], seed: int) -> Survey:
+    """A full simulated survey (with program columns) for a survey target at ``params``."""
+    info = target.info
+    model: MeasurementModel = info["measurement"]
+    spec: SummarySpec = info["spec"]
+    book = model.codebook_
+    weeks = {wave: book.waves[wave] for wave in spec.waves}
+    table = latent_waves(
+        info["scenario"].with_overrides(params),
+        weeks,
+        list(model.latents),
+        info["groups"],
+        seed,
+        program=True,
+    )
+    return model.simulate_survey(table, rng=np.random.default_rng(seed))
