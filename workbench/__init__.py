@@ -5,7 +5,6 @@ The public API is what this module exports; everything else is internal.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from workbench.calibration import CalibrationResult, Parameter, calibrate, survey_target
 from workbench.cohort import build_roster, generate_roster
 from workbench.errors import WorkbenchError
 from workbench.experiments import (
@@ -22,7 +21,6 @@ from workbench.model import MentorshipModel
 from workbench.roster import Roster, RosterError, load_roster
 from workbench.scenario import Scenario, ScenarioError, load_scenario
 from workbench.simulation import RunResult, run_scenario, simulate
-from workbench.survey import Survey, SurveyError, load_codebook, load_survey
 
 try:
     __version__ = version("mentorship-workbench")
@@ -38,26 +36,18 @@ __all__ = [
     "load_sweep",
     "sensitivity",
     "sweep",
-    "CalibrationResult",
     "MentorshipModel",
-    "Parameter",
     "Roster",
     "RunResult",
     "RosterError",
     "Scenario",
     "ScenarioError",
-    "Survey",
-    "SurveyError",
     "WorkbenchError",
     "__version__",
     "build_roster",
-    "calibrate",
     "generate_roster",
-    "load_codebook",
     "load_roster",
     "load_scenario",
-    "load_survey",
     "run_scenario",
     "simulate",
-    "survey_target",
 ]

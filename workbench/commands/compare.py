@@ -1,0 +1,114 @@
+"""``workbench compare DIR``: an outcome by policy and group, with bootstrap intervals."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "compare",
+        help="compare policies of a sweep with bootstrap confidence intervals and equity gaps",
+        description="Mean of an outcome per policy (swept parameters) and group over "
+        "replications, with bootstrap confidence intervals; with --attribute, also the "
+        "equity gap of each group to the reference level.",
+    )
+    parser.add_argument("store", type=Path, help="result store written by workbench sweep")
+    parser.add_argument("--metric", default="belonging", help="outcome (default belonging)")
+    parser.add_argument(
+        "--by",
+        action="append",
+        default=None,
+        metavar="PARAMETER",
+        help="parameter(s) that define a policy (default: every swept parameter; repeatable)",
+    )
+    parser.add_argument("--week", type=int, default=-1, help="week (default: the last)")
+    parser.add_argument("--attribute", default="all", help="group attribute, e.g. first_gen")
+    parser.add_argument("--change", action="store_true", help="compare the change since week 0")
+    parser.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        metavar="PARAMETER=VALUE",
+        help="policy to difference against, e.g. matching.policy=random (repeatable)",
+    )
+    parser.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    parser.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
+    parser.add_argument("--plot", type=Path, default=None, help="also draw the comparison (PNG)")
+    return parser
+
+
+def parse_reference(items: list[str]) -> dict[str, str] | None:
+    from workbench.experiments.spec import SweepError
+
+    reference = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SweepError(
+                f"--reference {item!r}: expected PARAMETER=VALUE, e.g. matching.policy=random"
+            )
+        reference[key.strip()] = value.strip()
+    return reference or None
+
+
+def save_figure(figure, path: Path) -> None:
+    """Save to a temporary sibling, then rename: never a half-written picture."""
+    temporary = path.with_name(f".{path.name}.tmp{path.suffix}")
+    figure.savefig(temporary, dpi=110, bbox_inches="tight")
+    os.replace(temporary, path)
+
+
+def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from workbench.experiments.analysis import compare, load_results
+    from workbench.experiments.spec import SweepError
+
+    if not 0 < args.level < 1:
+        raise SweepError(f"--level {args.level}: must be between 0 and 1")
+    reference = parse_reference(args.reference)
+    results = load_results(args.store, tables=("metrics", "gaps"))
+    by = args.by
+    if reference is not None and by is None:
+        by = list(reference)
+    table = compare(
+        results,
+        args.metric,
+        by=by,
+        week=args.week,
+        attribute=args.attribute,
+        change=args.change,
+        reference=reference,
+        level=args.level,
+    )
+    with pd.option_context(
+        "display.width", 200, "display.float_format", "{:.4f}".format, "display.max_rows", 500
+    ):
+        print(table.to_string(index=False))
+    what = "change since week 0" if args.change else "level"
+    print(
+        f"{args.metric} ({what}), week {'last' if args.week < 0 else args.week}: mean and "
+        f"{args.level:.0%} BCa bootstrap interval over replications; gap = reference level minus group"
+    )
+    if len(results.failures):
+        print(f"note: {len(results.failures)} run(s) failed and are left out")
+    if args.csv:
+        temporary = args.csv.with_name(f".{args.csv.name}.tmp")
+        table.to_csv(temporary, index=False)
+        os.replace(temporary, args.csv)
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from workbench.experiments.plots import plot_comparison
+
+        figure, ax = plt.subplots(figsize=(8, 1.2 + 0.5 * table[table.columns[0]].nunique() * 2))
+        plot_comparison(table, ax=ax)
+        save_figure(figure, args.plot)
+        plt.close(figure)
+    return 0

@@ -1,0 +1,80 @@
+"""``workbench sweep SWEEP.toml``: run a parameter sweep into a resumable result store."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "sweep",
+        help="run a parameter sweep (grid, Latin hypercube or Sobol') with replications",
+        description="Run every run of a sweep file that is not stored yet, on local processes "
+        "(default: all cores) or a Dask cluster, storing each as Parquet as it finishes. "
+        "Run the same command again to resume an interrupted sweep.",
+    )
+    parser.add_argument(
+        "sweep", type=Path, help="sweep TOML file, e.g. scenarios/sweep_policies.toml"
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="local worker processes (default: all cores; 1 = serial)",
+    )
+    where.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDR",
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="result store (default: runs/<sweep name>)"
+    )
+    parser.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="rerun runs recorded as failed by an earlier attempt",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        help="seconds to wait for the Dask scheduler (default 10)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from workbench.experiments.runner import sweep
+    from workbench.experiments.spec import SweepError
+
+    if args.timeout <= 0:
+        raise SweepError(f"--timeout {args.timeout}: must be positive")
+    report = sweep(
+        args.sweep,
+        out=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        retry_failed=args.retry_failed,
+        timeout=args.timeout,
+        progress=not args.quiet,
+    )
+    print(
+        f"{report.path}: {report.runs - report.failed_total} of {report.runs} runs stored "
+        f"({report.completed} now, {report.stored_before} before) on {report.executor} "
+        f"in {report.seconds:.1f} s"
+    )
+    if report.failed_total:
+        print(
+            f"{report.failed_total} run(s) failed; their errors are in the store "
+            "(workbench.load_results(...).failures); fix and rerun with --retry-failed",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
