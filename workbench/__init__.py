@@ -5,6 +5,7 @@ The public API is what this module exports; everything else is internal.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from workbench.calibration import CalibrationResult, Parameter, calibrate, survey_target
 from workbench.cohort import build_roster, generate_roster
 from workbench.errors import WorkbenchError
 from workbench.experiments import (
@@ -21,6 +22,7 @@ from workbench.model import MentorshipModel
 from workbench.roster import Roster, RosterError, load_roster
 from workbench.scenario import Scenario, ScenarioError, load_scenario
 from workbench.simulation import RunResult, run_scenario, simulate
+from workbench.survey import Survey, SurveyError, load_codebook, load_survey
 
 try:
     __version__ = version("mentorship-workbench")
@@ -36,18 +38,34 @@ __all__ = [
     "load_sweep",
     "sensitivity",
     "sweep",
+    "SweepError",
+    "SweepReport",
+    "SweepResults",
+    "compare",
+    "load_results",
+    "load_sweep",
+    "sensitivity",
+    "sweep",
+    "CalibrationResult",
     "MentorshipModel",
+    "Parameter",
     "Roster",
     "RunResult",
     "RosterError",
     "Scenario",
     "ScenarioError",
+    "Survey",
+    "SurveyError",
     "WorkbenchError",
     "__version__",
     "build_roster",
+    "calibrate",
     "generate_roster",
+    "load_codebook",
     "load_roster",
     "load_scenario",
+    "load_survey",
     "run_scenario",
     "simulate",
+    "survey_target",
 ]
