@@ -153,3 +153,19 @@ def test_calibrate_command_writes_report_and_plots(tmp_path, capsys):
     checks = pd.read_csv(out / "checks.csv")
     assert checks.loc[checks["summary"].str.contains("disability="), "held_out"].all()
     shutil.rmtree(out)
+
+
+def test_mid_program_wave_matches_the_full_run():
+    """A wave at week 10 cuts the run short there; its latent levels equal the full run's."""
+    from workbench.calibration.survey_target import latent_waves
+
+    scenario = workbench.load_scenario(SCENARIO).with_overrides({"cohort.size": 80})
+    table = latent_waves(
+        scenario, {"pre": 0, "mid": 10, "post": 36}, ["belonging", "confidence"], [], seed=4
+    )
+    full = workbench.simulate(scenario, seed=4)
+    for wave, week in (("pre", 0), ("mid", 10), ("post", 36)):
+        part = table[table["wave"] == wave]
+        for trait in ("belonging", "confidence"):
+            expected = full.value(trait, week=week)
+            assert part[trait].mean() == pytest.approx(expected, abs=1e-12), (wave, trait)
