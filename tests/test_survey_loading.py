@@ -192,3 +192,47 @@ def test_proration_rule(answers, threshold):
         assert prorate(row, threshold, "sum")[0] == pytest.approx(5 * result)
     else:
         assert np.isnan(result)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=5, max_size=5),
+        min_size=2,
+        max_size=12,
+    ),
+    st.sampled_from(["wide", "long"]),
+)
+def test_loaded_scores_equal_direct_computation(tmp_path_factory, answers, layout):
+    """Any valid answers, in either layout, score to the reverse-coded prorated mean."""
+    folder = tmp_path_factory.mktemp("prop")
+    items = ["b1", "b2", "b3", "b4", "b5"]
+    rows = []
+    for k, row in enumerate(answers):
+        cells = ["" if a is None else str(a) for a in row]
+        rows.append([f"s{k}", "pre", "no", "1", "0", *cells])
+    table = pd.DataFrame(rows, columns=["id", "wave", "first_gen", "took_part", "sessions", *items])
+    if layout == "long":
+        table = table.melt(
+            id_vars=["id", "wave", "first_gen", "took_part", "sessions"],
+            var_name="item",
+            value_name="response",
+        )
+        table = table[table["response"] != ""]
+        if table.empty:
+            return
+    path = folder / "survey.csv"
+    table.to_csv(path, index=False)
+    book = write(folder, "codebook.toml", CODEBOOK.format(format=layout))
+    scores = load_survey(path, book).scores().set_index("respondent")["belonging"]
+    for k, row in enumerate(answers):
+        keyed = [np.nan if a is None else (6 - a if j == 1 else a) for j, a in enumerate(row)]
+        answered = [v for v in keyed if not np.isnan(v)]
+        respondent = f"s{k}"
+        if respondent not in scores.index:  # long format: nobody answered anything
+            assert not answered
+            continue
+        if len(answered) >= 4:
+            assert scores[respondent] == pytest.approx(np.mean(answered))
+        else:
+            assert np.isnan(scores[respondent])

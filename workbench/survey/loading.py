@@ -276,7 +276,8 @@ class _Checker:
                 )
         self.stop_if_any()
         wide = text.pivot(index=keys, columns=layout.item, values=layout.response)
-        wide = wide.reindex(columns=list(known)).fillna("")
+        wide = wide.reindex(columns=list(known)).astype(object)
+        wide = wide.where(wide.notna(), "")
         wide.columns.name = None
         wide = wide.join(firsts[[c for c in others if c in firsts.columns]])
         wide = wide.reindex(firsts.index).reset_index()
