@@ -15,7 +15,7 @@ Examples
 >>> latent = rng.normal(size=(500, 1))
 >>> items = latent @ np.full((1, 4), 0.7) + rng.normal(scale=0.7, size=(500, 4))
 >>> round(cronbach_alpha(items)[0], 2), round(mcdonald_omega(items), 2)
-(0.8, 0.8)
+(0.81, 0.81)
 """
 
 from __future__ import annotations
