@@ -44,6 +44,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=10.0,
         help="seconds to wait for the Dask scheduler (default 10)",
     )
+    parser.add_argument(
+        "--flush-seconds",
+        type=float,
+        default=2.0,
+        help="longest a finished run waits in memory before it is written (default 2; "
+        "a kill loses at most this much work)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -56,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.timeout <= 0:
         raise SweepError(f"--timeout {args.timeout}: must be positive")
+    if args.flush_seconds < 0:
+        raise SweepError(f"--flush-seconds {args.flush_seconds}: must not be negative")
     report = sweep(
         args.sweep,
         out=args.out,
@@ -64,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         retry_failed=args.retry_failed,
         timeout=args.timeout,
         progress=not args.quiet,
+        flush_seconds=args.flush_seconds,
     )
     print(
         f"{report.path}: {report.runs - report.failed_total} of {report.runs} runs stored "

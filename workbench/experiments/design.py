@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
-from workbench.experiments.spec import SweepError, SweepSpec
+from workbench.experiments.spec import SweepError, SweepSpec, short
 from workbench.seeding import derive_seeds
 
 
@@ -152,7 +152,9 @@ def build_design(spec: SweepSpec) -> Design:
             try:
                 scenario.with_overrides(point)
             except WorkbenchError as error:
-                raise SweepError(f"{spec.source}: design point {index} {point}: {error}") from None
+                raise SweepError(
+                    f"{spec.source}: design point {index} {point}: {short(str(error).removeprefix('override: '))}"
+                ) from None
     points = pd.DataFrame({"point": np.arange(len(values), dtype=np.int64)})
     for p in spec.parameters:
         points[p.name] = _column([v[p.name] for v in values])

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from workbench.experiments.spec import SweepError
-from workbench.experiments.worker import ignore_interrupts
+from workbench.experiments.worker import start_worker
 
 
 class Executor(ABC):
@@ -126,7 +126,7 @@ class ProcessExecutor(_Windowed):
         self._pool = cf.ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=ignore_interrupts,
+            initializer=start_worker,
         )
         return self
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -385,10 +386,15 @@ def _check_value(scenario: Scenario | None, name: str, value: Any, source: str, 
     try:
         scenario.with_overrides({name: value})
     except ScenarioError as error:
-        detail = str(error).removeprefix("override: ")
+        detail = short(str(error).removeprefix("override: "))
         raise SweepError(
             f"{source}: parameters.{name}: {what} {value!r} is not allowed: {detail}"
         ) from None
+
+
+def short(message: str) -> str:
+    """A scenario error without the echo of a whole settings table (``(got {...})``)."""
+    return re.sub(r" \(got \{.*\}\)", "", message)
 
 
 def _number(value: Any, source: str, key: str) -> float:

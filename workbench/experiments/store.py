@@ -195,8 +195,10 @@ class ResultStore:
             self._sequence = len(self.batches())
             yield self
         finally:
-            self.flush()
-            lock.unlink(missing_ok=True)
+            try:
+                self.flush()
+            finally:
+                lock.unlink(missing_ok=True)
 
     @staticmethod
     def _lock_is_live(lock: Path) -> bool:

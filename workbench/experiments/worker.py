@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -96,6 +97,20 @@ def execute(
     )
 
 
-def ignore_interrupts() -> None:
-    """Pool-worker initializer: leave Ctrl-C to the parent, which stops the sweep cleanly."""
+def start_worker() -> None:
+    """Pool-worker initializer: leave Ctrl-C to the parent; exit if the parent is killed.
+
+    Ctrl-C reaches the whole process group; the parent handles it (stores what
+    has finished, then stops the pool), so workers ignore it. A parent killed
+    outright (SIGKILL) cannot stop its pool, so each worker watches its parent
+    and exits when it is gone rather than linger as an orphan.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
