@@ -78,7 +78,7 @@ def test_held_out_summaries_are_predicted_not_fitted():
     held = result.checks.set_index("summary")["held_out"]
     assert held["square"] and not held["sum"]
     assert result.diagnostics["held_out_summaries"] == ["square"]
-    assert result.checks.set_index("summary").loc["square", "inside90"]
+    assert abs(result.checks.set_index("summary").loc["square", "z"]) < 3
 
 
 def test_an_impossible_target_is_flagged():
@@ -109,3 +109,13 @@ def test_bad_requests():
     with pytest.raises(WorkbenchError, match="raise --budget"):
         calibrate(target, PARAMETERS, budget=30, progress=False)
     assert parse_parameter("dynamics.drift=0:0.1") == Parameter("dynamics.drift", 0.0, 0.1)
+
+
+def test_parallel_runs_give_the_serial_result():
+    target = toy_target({"a": 0.4, "b": 0.6, "c": 0.1}, seed=5)
+    serial = calibrate(target, PARAMETERS[:2], budget=60, waves=1, seed=2, progress=False)
+    parallel = calibrate(
+        target, PARAMETERS[:2], budget=60, waves=1, seed=2, progress=False, n_jobs=2
+    )
+    assert serial.design.equals(parallel.design)
+    assert serial.samples.equals(parallel.samples)

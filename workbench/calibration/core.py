@@ -163,16 +163,32 @@ def _allocate(budget: int, seeds: int, waves: int, confirm: int | None) -> tuple
     return [first, *later], confirm
 
 
-class _Runner:
-    """Runs the target at unit-cube points with reproducible seeds, keeping every run."""
+def _run_point(simulate, params: dict[str, float], seeds: list[int]) -> list[np.ndarray]:
+    return [np.asarray(simulate(params, seed), dtype=float) for seed in seeds]
 
-    def __init__(self, target: Target, parameters: list[Parameter], seed: int, progress: bool):
+
+class _Runner:
+    """Runs the target at unit-cube points with reproducible seeds, keeping every run.
+
+    Seeds are fixed before any run (the k-th run's seed is derived from the root
+    seed and k), so serial and parallel runs give the same results.
+    """
+
+    def __init__(
+        self,
+        target: Target,
+        parameters: list[Parameter],
+        seed: int,
+        progress: bool,
+        n_jobs: int = 1,
+    ):
         self.target = target
         self.parameters = parameters
         self.low = np.array([p.low for p in parameters])
         self.width = np.array([p.width for p in parameters])
         self.seed = seed
         self.progress = progress
+        self.n_jobs = n_jobs
         self.rows: list[dict] = []
         self.count = 0
 
@@ -182,6 +198,21 @@ class _Runner:
     def run(self, unit: np.ndarray, seeds_per_point: int, label: str) -> np.ndarray:
         """(n, seeds, k) summaries at unit-cube points."""
         values = self.values(unit)
+        tasks = []
+        for row in values:
+            params = {p.name: float(v) for p, v in zip(self.parameters, row, strict=True)}
+            seeds = derive_seeds(self.seed, seeds_per_point, self.count)
+            self.count += 1
+            tasks.append((params, seeds))
+        simulate = self.target.simulate
+        if self.n_jobs == 1:
+            results = (_run_point(simulate, params, seeds) for params, seeds in tasks)
+        else:
+            from joblib import Parallel, delayed
+
+            results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
+                delayed(_run_point)(simulate, params, seeds) for params, seeds in tasks
+            )
         out = np.empty((len(unit), seeds_per_point, len(self.target.observed)))
         bar = tqdm(
             total=len(unit) * seeds_per_point,
@@ -191,12 +222,8 @@ class _Runner:
             leave=False,
         )
         with bar:
-            for i, row in enumerate(values):
-                params = {p.name: float(v) for p, v in zip(self.parameters, row, strict=True)}
-                for j in range(seeds_per_point):
-                    seed = derive_seeds(self.seed, 1, self.count)[0]
-                    self.count += 1
-                    summary = np.asarray(self.target.simulate(params, seed), dtype=float)
+            for i, ((params, seeds), summaries) in enumerate(zip(tasks, results, strict=True)):
+                for j, (seed, summary) in enumerate(zip(seeds, summaries, strict=True)):
                     if summary.shape != self.target.observed.shape:
                         raise WorkbenchError(
                             f"simulator returned {summary.shape} summaries, "
@@ -210,6 +237,10 @@ class _Runner:
                     )
                     bar.update()
         return out
+
+    @property
+    def runs(self) -> int:
+        return len(self.rows)
 
 
 def _lhs(count: int, d: int, rng: np.random.Generator) -> np.ndarray:
@@ -231,6 +262,7 @@ def calibrate(
     identifiability: float = 0.6,
     seed: int = 0,
     progress: bool = True,
+    n_jobs: int = 1,
 ) -> CalibrationResult:
     """Fit parameters to a target's observed summaries within a budget of simulator runs.
 
@@ -266,6 +298,9 @@ def calibrate(
         Root seed: same inputs and seed give the same result.
     progress
         Show tqdm progress bars.
+    n_jobs
+        Simulator runs in parallel processes (joblib; ``-1`` = all cores).
+        Results do not depend on it: every run's seed is fixed in advance.
     """
     if isinstance(target, Scenario):
         if survey is None:
@@ -290,7 +325,7 @@ def calibrate(
     fit_target = target.subset(~held) if held.any() else target
     wave_points, confirm_runs = _allocate(budget, seeds_per_point, waves, confirm)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
-    runner = _Runner(target, parameters, seed, progress)
+    runner = _Runner(target, parameters, seed, progress, n_jobs)
     d = len(parameters)
     observed = fit_target.observed
     if fit_target.noise == "simulator" and seeds_per_point < 2:
@@ -410,7 +445,7 @@ def calibrate(
                     f"{corr[i, j]:+.2f}): the data pin down a combination, not each one"
                 )
     diagnostics = {
-        "runs": runner.count,
+        "runs": runner.runs,
         "design_runs": int(sum(wave_points) * seeds_per_point),
         "confirmation_runs": int(confirm_runs),
         "seeds_per_point": seeds_per_point,

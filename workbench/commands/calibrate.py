@@ -44,6 +44,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--waves", type=int, default=3, help="history-matching waves (1-5)")
     parser.add_argument("--seed", type=int, default=0, help="root seed")
     parser.add_argument(
+        "--jobs", type=int, default=1, help="parallel simulator processes (-1 = all cores)"
+    )
+    parser.add_argument(
         "--all-respondents",
         action="store_true",
         help="compare every respondent, not only those who took part",
@@ -75,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
                 raise WorkbenchError(f"--param {parameter.name}: {error}") from None
     if args.budget < 1:
         raise WorkbenchError("--budget must be positive")
+    if args.jobs == 0 or args.jobs < -1:
+        raise WorkbenchError("--jobs must be a positive number of processes, or -1 for all cores")
     target = survey_target(scenario, survey, participants_only=not args.all_respondents)
     info = target.info
     print(
@@ -95,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         holdout=args.holdout,
         seed=args.seed,
         progress=not args.quiet,
+        n_jobs=args.jobs,
     )
     print(result.report())
     if args.out is not None:
