@@ -28,7 +28,7 @@ def plot_means(table: pd.DataFrame) -> Figure:
     """Observed vs simulated mean score per wave × group, one panel per scale
     (``table`` from :func:`workbench.survey.compare.compare_distributions`)."""
     scales = list(dict.fromkeys(table["scale"]))
-    figure = Figure(figsize=(7, 0.3 * len(table) + 1.5), layout="constrained")
+    figure = Figure(figsize=(9, 0.22 * len(table) + 1.5), layout="constrained")
     axes = figure.subplots(1, len(scales), squeeze=False)[0]
     for ax, scale in zip(axes, scales, strict=True):
         part = table[table["scale"] == scale]
