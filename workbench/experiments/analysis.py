@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,18 +198,24 @@ def mean_ci(
     mean = float(x.mean())
     if x.size < 2:
         return mean, np.nan, np.nan
-    if np.ptp(x) == 0:
+    if np.ptp(x) <= 1e-12 * max(1.0, abs(mean)):  # constant: no sampling spread
         return mean, mean, mean
-    result = stats.bootstrap(
-        (x,),
-        np.mean,
-        confidence_level=level,
-        n_resamples=n_resamples,
-        method="BCa",
-        vectorized=True,
-        **{_RNG_KEYWORD: rng or np.random.default_rng(0)},
-    )
-    low, high = result.confidence_interval
+    rng = rng or np.random.default_rng(0)
+    for method in ("BCa", "percentile"):  # BCa is undefined for some lumpy samples
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+            result = stats.bootstrap(
+                (x,),
+                np.mean,
+                confidence_level=level,
+                n_resamples=n_resamples,
+                method=method,
+                vectorized=True,
+                **{_RNG_KEYWORD: rng},
+            )
+        low, high = result.confidence_interval
+        if np.isfinite(low) and np.isfinite(high):
+            break
     return mean, float(low), float(high)
 
 

@@ -201,14 +201,43 @@ class DaskExecutor(_Windowed):
     def _submit(self, fn, *args):
         return self._client.submit(fn, *args, pure=False)
 
-    def _wait_any(self, pending):
-        from distributed import wait
-
-        result = wait(list(pending), return_when="FIRST_COMPLETED")
-        return set(result.done), set(result.not_done)
+    def _wait_any(self, pending):  # pragma: no cover - imap_unordered below replaces the loop
+        raise NotImplementedError
 
     def _cancel(self, pending):
         self._client.cancel(list(pending))
+
+    def imap_unordered(self, fn, items, *args):
+        """As for every executor, with :class:`distributed.as_completed` tied to our client."""
+        from distributed import as_completed
+
+        iterator = iter(items)
+        window = max(2, self.workers * self.window_per_worker)
+        pending: dict[Any, Any] = {}
+        for item in iterator:
+            pending[self._submit(fn, *args, item)] = item
+            if len(pending) >= window:
+                break
+        if not pending:
+            return
+        finished = as_completed(list(pending), loop=self._client.loop, raise_errors=False)
+        try:
+            for future in finished:
+                item = pending.pop(future)
+                try:
+                    result = future.result()
+                except Exception as error:
+                    yield item, None, error
+                else:
+                    yield item, result, None
+                for item in iterator:
+                    new = self._submit(fn, *args, item)
+                    pending[new] = item
+                    finished.add(new)
+                    break
+        finally:
+            if pending:
+                self._cancel(set(pending))
 
 
 def make_executor(
