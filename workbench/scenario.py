@@ -206,6 +206,17 @@ class Matching(_Strict):
     circle_size: int = Field(5, ge=2, le=20, description="students per mentoring circle")
     circle_mentors: int = Field(1, ge=1, le=2, description="mentors per circle")
     min_schedule_overlap: int = Field(0, ge=0, le=20, description="shared free slots required")
+    language_required: bool = Field(False, description="pairs must share a language")
+    proposing: Literal["mentee", "mentor"] = Field(
+        "mentee", description="stable policy: which side proposes (and gets its best stable match)"
+    )
+    quota_attribute: str | None = Field(
+        None, description="capacity policy: attribute of the soft diversity quota"
+    )
+    max_per_group: int | None = Field(
+        None, ge=1, le=10, description="capacity policy: soft cap on one mentor's mentees per level"
+    )
+    grade_gap: int = Field(1, ge=0, le=12, description="cross_age: grades a mentor is older by")
 
     @field_validator("policy")
     @classmethod
@@ -521,6 +532,12 @@ class Scenario(_Strict):
                     f"matching.cross_group_attributes names unknown {unknown}; "
                     f"known: {sorted(self.cohort.attributes)}"
                 )
+        quota = self.matching.quota_attribute
+        if quota is not None and self.cohort.roster is None and quota not in self.cohort.attributes:
+            raise ValueError(
+                f"matching.quota_attribute names unknown {quota!r}; "
+                f"known: {sorted(self.cohort.attributes)}"
+            )
         return self
 
     # -- changing and saving ---------------------------------------------------------

@@ -14,8 +14,13 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+
 import numpy as np
 
+# importing the policy modules registers them in POLICIES
+from workbench.matching import capacity, circles, peer, stable  # noqa: F401
+from workbench.matching.context import MatchContext
 from workbench.matching.pairing import Pairing
 from workbench.matching.policies import POLICIES, register, split_roles
 from workbench.matching.scores import TERMS, pair_terms, pairwise_terms, score_matrix
@@ -25,6 +30,7 @@ from workbench.scenario import Matching as MatchConfig
 __all__ = [
     "POLICIES",
     "TERMS",
+    "MatchContext",
     "Pairing",
     "match_roster",
     "pair_terms",
@@ -40,13 +46,47 @@ def match_roster(
     config: MatchConfig,
     rng: np.random.Generator,
     rows: np.ndarray | None = None,
+    *,
+    avoid: Iterable[Sequence[int]] | np.ndarray | None = None,
+    forbidden: Iterable[Sequence[int]] | np.ndarray | None = None,
+    rankings: Mapping[int, Sequence[int]] | None = None,
+    strict: bool = False,
 ) -> Pairing:
     """Run the configured policy site by site over ``roster`` (or its ``rows``).
 
-    Returns one :class:`Pairing` with indices into ``roster``.
+    Parameters
+    ----------
+    roster, config, rng
+        Who, how (``config.policy`` and its settings) and the random stream.
+    rows
+        Only these roster rows take part (e.g. students waiting for a partner).
+    avoid
+        Pairs of roster rows to avoid where possible (recent partners during
+        rotation): chosen only when the alternative is leaving someone out.
+    forbidden
+        Pairs of roster rows that must not meet, on top of the roster's
+        ``must_not_meet`` column.
+    rankings
+        Explicit preferences: roster row -> roster rows, best first (stable
+        and peer policies).
+    strict
+        Raise :class:`~workbench.errors.WorkbenchError` when a hard constraint
+        leaves a whole site without any possible pair (the roster matcher);
+        otherwise those students are reported unmatched (the simulation).
+
+    Returns
+    -------
+    Pairing
+        One pairing with indices into ``roster``.
     """
     rows = np.arange(len(roster)) if rows is None else np.asarray(rows, dtype=np.intp)
     policy = POLICIES[config.policy]
+    extra = np.asarray(list(forbidden) if forbidden is not None else [], dtype=np.intp)
+    own = getattr(roster, "must_not_meet", None)
+    if own is not None and len(own):
+        extra = np.vstack([extra.reshape(-1, 2), own])
+    context = MatchContext.build(extra, avoid, rankings, strict)
+    plain = not (len(context.forbidden) or len(context.avoid) or context.rankings)
     parts = []
     codes = roster.site_codes[rows]
     order = np.argsort(codes, kind="stable")
@@ -55,11 +95,8 @@ def match_roster(
         site_rows = rows[block]
         if len(site_rows) < 2:
             alone = {int(r): "the only student waiting for a match in this site" for r in site_rows}
-            parts.append(
-                Pairing.empty(config.policy).__class__(
-                    *([np.zeros(0, np.intp)] * 3), np.zeros(0), alone, config.policy
-                )
-            )
+            parts.append(Pairing(*([np.zeros(0, np.intp)] * 3), np.zeros(0), alone, config.policy))
             continue
-        parts.append(policy(roster.take(site_rows), config, rng).remap(site_rows))
+        local = MatchContext(strict=strict) if plain else context.take(site_rows)
+        parts.append(policy(roster.take(site_rows), config, rng, local).remap(site_rows))
     return Pairing.concat(parts, config.policy)

@@ -26,6 +26,9 @@ class Pairing:
         Roster row → plain-language reason the student was left out.
     policy : str
         Name of the policy that produced it.
+    notes : tuple of str
+        What the coordinator should know about how it was found (e.g. a
+        near-optimal method's gap to its upper bound, or a fallback).
     """
 
     mentor: np.ndarray
@@ -34,6 +37,7 @@ class Pairing:
     score: np.ndarray
     unmatched: dict[int, str] = field(default_factory=dict)
     policy: str = ""
+    notes: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.mentor)
@@ -54,8 +58,10 @@ class Pairing:
             groups.append(part.group + offset)
             offset += int(part.group.max()) + 1 if len(part.group) else 0
         unmatched: dict[int, str] = {}
+        notes: list[str] = []
         for part in parts:
             unmatched.update(part.unmatched)
+            notes.extend(part.notes)
         return cls(
             np.concatenate([p.mentor for p in parts]).astype(np.intp),
             np.concatenate([p.mentee for p in parts]).astype(np.intp),
@@ -63,6 +69,7 @@ class Pairing:
             np.concatenate([p.score for p in parts]).astype(np.float64),
             unmatched,
             policy or parts[0].policy,
+            tuple(notes),
         )
 
     def remap(self, rows: np.ndarray) -> Pairing:
@@ -75,4 +82,5 @@ class Pairing:
             self.score,
             {int(rows[k]): why for k, why in self.unmatched.items()},
             self.policy,
+            self.notes,
         )

@@ -1,25 +1,37 @@
-"""Matching policies: plain functions ``(roster, config, rng) -> Pairing`` for one site.
+"""Matching policies: plain functions ``(roster, config, rng, context=None) -> Pairing``.
 
-Register a new policy with :func:`register`; it is then selectable by name from
-scenario files (``[matching] policy = "..."``), the CLI and the API. The
-simulation and the roster matcher call the same functions.
+Each policy matches ONE site (``match_roster`` runs it site by site). Register a
+new policy with :func:`register`; it is then selectable by name from scenario
+files (``[matching] policy = "..."``), the CLI and the API. The simulation and
+the roster matcher call the same functions.
+
+This module holds the registry, the shared set-up (:func:`bipartite_problem`:
+roles, score, objective, constraints) and the assignment-based policies, all
+solved by scipy's ``linear_sum_assignment``: ``random``, ``affinity``,
+``complementary``, ``balanced``, ``cross_group``, ``optimal`` and ``cross_age``.
+Stable matching, capacity with quotas, peer pairing and circles live in their
+own modules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from workbench.matching.constraints import Feasibility, pair_feasibility
+from workbench.matching.context import MatchContext, avoid_penalty
 from workbench.matching.pairing import Pairing
-from workbench.matching.scores import TERMS, pair_terms, shared_slots
+from workbench.matching.scores import TERMS, combine, pair_terms
 from workbench.roster import Roster
 from workbench.scenario import Matching as MatchConfig
 
-Policy = Callable[[Roster, MatchConfig, np.random.Generator], Pairing]
+Policy = Callable[..., Pairing]
 POLICIES: dict[str, Policy] = {}
 FORBIDDEN = -1e9
+JITTER = 1e-9
 
 
 def register(name: str) -> Callable[[Policy], Policy]:
@@ -32,11 +44,22 @@ def register(name: str) -> Callable[[Policy], Policy]:
     return decorate
 
 
-def split_roles(roster: Roster) -> tuple[np.ndarray, np.ndarray]:
+def split_roles(roster: Roster, capacity: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Mentor and mentee rows; students marked ``both`` fill the smaller side.
 
-    Among ``both`` students the higher mean skill (then the higher grade) go to
-    the mentor side first, so the tiers follow experience.
+    Among ``both`` students the higher grade (then the higher mean skill) go to
+    the mentor side first, so the tiers follow experience. With ``capacity``
+    mentees per mentor, about one in ``capacity + 1`` flexible places goes to
+    mentors.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from workbench.cohort import generate_roster
+    >>> from workbench.scenario import Scenario
+    >>> r = generate_roster(Scenario().cohort.model_copy(update={"size": 10}), np.random.default_rng(0))
+    >>> [len(side) for side in split_roles(r)]
+    [5, 5]
     """
     role = roster.role
     mentors = list(np.flatnonzero(role == "mentor"))
@@ -45,8 +68,8 @@ def split_roles(roster: Roster) -> tuple[np.ndarray, np.ndarray]:
     if len(flexible):
         order = np.lexsort((-roster.skills[flexible].mean(1), -roster.grade[flexible]))
         flexible = flexible[order]
-        # give as many of the flexible students to mentors as balances the sides
-        target = (len(mentors) + len(mentees) + len(flexible)) // 2
+        total = len(mentors) + len(mentees) + len(flexible)
+        target = -(-total // (capacity + 1)) if capacity > 1 else total // 2
         to_mentor = int(np.clip(target - len(mentors), 0, len(flexible)))
         mentors += list(flexible[:to_mentor])
         mentees += list(flexible[to_mentor:])
@@ -54,7 +77,11 @@ def split_roles(roster: Roster) -> tuple[np.ndarray, np.ndarray]:
 
 
 def policy_weights(config: MatchConfig, policy: str) -> dict[str, float]:
-    """The score weights a named policy optimises (feasibility terms always kept)."""
+    """The score weights a named policy optimises (feasibility terms always kept).
+
+    ``optimal`` and the structural policies (stable, capacity, peer, circles,
+    cross_age) use the configured weights as they are.
+    """
     w = config.weights.model_dump()
     keep = {"schedule": w["schedule"], "language": w["language"]}
     if policy == "affinity":
@@ -68,102 +95,220 @@ def policy_weights(config: MatchConfig, policy: str) -> dict[str, float]:
     return {name: w[name] for name in TERMS}
 
 
-def _assign(
+def site_name(roster: Roster) -> str:
+    return str(roster.site[0]) if len(roster) else "(empty)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One site's bipartite matching problem, in local (sub-roster) rows.
+
+    ``score`` is the reported pair score (the configured weights); ``objective``
+    is what the policy maximises (its own weights, seeded tie-breaking jitter,
+    avoided pairs pushed below every other option); ``feasibility.allowed``
+    marks the pairs every hard constraint allows.
+    """
+
+    mentors: np.ndarray
+    mentees: np.ndarray
+    score: np.ndarray
+    objective: np.ndarray
+    avoided: np.ndarray
+    feasibility: Feasibility
+
+    @property
+    def allowed(self) -> np.ndarray:
+        return self.feasibility.allowed
+
+
+def bipartite_problem(
     roster: Roster,
     config: MatchConfig,
     rng: np.random.Generator,
+    context: MatchContext,
     policy: str,
-    weights: dict[str, float] | None,
-) -> Pairing:
-    mentors, mentees = split_roles(roster)
-    if len(mentors) == 0 or len(mentees) == 0:
-        side = "mentors" if len(mentors) == 0 else "mentees"
-        why = f"no {side} in this site"
-        return Pairing(
-            *([np.zeros(0, np.intp)] * 3),
-            np.zeros(0),
-            {int(i): why for i in np.concatenate([mentors, mentees])},
-            policy,
-        )
+    capacity: int = 1,
+    grade_gap: int | None = None,
+) -> Problem:
+    """Roles, scores, objective and constraints of one site for policy ``policy``."""
+    mentors, mentees = split_roles(roster, capacity)
     reported = policy_weights(config, "optimal")
-    needed = {t for t, w in (weights or {}).items() if w} | {t for t, w in reported.items() if w}
+    weights = None if policy == "random" else policy_weights(config, policy)
+    needed = {t for t, w in reported.items() if w} | {t for t, w in (weights or {}).items() if w}
     terms = pair_terms(roster, mentors, mentees, config.cross_group_attributes, only=needed)
+    full = {name: terms.get(name, 0.0) for name in TERMS}
+    score = combine(full, reported)
     if weights is None:  # random: uniform scores, ties broken by the rng
-        objective = rng.random((len(mentors), len(mentees)))
-        used = policy_weights(config, "optimal")
+        objective = rng.random(score.shape)
+        penalty = 2.0
     else:
-        used = weights
-        objective = sum(w * terms[t] for t, w in used.items() if w)
-        objective = objective + 1e-9 * rng.random(objective.shape)  # seeded tie-breaking
-    score = sum(w * terms[t] for t, w in reported.items() if w)
-    allowed = np.ones_like(objective, dtype=bool)
-    if config.min_schedule_overlap:
-        allowed &= shared_slots(roster, mentors, mentees) >= config.min_schedule_overlap
-    objective = np.where(allowed, objective, FORBIDDEN)
-    capacity = config.capacity
-    columns = np.repeat(np.arange(len(mentors)), capacity)
-    rows_idx, cols_idx = linear_sum_assignment(objective[columns].T, maximize=True)
-    mentor_pos = columns[cols_idx]
-    keep = allowed[mentor_pos, rows_idx]
-    mentor_pos, mentee_pos = mentor_pos[keep], rows_idx[keep]
+        objective = combine(full, weights) + JITTER * rng.random(score.shape)
+        penalty = avoid_penalty(weights)
+    avoided = context.mask("avoid", mentors, mentees)
+    if avoided.any():
+        objective = objective - penalty * avoided
+    feasibility = pair_feasibility(roster, config, context, mentors, mentees, grade_gap)
+    feasibility.ensure_possible(context, site_name(roster))
+    return Problem(mentors, mentees, score, objective, avoided, feasibility)
+
+
+def finish(
+    problem: Problem,
+    mentor_pos: np.ndarray,
+    mentee_pos: np.ndarray,
+    policy: str,
+    capacity: int = 1,
+    notes: tuple[str, ...] = (),
+) -> Pairing:
+    """Build the :class:`Pairing` (groups by mentor) with a reason for everyone left out."""
+    mentor_pos = np.asarray(mentor_pos, dtype=np.intp)
+    mentee_pos = np.asarray(mentee_pos, dtype=np.intp)
     order = np.lexsort((mentee_pos, mentor_pos))
     mentor_pos, mentee_pos = mentor_pos[order], mentee_pos[order]
     _, group = np.unique(mentor_pos, return_inverse=True)
     unmatched: dict[int, str] = {}
-    matched_mentees = set(mentee_pos.tolist())
-    matched_mentors = set(mentor_pos.tolist())
-    for k, row in enumerate(mentees):
-        if k not in matched_mentees:
-            if allowed[:, k].any():
-                unmatched[int(row)] = "no mentor capacity left in this site"
-            else:
-                unmatched[int(row)] = "no mentor meets the schedule-overlap requirement"
-    for k, row in enumerate(mentors):
-        if k not in matched_mentors:
-            unmatched[int(row)] = "more mentor places than mentees in this site"
+    taken_mentees = np.zeros(len(problem.mentees), dtype=bool)
+    taken_mentees[mentee_pos] = True
+    load = np.bincount(mentor_pos, minlength=len(problem.mentors))
+    for k in np.flatnonzero(~taken_mentees):
+        why = problem.feasibility.reason(int(k), side="b", partner="mentor")
+        if why is None:
+            why = (
+                f"every suitable mentor was already full (capacity {capacity})"
+                if len(problem.mentees) > capacity * len(problem.mentors)
+                else "the policy left them out to match others (every suitable mentor was taken)"
+            )
+        unmatched[int(problem.mentees[k])] = why
+    for k in np.flatnonzero(load == 0):
+        why = problem.feasibility.reason(int(k), side="a", partner="mentee")
+        if why is None:
+            why = "more mentor places than mentees in this site"
+        unmatched[int(problem.mentors[k])] = why
     return Pairing(
-        mentors[mentor_pos],
-        mentees[mentee_pos],
+        problem.mentors[mentor_pos],
+        problem.mentees[mentee_pos],
         group.astype(np.intp),
-        score[mentor_pos, mentee_pos].astype(np.float64),
+        problem.score[mentor_pos, mentee_pos].astype(np.float64),
         unmatched,
         policy,
+        notes,
     )
 
 
+def assignment(objective: np.ndarray, allowed: np.ndarray, capacity: int) -> tuple[np.ndarray, ...]:
+    """Maximum-weight assignment with ``capacity`` places per row (scipy), allowed pairs only.
+
+    Returns ``(row positions, column positions)`` of the chosen pairs. The
+    number of pairs is the largest possible; among those the total objective is
+    the largest.
+    """
+    if objective.size == 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    masked = np.where(allowed, objective, FORBIDDEN)
+    places = np.repeat(np.arange(objective.shape[0]), capacity)
+    cols, slot = linear_sum_assignment(masked[places].T, maximize=True)
+    rows = places[slot]
+    keep = allowed[rows, cols]
+    return rows[keep], cols[keep]
+
+
+def _assign(
+    roster: Roster,
+    config: MatchConfig,
+    rng: np.random.Generator,
+    context: MatchContext | None,
+    policy: str,
+    grade_gap: int | None = None,
+) -> Pairing:
+    context = context or MatchContext.from_roster(roster)
+    problem = bipartite_problem(
+        roster, config, rng, context, policy, config.capacity, grade_gap=grade_gap
+    )
+    rows, cols = assignment(problem.objective, problem.allowed, config.capacity)
+    notes = ()
+    if problem.avoided[rows, cols].any():
+        notes = (
+            f"site {site_name(roster)}: {int(problem.avoided[rows, cols].sum())} recent "
+            "partner pair(s) kept: no other way to match those students",
+        )
+    return finish(problem, rows, cols, policy, config.capacity, notes)
+
+
 @register("random")
-def random_matching(roster: Roster, config: MatchConfig, rng: np.random.Generator) -> Pairing:
+def random_matching(
+    roster: Roster,
+    config: MatchConfig,
+    rng: np.random.Generator,
+    context: MatchContext | None = None,
+) -> Pairing:
     """Pairs drawn uniformly at random (within capacity and constraints)."""
-    return _assign(roster, config, rng, "random", None)
+    return _assign(roster, config, rng, context, "random")
 
 
 @register("affinity")
-def affinity_matching(roster: Roster, config: MatchConfig, rng: np.random.Generator) -> Pairing:
+def affinity_matching(
+    roster: Roster,
+    config: MatchConfig,
+    rng: np.random.Generator,
+    context: MatchContext | None = None,
+) -> Pairing:
     """Maximise total affinity (shared interests and background)."""
-    return _assign(roster, config, rng, "affinity", policy_weights(config, "affinity"))
+    return _assign(roster, config, rng, context, "affinity")
 
 
 @register("complementary")
 def complementary_matching(
-    roster: Roster, config: MatchConfig, rng: np.random.Generator
+    roster: Roster,
+    config: MatchConfig,
+    rng: np.random.Generator,
+    context: MatchContext | None = None,
 ) -> Pairing:
     """Maximise how well mentors' strengths cover mentees' needs."""
-    return _assign(roster, config, rng, "complementary", policy_weights(config, "complementary"))
+    return _assign(roster, config, rng, context, "complementary")
 
 
 @register("cross_group")
-def cross_group_matching(roster: Roster, config: MatchConfig, rng: np.random.Generator) -> Pairing:
+def cross_group_matching(
+    roster: Roster,
+    config: MatchConfig,
+    rng: np.random.Generator,
+    context: MatchContext | None = None,
+) -> Pairing:
     """Pair across differences on the chosen attributes, shared interests breaking ties."""
-    return _assign(roster, config, rng, "cross_group", policy_weights(config, "cross_group"))
+    return _assign(roster, config, rng, context, "cross_group")
 
 
 @register("balanced")
-def balanced_matching(roster: Roster, config: MatchConfig, rng: np.random.Generator) -> Pairing:
+def balanced_matching(
+    roster: Roster,
+    config: MatchConfig,
+    rng: np.random.Generator,
+    context: MatchContext | None = None,
+) -> Pairing:
     """Slide between affinity (``balance = 0``) and challenge (``balance = 1``)."""
-    return _assign(roster, config, rng, "balanced", policy_weights(config, "balanced"))
+    return _assign(roster, config, rng, context, "balanced")
 
 
 @register("optimal")
-def optimal_matching(roster: Roster, config: MatchConfig, rng: np.random.Generator) -> Pairing:
+def optimal_matching(
+    roster: Roster,
+    config: MatchConfig,
+    rng: np.random.Generator,
+    context: MatchContext | None = None,
+) -> Pairing:
     """Maximise the total weighted score (scipy's assignment solver)."""
-    return _assign(roster, config, rng, "optimal", policy_weights(config, "optimal"))
+    return _assign(roster, config, rng, context, "optimal")
+
+
+@register("cross_age")
+def cross_age_matching(
+    roster: Roster,
+    config: MatchConfig,
+    rng: np.random.Generator,
+    context: MatchContext | None = None,
+) -> Pairing:
+    """Older mentors with younger mentees: at least ``grade_gap`` grades apart, best score.
+
+    Students marked ``both`` are split by grade first (the older half mentor).
+    """
+    return _assign(roster, config, rng, context, "cross_age", grade_gap=config.grade_gap)

@@ -1,0 +1,117 @@
+"""What a matching round knows beyond the roster: forbidden pairs, partners to avoid, rankings.
+
+A :class:`MatchContext` travels with one call of a policy. It holds roster row
+indices, so :meth:`MatchContext.take` translates it to a sub-roster exactly as
+:meth:`workbench.roster.Roster.take` does.
+
+``forbidden``
+    Pairs that must not meet (hard constraint): the roster's ``must_not_meet``
+    column plus any the caller adds.
+``avoid``
+    Pairs to avoid *where possible* (soft): recent partners during rotation.
+    Their score is lowered by :func:`avoid_penalty`, so an avoided pair is only
+    chosen when the alternative is leaving a student unmatched.
+``rankings``
+    Explicit preference lists (row → rows, best first) for stable matching.
+``strict``
+    Raise :class:`~workbench.errors.WorkbenchError` when a hard constraint
+    leaves a whole site without any possible pair (the roster matcher sets it;
+    the simulation does not, a waiting student simply waits).
+
+Examples
+--------
+>>> import numpy as np
+>>> context = MatchContext.build(forbidden=[(0, 3)], avoid={(1, 2)})
+>>> sub = context.take(np.array([3, 2, 1, 0]))
+>>> sub.forbidden.tolist(), sub.avoid.tolist()
+([[0, 3]], [[1, 2]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+_NO_PAIRS = np.zeros((0, 2), dtype=np.intp)
+
+
+def _pairs(pairs: Iterable[Sequence[int]] | np.ndarray | None) -> np.ndarray:
+    """Unordered, distinct pairs as a sorted ``(k, 2)`` array with ``a < b``."""
+    if pairs is None:
+        return _NO_PAIRS
+    array = np.asarray(list(pairs) if not isinstance(pairs, np.ndarray) else pairs, dtype=np.intp)
+    if array.size == 0:
+        return _NO_PAIRS
+    array = np.sort(array.reshape(-1, 2), axis=1)
+    array = array[array[:, 0] != array[:, 1]]
+    return np.unique(array, axis=0)
+
+
+def avoid_penalty(weights: Mapping[str, float]) -> float:
+    """Score taken off an avoided pair: more than any pair can score (sum of weights + 1)."""
+    return float(sum(abs(w) for w in weights.values())) + 1.0
+
+
+@dataclass(frozen=True)
+class MatchContext:
+    """Forbidden pairs, avoided pairs and explicit rankings for one matching round."""
+
+    forbidden: np.ndarray = field(default_factory=lambda: _NO_PAIRS)
+    avoid: np.ndarray = field(default_factory=lambda: _NO_PAIRS)
+    rankings: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    strict: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        forbidden: Iterable[Sequence[int]] | np.ndarray | None = None,
+        avoid: Iterable[Sequence[int]] | np.ndarray | None = None,
+        rankings: Mapping[int, Sequence[int]] | None = None,
+        strict: bool = False,
+    ) -> MatchContext:
+        """Normalise pairs (unordered, distinct) and rankings (tuples of ints)."""
+        ranked = {int(k): tuple(int(v) for v in values) for k, values in (rankings or {}).items()}
+        return cls(_pairs(forbidden), _pairs(avoid), ranked, strict)
+
+    @classmethod
+    def from_roster(cls, roster, strict: bool = False) -> MatchContext:
+        """The context a roster implies on its own: its ``must_not_meet`` pairs."""
+        return cls(_pairs(getattr(roster, "must_not_meet", None)), strict=strict)
+
+    def take(self, rows: np.ndarray) -> MatchContext:
+        """The context of the sub-roster ``rows`` (pairs and rankings outside it dropped)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        position = {int(r): k for k, r in enumerate(rows)}
+
+        def local(pairs: np.ndarray) -> np.ndarray:
+            if not len(pairs):
+                return _NO_PAIRS
+            inside = np.isin(pairs, rows).all(1)
+            mapped = [(position[int(a)], position[int(b)]) for a, b in pairs[inside]]
+            return _pairs(mapped)
+
+        ranked = {
+            position[k]: tuple(position[v] for v in values if v in position)
+            for k, values in self.rankings.items()
+            if k in position
+        }
+        return MatchContext(local(self.forbidden), local(self.avoid), ranked, self.strict)
+
+    def mask(self, which: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Boolean ``(len(a), len(b))`` matrix: is ``(a[i], b[j])`` one of the ``which`` pairs."""
+        pairs = getattr(self, which)
+        out = np.zeros((len(a), len(b)), dtype=bool)
+        if not len(pairs):
+            return out
+        n = int(max(pairs.max(), np.max(a, initial=0), np.max(b, initial=0))) + 1
+        pos_a = np.full(n, -1)
+        pos_b = np.full(n, -1)
+        pos_a[np.asarray(a, dtype=np.intp)] = np.arange(len(a))
+        pos_b[np.asarray(b, dtype=np.intp)] = np.arange(len(b))
+        for x, y in ((pairs[:, 0], pairs[:, 1]), (pairs[:, 1], pairs[:, 0])):
+            i, j = pos_a[x], pos_b[y]
+            hit = (i >= 0) & (j >= 0)
+            out[i[hit], j[hit]] = True
+        return out
