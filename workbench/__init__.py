@@ -18,6 +18,9 @@ from workbench.experiments import (
     sensitivity,
     sweep,
 )
+from workbench.matching import POLICIES as MATCHING_POLICIES
+from workbench.matching import match_roster
+from workbench.matching.api import MatchResult, compare_policies, match
 from workbench.model import MentorshipModel
 from workbench.roster import Roster, RosterError, load_roster
 from workbench.scenario import Scenario, ScenarioError, load_scenario
@@ -40,6 +43,8 @@ __all__ = [
     "sweep",
     "CalibrationResult",
     "MentorshipModel",
+    "MATCHING_POLICIES",
+    "MatchResult",
     "Parameter",
     "Roster",
     "RunResult",
@@ -52,11 +57,14 @@ __all__ = [
     "__version__",
     "build_roster",
     "calibrate",
+    "compare_policies",
     "generate_roster",
     "load_codebook",
     "load_roster",
     "load_scenario",
     "load_survey",
+    "match",
+    "match_roster",
     "run_scenario",
     "simulate",
     "survey_target",

@@ -10,7 +10,8 @@ Roster CSV format (one row per student, UTF-8)::
     id,site,grade,role,interests,strengths,needs,languages,schedule,barriers,<attributes...>
     s001,north,10,mentor,music;sport,math;reading,science,en;es,mon_lunch;wed_lunch,transport,...
 
-Only ``id`` is required. List cells are separated by ``;``. ``role`` is
+Only ``id`` is required. List cells are separated by ``;``. ``must_not_meet``
+lists ids of students this one must never be paired or grouped with. ``role`` is
 ``mentor``, ``mentee`` or ``both``. ``strengths``/``needs`` name subjects (skill
 0.8 / 0.2; unnamed subjects 0.5). Optional numeric ``belonging`` and
 ``confidence`` (0-1) set starting levels. Every other column is a categorical
@@ -32,7 +33,15 @@ from workbench.errors import WorkbenchError
 from workbench.scenario import BARRIERS
 
 ROLES = ("mentor", "mentee", "both")
-LIST_COLUMNS = ("interests", "strengths", "needs", "languages", "schedule", "barriers")
+LIST_COLUMNS = (
+    "interests",
+    "strengths",
+    "needs",
+    "languages",
+    "schedule",
+    "barriers",
+    "must_not_meet",
+)
 RESERVED = ("id", "site", "grade", "role", "belonging", "confidence", *LIST_COLUMNS)
 STRENGTH, NEED, NEUTRAL = 0.8, 0.2, 0.5
 
@@ -76,12 +85,15 @@ class Roster:
     barriers: np.ndarray
     belonging: np.ndarray = field(default=None)  # type: ignore[assignment]
     confidence: np.ndarray = field(default=None)  # type: ignore[assignment]
+    must_not_meet: np.ndarray = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         n = len(self.ids)
         for name in ("belonging", "confidence"):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, np.full(n, np.nan))
+        if self.must_not_meet is None:
+            object.__setattr__(self, "must_not_meet", np.zeros((0, 2), dtype=np.intp))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -136,6 +148,7 @@ class Roster:
             barriers=self.barriers[index],
             belonging=self.belonging[index],
             confidence=self.confidence[index],
+            must_not_meet=_remap_pairs(self.must_not_meet, index, len(self)),
         )
         # cached_property writes to the instance dict, so a frozen dataclass can carry it
         sub.__dict__["_codes"] = {k: (c[index], lv) for k, (c, lv) in self._codes.items()}
@@ -170,9 +183,24 @@ class Roster:
                 "barriers": joined(self.barriers, BARRIERS),
             }
         )
+        if len(self.must_not_meet):
+            avoid: list[list[str]] = [[] for _ in range(len(self))]
+            for a, b in self.must_not_meet:
+                avoid[a].append(str(self.ids[b]))
+            frame["must_not_meet"] = [";".join(names) for names in avoid]
         for column in self.attributes.columns:
             frame[column] = self.attributes[column].to_numpy()
         return frame
+
+
+def _remap_pairs(pairs: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
+    """Row pairs of a parent roster as rows of its sub-roster ``index`` (pairs outside dropped)."""
+    if not len(pairs):
+        return pairs
+    position = np.full(n, -1)
+    position[index] = np.arange(len(index))
+    local = position[pairs]
+    return local[(local >= 0).all(1)]
 
 
 def _split(cell: str) -> list[str]:
@@ -350,4 +378,23 @@ def load_roster(path: str | Path, subjects: Sequence[str] | None = None) -> Rost
         barriers=indicator("barriers", BARRIERS),
         belonging=starting["belonging"],
         confidence=starting["confidence"],
+        must_not_meet=_must_not_meet(path, lists["must_not_meet"], ids),
     )
+
+
+def _must_not_meet(path: Path, cells: list[list[str]], ids: np.ndarray) -> np.ndarray:
+    """Validate the ``must_not_meet`` column into unordered row pairs ``(k, 2)``."""
+    row_of = {str(value): i for i, value in enumerate(ids)}
+    pairs = set()
+    for i, names in enumerate(cells):
+        for name in names:
+            if name not in row_of:
+                raise RosterError(
+                    f"{path}: row {i + 2}: field 'must_not_meet': unknown student {name!r}; "
+                    "use ids from the 'id' column"
+                )
+            j = row_of[name]
+            if j == i:
+                raise RosterError(f"{path}: row {i + 2}: field 'must_not_meet': names the student")
+            pairs.add((min(i, j), max(i, j)))
+    return np.array(sorted(pairs), dtype=np.intp).reshape(-1, 2)

@@ -17,11 +17,13 @@ their own kind, so every circle keeps ``circle_mentors`` mentors. Hard
 constraints hold for every mentee and the mentor who leads them (schedule
 overlap, shared language) and between any two circle members (must not meet).
 
-Sizes: ``C = min(mentors // circle_mentors, ceil(mentees / (circle_size - circle_mentors)))``
-circles; mentees are spread evenly (circle sizes differ by at most one and
-never exceed ``circle_size``); mentors and mentees who do not fit are
-reported unmatched with the reason. Every mentee is linked to one mentor of
-the circle (the one they score best with); links of a circle share a group id.
+Sizes: ``C = min(mentors // circle_mentors, ceil(students / circle_size))``
+circles. The best-scoring ``C * circle_mentors`` mentors lead them; the
+other mentors join as members after the mentees. Members are spread evenly
+(circle sizes differ by at most one and never exceed ``circle_size``); anyone
+who does not fit is reported unmatched with the reason. Every member is
+linked to one mentor of the circle (the one they score best with among those
+they may meet); links of a circle share a group id.
 
 Examples
 --------
@@ -44,7 +46,14 @@ from scipy.optimize import linear_sum_assignment
 from workbench.matching.constraints import pair_feasibility
 from workbench.matching.context import MatchContext
 from workbench.matching.pairing import Pairing
-from workbench.matching.policies import FORBIDDEN, bipartite_problem, register, site_name
+from workbench.matching.policies import (
+    FORBIDDEN,
+    bipartite_problem,
+    policy_weights,
+    register,
+    site_name,
+)
+from workbench.matching.scores import score_matrix
 from workbench.roster import Roster
 from workbench.scenario import Matching as MatchConfig
 
@@ -162,18 +171,22 @@ def exchange(
     return label
 
 
-def seat(ok: np.ndarray, room: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def seat(
+    ok: np.ndarray, room: np.ndarray, rng: np.random.Generator, first: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
     """Seat students in circles they may join, within each circle's room.
 
-    Greedy first (most constrained students first, each to the allowed circle
-    with most room left); if that leaves out someone who could sit, the exact
-    maximum seating by scipy's assignment solver over circle places.
+    Greedy first (students marked ``first`` before the others, the most
+    constrained first, each to the allowed circle with most room left); if
+    that leaves out someone who could sit, the exact maximum seating by scipy's
+    assignment solver over circle places (``first`` students preferred).
     Returns seated student positions and their circles.
     """
     n, _ = ok.shape
     left = room.astype(np.int64).copy()
     label = np.full(n, -1)
-    order = np.lexsort((rng.random(n), ok.sum(1)))
+    first = np.ones(n, dtype=bool) if first is None else first
+    order = np.lexsort((rng.random(n), ok.sum(1), ~first))
     for k in order.tolist():
         open_ = ok[k] & (left > 0)
         if open_.any():
@@ -183,7 +196,7 @@ def seat(ok: np.ndarray, room: np.ndarray, rng: np.random.Generator) -> tuple[np
     placed = label >= 0
     if placed.sum() < min(n, int(room.sum())) and (ok & (left > 0)).any(1)[~placed].any():
         places = np.repeat(np.arange(len(room)), room)
-        start = np.where(ok[:, places], rng.random((n, len(places))), FORBIDDEN)
+        start = np.where(ok[:, places], rng.random((n, len(places))) + first[:, None], FORBIDDEN)
         rows, cols = linear_sum_assignment(start, maximize=True)
         keep = ok[rows, places[cols]]
         return rows[keep], places[cols][keep]
@@ -204,8 +217,9 @@ def circles_matching(
     problem = bipartite_problem(roster, config, rng, context, "optimal", capacity)
     mentors, mentees = problem.mentors, problem.mentees
     unmatched: dict[int, str] = {}
-    n_circles = min(len(mentors) // config.circle_mentors, -(-len(mentees) // per_mentee))
-    if n_circles == 0:
+    total = len(mentors) + len(mentees)
+    n_circles = min(len(mentors) // config.circle_mentors, -(-total // config.circle_size))
+    if n_circles == 0 or total <= config.circle_mentors:
         why = (
             f"fewer than {config.circle_mentors} mentors in this site"
             if len(mentors) < config.circle_mentors
@@ -218,15 +232,13 @@ def circles_matching(
     everyone = np.arange(len(roster)) if conflicts else np.zeros(0, np.intp)
     conflict_all = context.mask("forbidden", everyone, everyone)
 
-    # 1. mentors into circles: the best-scoring mentors lead, spread for diversity
+    # 1. mentors into circles: the best-scoring mentors lead, spread for diversity;
+    #    mentors beyond what the circles need join them as members
     lead = mentors[np.argsort(-problem.score.mean(1), kind="stable")][
         : n_circles * config.circle_mentors
     ]
-    for row in np.setdiff1d(mentors, lead):
-        unmatched[int(row)] = (
-            f"more mentors than {n_circles} circle(s) of {config.circle_mentors} mentor(s) need"
-        )
     lead = np.sort(lead)
+    surplus = np.setdiff1d(mentors, lead)
     mentor_label = rng.permutation(np.arange(len(lead)) % n_circles)
     if config.circle_mentors > 1:
         mentor_label = exchange(
@@ -237,29 +249,40 @@ def circles_matching(
             conflict_all[np.ix_(lead, lead)] if conflicts else None,
             rng,
         )
-    lead_pos = np.searchsorted(mentors, lead)
 
-    # 2. mentees: which circles each may join (some mentor of it satisfies the constraints)
-    allowed = problem.allowed[lead_pos]  # (leaders, mentees)
+    # 2. members (mentees, then surplus mentors): circles each may join, i.e. some
+    #    mentor of it satisfies the constraints and nobody in it is ruled out
+    pool = np.concatenate([mentees, surplus])
+    feasibility = pair_feasibility(roster, config, context, lead, pool)
+    score = score_matrix(
+        roster, lead, pool, policy_weights(config, "optimal"), config.cross_group_attributes
+    )
     circle_of = np.zeros((len(lead), n_circles), dtype=bool)
     circle_of[np.arange(len(lead)), mentor_label] = True
-    ok = (allowed.T.astype(np.float64) @ circle_of) > 0  # float: BLAS, not an integer loop
+    # float products use BLAS, not an integer loop
+    ok = (feasibility.allowed.T.astype(np.float64) @ circle_of) > 0
     if conflicts:
-        ok &= (conflict_all[np.ix_(mentees, lead)].astype(np.float64) @ circle_of) == 0
-    # 3. a feasible, evenly sized start: mentees to circle places
-    base, extra = divmod(min(len(mentees), n_circles * per_mentee), n_circles)
+        ok &= (conflict_all[np.ix_(pool, lead)].astype(np.float64) @ circle_of) == 0
+    # 3. a feasible, evenly sized start; mentees get places before surplus mentors
+    places = min(len(pool), n_circles * per_mentee)
+    base, extra = divmod(places, n_circles)
     room = base + (np.arange(n_circles) < extra)
-    rows, label = seat(ok, room, rng)
-    for k in np.setdiff1d(np.arange(len(mentees)), rows):
-        why = problem.feasibility.reason(int(k), side="b", partner="mentor")
+    first = np.r_[np.ones(len(mentees), bool), np.zeros(len(surplus), bool)]
+    rows, label = seat(ok, room, rng, first)
+    for k in np.setdiff1d(np.arange(len(pool)), rows):
+        why = feasibility.reason(int(k), side="b", partner="circle mentor")
         if why is None and not ok[k].any():
             why = "no circle without someone on their must-not-meet list"
-        unmatched[int(mentees[k])] = why or (
-            f"no place left: {n_circles} circle(s) of at most {per_mentee} mentees"
-        )
-    # 4. exchange method on the seated mentees (mentors fixed in their circles)
-    seated_mentees = mentees[rows]
-    members = np.r_[seated_mentees, lead]
+        if why is None:
+            why = (
+                f"more mentors than {n_circles} circle(s) of {config.circle_size} need"
+                if k >= len(mentees)
+                else f"no place left: {n_circles} circle(s) of at most {per_mentee} members"
+            )
+        unmatched[int(pool[k])] = why
+    # 4. exchange method on the seated members (mentors fixed in their circles)
+    seated = pool[rows]
+    members = np.r_[seated, lead]
     label = exchange(
         features[members],
         np.concatenate([label, mentor_label]),
@@ -268,23 +291,24 @@ def circles_matching(
         conflict_all[np.ix_(members, members)] if conflicts else None,
         rng,
     )[: len(rows)]
-    # 5. link each mentee to the circle mentor they may meet and score best with
-    feasibility = pair_feasibility(roster, config, context, lead, seated_mentees)
-    score = np.where(feasibility.allowed, problem.score[np.ix_(lead_pos, rows)], -np.inf)
-    score = np.where(mentor_label[:, None] == label[None, :], score, -np.inf)
-    leader = np.argmax(score, axis=0)
+    # 5. link each member to the circle mentor they may meet and score best with
+    linked = np.where(feasibility.allowed[:, rows], score[:, rows], -np.inf)
+    linked = np.where(mentor_label[:, None] == label[None, :], linked, -np.inf)
+    leader = np.argmax(linked, axis=0)
     mentor_rows = lead[leader]
-    order = np.lexsort((seated_mentees, label))
-    diversity = within_ss(features[np.r_[seated_mentees, lead]], np.r_[label, mentor_label])
+    order = np.lexsort((seated, label))
+    diversity = within_ss(features[members], np.r_[label, mentor_label])
+    joined = int(np.isin(seated, surplus).sum())
     note = (
         f"site {site_name(roster)}: {n_circles} circle(s), anticlustering exchange method: "
         f"within-circle diversity {diversity:.2f} (sum of squares)"
+        + (f"; {joined} surplus mentor(s) joined as members" if joined else "")
     )
     return Pairing(
         mentor_rows[order].astype(np.intp),
-        seated_mentees[order].astype(np.intp),
+        seated[order].astype(np.intp),
         label[order].astype(np.intp),
-        problem.score[lead_pos[leader], rows][order].astype(np.float64),
+        score[leader, rows][order].astype(np.float64),
         unmatched,
         "circles",
         (note,),

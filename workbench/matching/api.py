@@ -1,0 +1,343 @@
+"""The roster matcher: ``workbench.match(...)`` for notebooks, ``workbench match`` for the shell.
+
+Examples
+--------
+>>> import workbench
+>>> result = workbench.match("examples/roster_synthetic.csv", policy="stable", seed=1)
+>>> list(result.pairs.columns[:6])
+['group', 'site', 'mentor', 'mentee', 'score', 'reason']
+>>> len(result.pairs) + len(result.unmatched) > 0
+True
+"""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from workbench.errors import WorkbenchError
+from workbench.matching import POLICIES, match_roster
+from workbench.matching.explain import explain
+from workbench.matching.fairness import fairness_report
+from workbench.matching.pairing import Pairing
+from workbench.matching.preferences import load_preferences, parse_rankings
+from workbench.matching.scores import TERMS, pairwise_terms
+from workbench.roster import Roster, load_roster
+from workbench.scenario import Matching as MatchConfig
+
+
+class SettingsError(WorkbenchError):
+    """A weights/settings file or argument that cannot be used; one line."""
+
+
+def _read_settings(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise SettingsError(f"{path}: no such weights file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path}: malformed TOML: {error}") from None
+    if set(data) == {"matching"} and isinstance(data["matching"], dict):
+        data = data["matching"]
+    return data
+
+
+def matching_settings(
+    roster: Roster,
+    policy: str | None = None,
+    weights: Mapping[str, float] | str | Path | None = None,
+    base: MatchConfig | None = None,
+    **settings: Any,
+) -> MatchConfig:
+    """Validated matching settings for ``roster``.
+
+    ``weights`` is a mapping of score terms to weights, or a TOML file with a
+    ``[weights]`` table and any other ``[matching]`` setting (``capacity``,
+    ``min_schedule_overlap``, ``cross_group_attributes``...). Keyword settings
+    and ``policy`` override the file. Attribute names must exist in the roster.
+    """
+    source = "settings"
+    data: dict[str, Any] = (base or MatchConfig()).model_dump()
+    if isinstance(weights, str | Path):
+        source = str(weights)
+        file_data = _read_settings(Path(weights))
+        if "weights" in file_data and isinstance(file_data["weights"], dict):
+            data["weights"] = {**data["weights"], **file_data.pop("weights")}
+        data.update(file_data)
+    elif weights is not None:
+        unknown = sorted(set(weights) - set(TERMS))
+        if unknown:
+            raise SettingsError(
+                f"weights: unknown score term(s) {unknown}; allowed: {', '.join(TERMS)}"
+            )
+        data["weights"] = {**data["weights"], **dict(weights)}
+    data.update(settings)
+    if policy is not None:
+        data["policy"] = policy
+    try:
+        config = MatchConfig.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = "unknown setting (see docs/matching.md for the allowed keys)"
+        raise SettingsError(f"{source}: {key}: {message}") from None
+    known = set(roster.attribute_names)
+    for name in config.cross_group_attributes or []:
+        if name not in known:
+            raise SettingsError(
+                f"{source}: cross_group_attributes: unknown attribute {name!r}; "
+                f"roster columns: {', '.join(sorted(known)) or '(none)'}"
+            )
+    if config.quota_attribute is not None and config.quota_attribute not in known:
+        raise SettingsError(
+            f"{source}: quota_attribute: unknown attribute {config.quota_attribute!r}; "
+            f"roster columns: {', '.join(sorted(known)) or '(none)'}"
+        )
+    return config
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """What ``workbench.match`` returns.
+
+    Attributes
+    ----------
+    pairs : DataFrame
+        One row per link: ``group`` (pair or circle id, from 1), ``site``,
+        ``mentor``, ``mentee`` (ids), ``score``, ``reason``, then each score
+        term and ``cross_group`` (the pair differs on a cross-group attribute).
+    unmatched : DataFrame
+        ``id``, ``site``, ``role``, ``reason`` of every student left out.
+    fairness : DataFrame
+        See :func:`workbench.matching.fairness.fairness_report`.
+    notes : tuple of str
+        How the matching was found (methods, bounds, fallbacks).
+    config, roster, pairing
+        The settings used, the roster and the raw :class:`Pairing` (row indices).
+    """
+
+    pairs: pd.DataFrame
+    unmatched: pd.DataFrame
+    fairness: pd.DataFrame
+    notes: tuple[str, ...]
+    config: MatchConfig
+    roster: Roster
+    pairing: Pairing
+    rankings: Mapping[int, tuple[int, ...]] | None = None
+
+    @property
+    def policy(self) -> str:
+        return self.config.policy
+
+    def summary(self) -> str:
+        """A few lines for a coordinator: matched, unmatched and why, cross-group, scores."""
+        n = len(self.roster)
+        matched = n - len(self.unmatched)
+        kind = "circles" if self.policy == "circles" else "pairs"
+        groups = self.pairs["group"].nunique()
+        sites = self.roster.site_codes.max() + 1 if n else 0
+        lines = [
+            f"policy {self.policy}: matched {matched} of {n} students "
+            f"({groups} {kind}, {len(self.pairs)} links, {sites} site{'s' if sites != 1 else ''})"
+        ]
+        if len(self.unmatched):
+            lines.append(f"unmatched {len(self.unmatched)}:")
+            for reason, count in self.unmatched["reason"].value_counts().items():
+                lines.append(f"  {count:4d}  {reason}")
+        else:
+            lines.append("unmatched 0")
+        if len(self.pairs):
+            share = self.pairs["cross_group"].mean()
+            q = self.pairs["score"].quantile([0.0, 0.25, 0.5, 0.75, 1.0]).to_numpy()
+            lines.append(f"cross-group links {100 * share:.0f}%")
+            lines.append(
+                f"score: mean {self.pairs['score'].mean():.2f}  min {q[0]:.2f}  "
+                f"25% {q[1]:.2f}  median {q[2]:.2f}  75% {q[3]:.2f}  max {q[4]:.2f}"
+            )
+            fair = self.fairness[self.fairness["attribute"] != "all"]
+            worst = (
+                fair.loc[fair["score_gap"].idxmax()] if fair["score_gap"].notna().any() else None
+            )
+            if worst is not None:
+                lines.append(
+                    f"lowest mean score as mentee: {worst['attribute']}={worst['level']} "
+                    f"({worst['mean_score_mentee']:.2f}, {worst['score_gap']:+.2f} below all)"
+                )
+        lines.extend(f"note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+    def compare(self, policies: Sequence[str] | None = None, seed: int = 0) -> pd.DataFrame:
+        """Run other policies on the same roster and settings; one row per policy."""
+        return compare_policies(self.roster, self.config, policies, seed, self.rankings)
+
+    def _repr_html_(self) -> str:
+        summary = self.summary().replace("&", "&amp;").replace("<", "&lt;")
+        return f"<pre>{summary}</pre>" + self.pairs.head(20).to_html(index=False)
+
+    def __repr__(self) -> str:
+        return f"MatchResult(\n{self.summary()}\n)"
+
+
+def _tables(
+    roster: Roster, pairing: Pairing, config: MatchConfig
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    terms = pairwise_terms(roster, pairing.mentor, pairing.mentee, config.cross_group_attributes)
+    pairs = pd.DataFrame(
+        {
+            "group": pairing.group + 1,
+            "site": roster.site[pairing.mentor].astype(str),
+            "mentor": roster.ids[pairing.mentor].astype(str),
+            "mentee": roster.ids[pairing.mentee].astype(str),
+            "score": np.round(pairing.score, 4),
+            "reason": explain(roster, pairing, config),
+            **{name: np.round(terms[name], 4) for name in TERMS},
+            "cross_group": terms["cross_group"] > 0,
+        }
+    )
+    rows = np.array(sorted(pairing.unmatched), dtype=np.intp)
+    unmatched = pd.DataFrame(
+        {
+            "id": roster.ids[rows].astype(str),
+            "site": roster.site[rows].astype(str),
+            "role": roster.role[rows].astype(str),
+            "reason": [pairing.unmatched[int(r)] for r in rows],
+        }
+    )
+    fairness = fairness_report(roster, pairing, config.cross_group_attributes)
+    return pairs, unmatched, fairness
+
+
+def _rng(seed: int | None, rng: np.random.Generator | None) -> np.random.Generator:
+    if rng is not None and seed is not None:
+        raise WorkbenchError("give either seed or rng, not both")
+    return rng if rng is not None else np.random.default_rng(seed)
+
+
+def match(
+    roster: Roster | str | Path,
+    policy: str = "optimal",
+    weights: Mapping[str, float] | str | Path | None = None,
+    preferences: Mapping[str, Sequence[str]] | str | Path | None = None,
+    seed: int | None = None,
+    rng: np.random.Generator | None = None,
+    forbidden: Sequence[tuple[str, str]] | None = None,
+    **settings: Any,
+) -> MatchResult:
+    """Match a real roster: pairs (or circles) with a reason each, unmatched with why, fairness.
+
+    Parameters
+    ----------
+    roster
+        A :class:`~workbench.roster.Roster` or the path of a roster CSV.
+    policy
+        A name from :data:`workbench.matching.POLICIES`.
+    weights
+        Score weights (mapping), or a TOML settings file (see docs/matching.md).
+    preferences
+        Explicit rankings (id -> ids best first) or a preferences CSV.
+    seed, rng
+        Randomness (tie-breaking, the random policy); same seed, same result.
+    forbidden
+        Extra pairs of ids that must not meet (besides the roster's
+        ``must_not_meet`` column).
+    **settings
+        Any other matching setting, e.g. ``capacity=3``, ``min_schedule_overlap=1``.
+
+    Returns
+    -------
+    MatchResult
+        ``.pairs`` (the pairing list DataFrame), ``.unmatched``, ``.fairness``,
+        ``.summary()``, ``.compare()``.
+
+    Raises
+    ------
+    WorkbenchError
+        Bad roster, settings or preferences (one line naming file, row, field),
+        or a constraint no pair in a site can meet.
+    """
+    if not isinstance(roster, Roster):
+        roster = load_roster(roster)
+    config = matching_settings(roster, policy, weights, **settings)
+    rankings = None
+    if isinstance(preferences, str | Path):
+        rankings = load_preferences(preferences, roster)
+    elif preferences is not None:
+        rankings = parse_rankings(
+            {str(k): [str(v) for v in vs] for k, vs in preferences.items()}, roster, "preferences"
+        )
+    pairs_rows = None
+    if forbidden:
+        row_of = {str(v): i for i, v in enumerate(roster.ids)}
+        for a, b in forbidden:
+            for name in (a, b):
+                if str(name) not in row_of:
+                    raise WorkbenchError(f"forbidden: unknown student {name!r}")
+        pairs_rows = [(row_of[str(a)], row_of[str(b)]) for a, b in forbidden]
+    pairing = match_roster(
+        roster,
+        config,
+        _rng(seed, rng),
+        forbidden=pairs_rows,
+        rankings=rankings,
+        strict=True,
+    )
+    pairs, unmatched, fairness = _tables(roster, pairing, config)
+    return MatchResult(pairs, unmatched, fairness, pairing.notes, config, roster, pairing, rankings)
+
+
+def compare_policies(
+    roster: Roster,
+    config: MatchConfig,
+    policies: Sequence[str] | None = None,
+    seed: int = 0,
+    rankings: Mapping[int, tuple[int, ...]] | None = None,
+) -> pd.DataFrame:
+    """Every policy (or those named) on the same roster and settings, one row each.
+
+    Columns: ``policy``, ``links``, ``matched``, ``unmatched``, ``mean_score``,
+    ``min_score``, ``cross_group_share``, ``worst_group_gap`` (the largest
+    ``score_gap`` of any attribute level), ``seconds``. Scores use the same
+    configured weights for every policy, so they compare like with like.
+    """
+    rows = []
+    for name in policies or sorted(POLICIES):
+        start = time.perf_counter()
+        try:
+            pairing = match_roster(
+                roster,
+                config.model_copy(update={"policy": name}),
+                np.random.default_rng(seed),
+                rankings=rankings,
+            )
+        except WorkbenchError as error:
+            rows.append({"policy": name, "error": str(error)})
+            continue
+        seconds = time.perf_counter() - start
+        fair = fairness_report(roster, pairing, config.cross_group_attributes)
+        gaps = fair.loc[fair["attribute"] != "all", "score_gap"]
+        rows.append(
+            {
+                "policy": name,
+                "links": len(pairing),
+                "matched": len(roster) - len(pairing.unmatched),
+                "unmatched": len(pairing.unmatched),
+                "mean_score": float(pairing.score.mean()) if len(pairing) else float("nan"),
+                "min_score": float(pairing.score.min()) if len(pairing) else float("nan"),
+                "cross_group_share": float(fair["cross_group_share"].iloc[-1]),
+                "worst_group_gap": float(gaps.max()) if gaps.notna().any() else float("nan"),
+                "seconds": round(seconds, 3),
+            }
+        )
+    return pd.DataFrame(rows)
