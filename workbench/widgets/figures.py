@@ -1,0 +1,361 @@
+"""The dashboard's pictures, drawn with matplotlib (Agg) into PNG bytes.
+
+Each figure keeps its axes between updates and only swaps the drawn data,
+which is several times faster than building a new figure (tick labels and
+titles are reused). Groups get an Okabe–Ito colour *and* a line style and a
+marker, and are labelled directly at the end of their line.
+
+Examples
+--------
+>>> from workbench.scenario import Scenario
+>>> from workbench.widgets.runs import run_live
+>>> from workbench.widgets.summaries import gap_bands, trajectories
+>>> live = run_live(Scenario().with_overrides({"cohort.size": 40, "levers.weeks": 4}), 2)
+>>> figure = TrajectoryFigure()
+>>> png = figure.draw(trajectories(live.metrics, "first_gen", TRAJECTORY_METRICS),
+...                   gap_bands(live.gaps, "first_gen", ("belonging",)), "first_gen")
+>>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+True
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from workbench.widgets.labels import group_label  # noqa: E402
+from workbench.widgets.palette import FONT_SIZES, group_style  # noqa: E402
+from workbench.widgets.runs import Network  # noqa: E402
+
+TRAJECTORY_METRICS: tuple[str, ...] = (
+    "belonging",
+    "confidence",
+    "attendance",
+    "retention",
+    "dependency",
+)
+PANEL_TITLES: dict[str, str] = {
+    "belonging": "Sense of belonging",
+    "confidence": "Confidence",
+    "gap": "Belonging gap between groups",
+    "attendance": "Attendance",
+    "retention": "Still in the program",
+    "dependency": "Leaning on the mentor (dependency)",
+}
+BRIDGE_COLOUR = "#D55E00"
+
+
+def to_png(figure: Figure) -> bytes:
+    """The figure as PNG bytes (light compression: speed matters more than size)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
+def _clear(ax) -> None:
+    for artist in [*ax.lines, *ax.collections, *ax.texts, *ax.patches]:
+        artist.remove()
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.remove()
+
+
+def _style_axes(ax, title: str) -> None:
+    ax.set_title(title, fontsize=FONT_SIZES["title"])
+    ax.tick_params(labelsize=FONT_SIZES["label"])
+    ax.grid(alpha=0.3)
+
+
+def _line(ax, frame: pd.DataFrame, label: str, k: int) -> None:
+    style = group_style(k)
+    frame = frame.sort_values("week")
+    x = frame["week"].to_numpy()
+    ax.plot(
+        x,
+        frame["mean"].to_numpy(),
+        marker=style.marker,
+        markevery=max(1, len(x) // 6),
+        markersize=6,
+        label=label,
+        **style.line_kwargs(),
+    )
+    if frame["runs"].max() > 1:
+        ax.fill_between(x, frame["low"], frame["high"], color=style.colour, alpha=0.18, linewidth=0)
+    ax.annotate(
+        label,
+        (x[-1], frame["mean"].iloc[-1]),
+        xytext=(5, 0),
+        textcoords="offset points",
+        fontsize=FONT_SIZES["label"],
+        color="#222222",
+        va="center",
+    )
+
+
+def _fit(ax, label_room: float) -> None:
+    """Limits from the data, with room on the right for the direct labels."""
+    ax.set_autoscale_on(True)
+    ax.relim()
+    ax.autoscale_view()
+    data = [line.get_xdata() for line in ax.lines if not line.get_label().startswith("_")]
+    weeks = np.concatenate(data) if data else np.zeros(0)
+    if len(weeks):
+        low, high = float(weeks.min()), float(weeks.max())
+        ax.set_xlim(low - 0.5, high + max(high - low, 1.0) * label_room)
+
+
+def _group_name(group: str) -> str:
+    return "everyone" if group == "all" else str(group)
+
+
+class TrajectoryFigure:
+    """Six panels: belonging, confidence, the gap, attendance, retention, dependency."""
+
+    LAYOUT: tuple[tuple[str, ...], ...] = (
+        ("belonging", "confidence", "gap"),
+        ("attendance", "retention", "dependency"),
+    )
+
+    def __init__(self, dpi: int = 72) -> None:
+        self.figure = Figure(figsize=(13.5, 7.2), dpi=dpi)
+        self.figure.subplots_adjust(
+            left=0.05, right=0.93, top=0.9, bottom=0.08, wspace=0.38, hspace=0.38
+        )
+        grid = self.figure.subplots(2, 3)
+        self.axes = {
+            name: grid[r, c] for r, row in enumerate(self.LAYOUT) for c, name in enumerate(row)
+        }
+        for name, ax in self.axes.items():
+            _style_axes(ax, PANEL_TITLES[name])
+            ax.set_xlabel("week", fontsize=FONT_SIZES["label"])
+        self.suptitle = self.figure.suptitle("", fontsize=FONT_SIZES["title"] + 1)
+
+    def draw(
+        self, bands: pd.DataFrame, gaps: pd.DataFrame, attribute: str, note: str = ""
+    ) -> bytes:
+        """Redraw from :func:`trajectories` and :func:`gap_bands` tables; return PNG bytes."""
+        for name, ax in self.axes.items():
+            _clear(ax)
+            if name == "gap":
+                part = gaps[gaps["metric"] == "belonging"]
+                for k, ((reference, group), frame) in enumerate(
+                    part.groupby(["reference", "group"], sort=True)
+                ):
+                    _line(ax, frame, f"{reference} − {group}", k + 1)
+                ax.axhline(0, color="#666666", linewidth=1)
+                ax.set_ylabel("above 0: group behind", fontsize=FONT_SIZES["label"])
+            else:
+                part = bands[bands["metric"] == name]
+                for k, (group, frame) in enumerate(part.groupby("group", sort=True)):
+                    _line(ax, frame, _group_name(group), k)
+            _fit(ax, label_room=0.22)
+        groups = "everyone together" if attribute == "all" else group_label(attribute).lower()
+        self.suptitle.set_text(f"Groups: {groups}. {note}".strip())
+        return to_png(self.figure)
+
+
+def group_circle(codes: np.ndarray, gap: float = 0.05) -> np.ndarray:
+    """Positions on a unit circle, each group's students on one arc, arcs apart.
+
+    ``gap`` is the share of the circle left empty after each group.
+
+    Examples
+    --------
+    >>> xy = group_circle(np.array([1, 0, 1, 0]))
+    >>> np.allclose(np.hypot(xy[:, 0], xy[:, 1]), 1.0)
+    True
+    """
+    n = len(codes)
+    if n == 0:
+        return np.zeros((0, 2))
+    order = np.argsort(codes, kind="stable")
+    arc = np.concatenate([[0], np.cumsum(np.diff(codes[order]) != 0)])
+    spacer = gap * n
+    theta = np.empty(n)
+    theta[order] = 2 * np.pi * (np.arange(n) + arc * spacer) / (n + (arc[-1] + 1) * spacer)
+    return np.column_stack([np.cos(theta), np.sin(theta)])
+
+
+def sample_network(
+    network: Network, attribute: str, max_students: int = 300
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Nodes and edges to draw (an evenly spaced sample of at most ``max_students``).
+
+    Returns ``nodes`` (``student, group, active, x, y``) and ``edges``
+    (``a, b, mentoring, cross``) on the sampled students; ``cross`` means the
+    two differ on ``attribute``.
+    """
+    groups = network.groups
+    n = len(groups)
+    keep = np.unique(np.linspace(0, n - 1, min(n, max_students)).round().astype(np.int64))
+    column = groups[attribute].to_numpy() if attribute in groups else np.array(["everyone"] * n)
+    levels, codes = np.unique(column[keep], return_inverse=True)
+    position = group_circle(codes)
+    nodes = pd.DataFrame(
+        {
+            "student": keep,
+            "group": levels[codes],
+            "active": groups["active"].to_numpy()[keep],
+            "x": position[:, 0],
+            "y": position[:, 1],
+        }
+    )
+    local = np.full(n, -1, dtype=np.int64)
+    local[keep] = np.arange(len(keep))
+    a, b = local[network.edges[:, 0]], local[network.edges[:, 1]]
+    inside = (a >= 0) & (b >= 0)
+    edges = pd.DataFrame(
+        {
+            "a": a[inside],
+            "b": b[inside],
+            "mentoring": network.mentoring[inside],
+            "cross": codes[a[inside]] != codes[b[inside]],
+        }
+    )
+    return nodes, edges
+
+
+class NetworkFigure:
+    """Students on a circle, one arc per group; friendships grey, mentoring pairs dark,
+    cross-group mentoring pairs ("bridges") dashed orange."""
+
+    def __init__(self, dpi: int = 72) -> None:
+        self.figure = Figure(figsize=(7.2, 7.2), dpi=dpi)
+        self.figure.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.12)
+        self.ax = self.figure.add_subplot()
+        self.ax.set_axis_off()
+        self.ax.set_aspect("equal")
+        self.ax.set_xlim(-1.45, 1.45)
+        self.ax.set_ylim(-1.45, 1.45)
+
+    def draw(self, nodes: pd.DataFrame, edges: pd.DataFrame, attribute: str, note: str) -> bytes:
+        """Redraw from :func:`sample_network` tables; return PNG bytes."""
+        ax = self.ax
+        _clear(ax)
+        xy = nodes[["x", "y"]].to_numpy()
+        kinds = (
+            ("friendship", ~edges["mentoring"], {"colors": "#999999", "linewidths": 0.5}),
+            (
+                "mentoring pair",
+                edges["mentoring"] & ~edges["cross"],
+                {"colors": "#000000", "linewidths": 1.4},
+            ),
+            (
+                "bridge: pair across groups",
+                edges["mentoring"] & edges["cross"],
+                {"colors": BRIDGE_COLOUR, "linewidths": 1.6, "linestyles": "--"},
+            ),
+        )
+        handles = []
+        for label, mask, style in kinds:
+            chosen = edges[mask.to_numpy()]
+            segments = np.stack([xy[chosen["a"]], xy[chosen["b"]]], axis=1)
+            alpha = 0.35 if label == "friendship" else 0.85
+            collection = LineCollection(segments, alpha=alpha, label=label, **style)
+            ax.add_collection(collection)
+            handles.append(collection)
+        for k, (group, frame) in enumerate(nodes.groupby("group", sort=True)):
+            style = group_style(k)
+            active = frame["active"].to_numpy()
+            handles.append(
+                ax.scatter(
+                    frame["x"][active],
+                    frame["y"][active],
+                    s=34,
+                    c=style.colour,
+                    marker=style.marker,
+                    edgecolors="#222222",
+                    linewidths=0.4,
+                    label=f"{group}",
+                    zorder=3,
+                )
+            )
+            if (~active).any():
+                ax.scatter(
+                    frame["x"][~active],
+                    frame["y"][~active],
+                    s=34,
+                    facecolors="none",
+                    edgecolors=style.colour,
+                    marker=style.marker,
+                    zorder=3,
+                )
+            middle = frame[["x", "y"]].mean().to_numpy()
+            norm = np.hypot(*middle)
+            if norm > 1e-9:
+                ax.text(
+                    *(middle / norm * 1.3),
+                    str(group),
+                    ha="center",
+                    va="center",
+                    fontsize=FONT_SIZES["title"],
+                    fontweight="bold",
+                )
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.02),
+            ncol=3,
+            fontsize=FONT_SIZES["label"] - 1,
+            frameon=False,
+        )
+        ax.set_title(
+            f"Who is connected at the end, by {group_label(attribute).lower()}\n{note}",
+            fontsize=FONT_SIZES["title"],
+        )
+        return to_png(self.figure)
+
+
+class ComparisonFigure:
+    """Pinned vs current: belonging for everyone, the belonging gap, and the differences."""
+
+    def __init__(self, dpi: int = 72) -> None:
+        self.figure = Figure(figsize=(13.5, 4.6), dpi=dpi)
+        self.figure.subplots_adjust(left=0.05, right=0.98, top=0.86, bottom=0.14, wspace=0.9)
+        self.axes = self.figure.subplots(1, 3, width_ratios=[1, 1, 1.3])
+        for ax, title in zip(
+            self.axes,
+            ("Belonging, everyone", "Belonging gap", "Current − pinned at the end"),
+            strict=True,
+        ):
+            _style_axes(ax, title)
+
+    def draw(
+        self,
+        pinned: tuple[pd.DataFrame, pd.DataFrame],
+        current: tuple[pd.DataFrame, pd.DataFrame],
+        comparison: pd.DataFrame,
+    ) -> bytes:
+        """``pinned``/``current`` are (everyone's belonging bands, gap bands)."""
+        belonging_ax, gap_ax, diff_ax = self.axes
+        for ax in self.axes:
+            _clear(ax)
+        for k, (label, (bands, gaps)) in enumerate((("pinned", pinned), ("current", current))):
+            _line(belonging_ax, bands, label, k)
+            part = gaps[gaps["metric"] == "belonging"]
+            for group, frame in part.groupby("group", sort=True):
+                _line(gap_ax, frame, f"{label}: {group}", k)
+        gap_ax.axhline(0, color="#666666", linewidth=1)
+        for ax in (belonging_ax, gap_ax):
+            ax.set_xlabel("week", fontsize=FONT_SIZES["label"])
+            _fit(ax, label_room=0.35)
+        y = np.arange(len(comparison))[::-1]
+        diff = comparison["difference"].to_numpy(dtype=float)
+        low = comparison["low"].to_numpy(dtype=float)
+        high = comparison["high"].to_numpy(dtype=float)
+        error = np.vstack([np.nan_to_num(diff - low), np.nan_to_num(high - diff)])
+        diff_ax.errorbar(diff, y, xerr=error, fmt="o", color="#000000", capsize=4)
+        diff_ax.axvline(0, color="#666666", linewidth=1)
+        diff_ax.set_yticks(y, comparison["outcome"], fontsize=FONT_SIZES["label"])
+        diff_ax.set_xlabel("difference with 95% interval", fontsize=FONT_SIZES["label"])
+        diff_ax.relim()
+        diff_ax.autoscale_view()
+        return to_png(self.figure)

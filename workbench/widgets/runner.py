@@ -1,0 +1,126 @@
+"""Debounced background runs: the latest request wins, the picture updates when ready.
+
+A :class:`LiveRunner` owns one worker thread. :meth:`LiveRunner.request`
+records the newest job; the worker waits until no new request has come for
+``debounce`` seconds, then runs the job. A job is a generator of results
+(e.g. a first look, then all replications); each result is published unless a
+newer request has arrived meanwhile, in which case the job is abandoned
+between steps. Until something is published the old picture stays.
+
+Examples
+--------
+>>> seen = []
+>>> runner = LiveRunner(lambda job, stale: iter([job * 10]), seen.append, debounce=0.01)
+>>> for job in (1, 2, 3):
+...     runner.request(job)
+>>> runner.wait(timeout=5)
+True
+>>> seen
+[30]
+>>> runner.close()
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+Work = Callable[[Any, Callable[[], bool]], Iterator[Any]]
+
+
+class LiveRunner:
+    """Run the newest job in a background thread after a quiet period.
+
+    Parameters
+    ----------
+    work
+        ``work(job, stale) -> iterator of results``; ``stale()`` turns true when
+        a newer job is waiting (stop early then).
+    publish
+        Called in the worker thread with each fresh result.
+    on_error
+        Called with the exception if ``work`` or ``publish`` fails (the runner
+        keeps working).
+    debounce
+        Seconds without a new request before a job starts.
+    """
+
+    def __init__(
+        self,
+        work: Work,
+        publish: Callable[[Any], None],
+        on_error: Callable[[BaseException], None] | None = None,
+        debounce: float = 0.1,
+    ) -> None:
+        self.work = work
+        self.publish = publish
+        self.on_error = on_error or (lambda error: None)
+        self.debounce = debounce
+        self._cond = threading.Condition()
+        self._job: Any = None
+        self._waiting = False
+        self._busy = False
+        self._closed = False
+        self._generation = 0
+        self._requested_at = 0.0
+        self._thread: threading.Thread | None = None
+
+    def request(self, job: Any, immediate: bool = False) -> None:
+        """Ask for ``job`` to run (replacing any job not yet started)."""
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the runner is closed")
+            self._job = job
+            self._waiting = True
+            self._generation += 1
+            self._requested_at = time.monotonic() - (self.debounce if immediate else 0.0)
+            self._cond.notify_all()
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="workbench-live-runs", daemon=True
+                )
+                self._thread.start()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a job is waiting or running."""
+        with self._cond:
+            return self._waiting or self._busy
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until no job is waiting or running; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not (self._waiting or self._busy), timeout)
+
+    def close(self) -> None:
+        """Stop the worker thread (after the job it is running, if any)."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def _stale(self, generation: int) -> bool:
+        return self._generation != generation
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._waiting or self._closed)
+                if self._closed:
+                    return
+                while (left := self._requested_at + self.debounce - time.monotonic()) > 0:
+                    self._cond.wait(left)
+                job, generation = self._job, self._generation
+                self._waiting, self._busy = False, True
+            try:
+                for result in self.work(job, lambda g=generation: self._stale(g)):
+                    if self._stale(generation):
+                        break
+                    self.publish(result)
+            except Exception as error:  # noqa: BLE001 - reported to the widget, runner lives on
+                self.on_error(error)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()

@@ -1,0 +1,149 @@
+"""The numbers behind the dashboard's pictures, as tidy DataFrames.
+
+Every plot is drawn from one of these tables, and the dashboard keeps them on
+``Dashboard.current_data`` so they can be checked without looking at a figure.
+
+Examples
+--------
+>>> from workbench.scenario import Scenario
+>>> from workbench.widgets.runs import run_live
+>>> live = run_live(Scenario().with_overrides({"cohort.size": 40, "levers.weeks": 4}), 3)
+>>> bands = trajectories(live.metrics, "first_gen", ("belonging",))
+>>> sorted(bands["group"].unique())
+['no', 'yes']
+>>> bool((bands["low"] <= bands["mean"]).all() and (bands["mean"] <= bands["high"]).all())
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from workbench.experiments.analysis import diff_ci
+
+BAND_LEVEL = 0.95
+
+
+def _bands(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
+    low, high = (1 - BAND_LEVEL) / 2, 1 - (1 - BAND_LEVEL) / 2
+    grouped = frame.groupby(keys, sort=True)[value]
+    out = pd.DataFrame(
+        {
+            "mean": grouped.mean(),
+            "low": grouped.quantile(low),
+            "high": grouped.quantile(high),
+            "runs": grouped.count(),
+        }
+    )
+    return out.reset_index()
+
+
+def trajectories(metrics: pd.DataFrame, attribute: str, names: Sequence[str]) -> pd.DataFrame:
+    """Mean and 95% band over replications of each metric by week and group.
+
+    Returns ``metric, group, week, mean, low, high, runs``; the groups are the
+    levels of ``attribute`` (``"all"`` gives one group, everyone).
+    """
+    part = metrics[(metrics["attribute"] == attribute) & metrics["metric"].isin(list(names))]
+    return _bands(part, ["metric", "group", "week"], "value")
+
+
+def gap_bands(gaps: pd.DataFrame, attribute: str, names: Sequence[str]) -> pd.DataFrame:
+    """The equity gap (reference level mean minus group mean) by week with 95% bands.
+
+    Returns ``metric, reference, group, week, mean, low, high, runs``.
+    """
+    part = gaps[(gaps["attribute"] == attribute) & gaps["metric"].isin(list(names))]
+    return _bands(part, ["metric", "reference", "group", "week"], "gap")
+
+
+def end_values(metrics: pd.DataFrame, gaps: pd.DataFrame, attribute: str) -> pd.DataFrame:
+    """One value per replication of each headline outcome: ``replication, outcome, value``.
+
+    End-of-program levels (last week) of belonging, confidence, retention,
+    dependency, cross-group ties and isolation; attendance averaged over the
+    program's weeks; the belonging gap of each level of ``attribute``.
+    """
+    last = int(metrics["week"].max())
+    everyone = metrics[(metrics["attribute"] == "all") & (metrics["group"] == "all")]
+    at_end = everyone[everyone["week"] == last]
+    rows = []
+    for metric, outcome in (
+        ("belonging", "Belonging at the end"),
+        ("confidence", "Confidence at the end"),
+        ("retention", "Still in the program at the end"),
+        ("dependency", "Dependency at the end"),
+        ("cross_group_ties", "Cross-group ties per student"),
+        ("isolated", "Students with no ties"),
+    ):
+        part = at_end[at_end["metric"] == metric]
+        rows.append(part.assign(outcome=outcome)[["replication", "outcome", "value"]])
+    attendance = everyone[(everyone["metric"] == "attendance") & (everyone["week"] > 0)]
+    rows.append(
+        attendance.groupby("replication", as_index=False)["value"]
+        .mean()
+        .assign(outcome="Attendance over the program")
+    )
+    if attribute != "all":
+        part = gaps[
+            (gaps["attribute"] == attribute)
+            & (gaps["metric"] == "belonging")
+            & (gaps["week"] == last)
+        ]
+        for (reference, group), frame in part.groupby(["reference", "group"], sort=True):
+            rows.append(
+                frame.rename(columns={"gap": "value"})[["replication", "value"]].assign(
+                    outcome=f"Belonging gap: {reference} − {group}"
+                )
+            )
+    out = pd.concat(rows, ignore_index=True)
+    return out[["replication", "outcome", "value"]]
+
+
+def compare_end(
+    pinned: pd.DataFrame, current: pd.DataFrame, paired: bool, seed: int = 0
+) -> pd.DataFrame:
+    """Current minus pinned for every shared outcome, with a 95% bootstrap interval.
+
+    ``paired`` (same seeds replication by replication, i.e. common random
+    numbers) resamples the per-replication differences; otherwise the two sets
+    are resampled independently (:func:`workbench.experiments.analysis.diff_ci`).
+
+    Returns ``outcome, pinned, current, difference, low, high``.
+    """
+    rows = []
+    order = list(dict.fromkeys(current["outcome"]))
+    for outcome in order:
+        a = current[current["outcome"] == outcome].sort_values("replication")
+        b = pinned[pinned["outcome"] == outcome].sort_values("replication")
+        if b.empty:
+            continue
+        same = paired and a["replication"].tolist() == b["replication"].tolist()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # degenerate bootstrap samples give NaN intervals
+            diff, low, high = diff_ci(
+                a["value"].to_numpy(),
+                b["value"].to_numpy(),
+                paired=same,
+                rng=np.random.default_rng(seed),
+            )
+        rows.append(
+            {
+                "outcome": outcome,
+                "pinned": float(b["value"].mean()),
+                "current": float(a["value"].mean()),
+                "difference": diff,
+                "low": low,
+                "high": high,
+            }
+        )
+    return pd.DataFrame(rows, columns=["outcome", "pinned", "current", "difference", "low", "high"])
+
+
+def headline(values: pd.DataFrame) -> pd.DataFrame:
+    """Mean of each outcome over replications: ``outcome, value``."""
+    return values.groupby("outcome", sort=False, as_index=False)["value"].mean()

@@ -1,0 +1,107 @@
+"""Files coming in through the widgets: bundled scenarios, uploaded scenarios and rosters.
+
+Uploads are checked with the same loaders the command line uses
+(:func:`workbench.load_scenario`, :func:`workbench.load_roster`), so a bad
+file gives the same one-line message, naming the uploaded file.
+
+Examples
+--------
+>>> files = bundled_scenarios()
+>>> "baseline" in files or files == {}
+True
+>>> upload = ({"name": "notes.txt", "content": memoryview(b"hello"), "size": 5},)
+>>> try:
+...     roster_from_upload(upload)
+... except UploadError as error:
+...     print(error)
+notes.txt: not a CSV file; choose the roster saved as .csv (one row per student, an 'id' column)
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import WorkbenchError
+from workbench.roster import Roster, load_roster
+from workbench.scenario import Scenario, load_scenario
+
+
+class UploadError(WorkbenchError):
+    """An uploaded file that cannot be used; the message is one line for the coordinator."""
+
+
+def scenario_folders() -> list[Path]:
+    """Where bundled scenarios are looked for: ``./scenarios`` and the source tree's."""
+    here = Path(__file__).resolve().parents[2] / "scenarios"
+    folders = [Path.cwd() / "scenarios", here]
+    unique: list[Path] = []
+    for folder in folders:
+        if folder.is_dir() and folder.resolve() not in [f.resolve() for f in unique]:
+            unique.append(folder)
+    return unique
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """Scenario files that load (sweep files and broken files are left out), by name."""
+    found: dict[str, Path] = {}
+    for folder in scenario_folders():
+        for path in sorted(folder.glob("*.toml")):
+            if path.stem in found:
+                continue
+            try:
+                load_scenario(path)
+            except WorkbenchError:
+                continue
+            found[path.stem] = path
+    return found
+
+
+def _single(upload: Sequence[dict[str, Any]] | dict[str, Any]) -> tuple[str, bytes]:
+    if isinstance(upload, dict):  # ipywidgets 7 style {name: {...}}
+        upload = list(upload.values())
+    items = list(upload)
+    if not items:
+        raise UploadError("no file chosen")
+    item = items[-1]
+    name = Path(str(item.get("name", "upload"))).name or "upload"
+    return name, bytes(item["content"])
+
+
+def _saved(name: str, content: bytes) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="workbench-upload-"))
+    path = folder / name
+    path.write_bytes(content)
+    return path
+
+
+def scenario_from_upload(upload: Sequence[dict[str, Any]]) -> Scenario:
+    """The scenario in a ``FileUpload.value`` (a TOML file)."""
+    name, content = _single(upload)
+    if not name.lower().endswith(".toml"):
+        raise UploadError(f"{name}: not a scenario file; choose a .toml scenario file")
+    try:
+        return load_scenario(_saved(name, content))
+    except WorkbenchError as error:
+        raise UploadError(str(error).replace(str(Path(tempfile.gettempdir())), "…")) from None
+
+
+def roster_from_upload(upload: Sequence[dict[str, Any]]) -> tuple[str, Roster]:
+    """The file name and :class:`Roster` in a ``FileUpload.value`` (a CSV file)."""
+    name, content = _single(upload)
+    if not name.lower().endswith(".csv"):
+        raise UploadError(
+            f"{name}: not a CSV file; choose the roster saved as .csv "
+            "(one row per student, an 'id' column)"
+        )
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UploadError(f"{name}: not UTF-8 text; save the roster as CSV (UTF-8)") from None
+    path = _saved(name, content)
+    try:
+        return name, load_roster(path)
+    except WorkbenchError as error:
+        raise UploadError(str(error).replace(str(path), name)) from None
