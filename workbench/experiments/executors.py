@@ -121,17 +121,22 @@ class ProcessExecutor(_Windowed):
             raise SweepError(f"--workers {workers}: must be at least 1")
         self.workers = workers or os.cpu_count() or 1
         self._pool: cf.ProcessPoolExecutor | None = None
+        self._depth = 0
 
     def __enter__(self) -> ProcessExecutor:
-        self._pool = cf.ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=start_worker,
-        )
+        # re-entrant: several sweeps inside one ``with ProcessExecutor() as pool`` share a pool
+        if self._pool is None:
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_worker,
+            )
+        self._depth += 1
         return self
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        if self._pool is not None:
+        self._depth -= 1
+        if self._depth == 0 and self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 

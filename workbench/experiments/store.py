@@ -247,12 +247,13 @@ class ResultStore:
             pq.write_table(_outcome_table(outcomes), temporary / "outcomes.parquet")
             for file in temporary.iterdir():
                 _fsync(file)
-            os.rename(temporary, self.batches_path / name)
-            _fsync(self.batches_path)
-        except BaseException:
+        except BaseException:  # nothing of this batch is visible: keep it for the next try
             shutil.rmtree(temporary, ignore_errors=True)
             self._buffer = outcomes + self._buffer
             raise
+        # the commit point: after the rename the batch is stored, whatever happens next
+        os.rename(temporary, self.batches_path / name)
+        _fsync(self.batches_path)
         return self.batches_path / name
 
     # -- reading ---------------------------------------------------------------------

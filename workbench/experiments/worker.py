@@ -98,7 +98,7 @@ def execute(
 
 
 def start_worker() -> None:
-    """Pool-worker initializer: leave Ctrl-C to the parent; exit if the parent is killed.
+    """Pool-worker initializer: one BLAS thread; Ctrl-C to the parent; exit with the parent.
 
     Ctrl-C reaches the whole process group; the parent handles it (stores what
     has finished, then stops the pool), so workers ignore it. A parent killed
@@ -106,6 +106,11 @@ def start_worker() -> None:
     and exits when it is gone rather than linger as an orphan.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # one BLAS/OpenMP thread per worker: the pool already uses every core, and
+    # threaded BLAS on small matrices only adds contention between workers
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
     parent = os.getppid()
 
     def watch() -> None:
