@@ -263,6 +263,10 @@ def circles_matching(
     ok = (feasibility.allowed.T.astype(np.float64) @ circle_of) > 0
     if conflicts:
         ok &= (conflict_all[np.ix_(pool, lead)].astype(np.float64) @ circle_of) == 0
+    if len(context.avoid):  # recent partners: another circle where possible
+        avoided = context.mask("avoid", pool, lead).astype(np.float64) @ circle_of
+        fresh = ok & (avoided == 0)
+        ok = np.where(fresh.any(1, keepdims=True), fresh, ok)
     # 3. a feasible, evenly sized start; mentees get places before surplus mentors
     places = min(len(pool), n_circles * per_mentee)
     base, extra = divmod(places, n_circles)
@@ -295,6 +299,18 @@ def circles_matching(
     linked = np.where(feasibility.allowed[:, rows], score[:, rows], -np.inf)
     linked = np.where(mentor_label[:, None] == label[None, :], linked, -np.inf)
     leader = np.argmax(linked, axis=0)
+    # a co-mentor without a member of their own takes one they may meet from a busier mentor
+    for m in np.flatnonzero(np.bincount(leader, minlength=len(lead)) == 0):
+        load = np.bincount(leader, minlength=len(lead))
+        movable = np.isfinite(linked[m]) & (load[leader] >= 2)
+        if movable.any():
+            leader[int(np.argmax(np.where(movable, linked[m], -np.inf)))] = m
+        else:
+            unmatched[int(lead[m])] = (
+                "no member of their circle may meet them (constraints)"
+                if (label == mentor_label[m]).any()
+                else "their circle has no members"
+            )
     mentor_rows = lead[leader]
     order = np.lexsort((seated, label))
     diversity = within_ss(features[members], np.r_[label, mentor_label])
