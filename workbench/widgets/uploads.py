@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,17 @@ def bundled_scenarios() -> dict[str, Path]:
                 continue
             found[path.stem] = path
     return found
+
+
+def upload_entry(name: str, content: bytes, kind: str = "") -> dict[str, Any]:
+    """One ``FileUpload.value`` entry, as the browser sends it (for code and tests)."""
+    return {
+        "name": name,
+        "type": kind,
+        "size": len(content),
+        "content": memoryview(content),
+        "last_modified": datetime.now(UTC),
+    }
 
 
 def _single(upload: Sequence[dict[str, Any]] | dict[str, Any]) -> tuple[str, bytes]:
