@@ -19,7 +19,7 @@ from workbench.cohort import generate_roster
 from workbench.matching import POLICIES, match_roster
 from workbench.scenario import Scenario
 
-SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def make_case(seed: int, size: int, sites: int, mentor_share: float, forbid: int):

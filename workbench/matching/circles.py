@@ -172,34 +172,52 @@ def exchange(
 
 
 def seat(
-    ok: np.ndarray, room: np.ndarray, rng: np.random.Generator, first: np.ndarray | None = None
+    ok: np.ndarray,
+    room: np.ndarray,
+    rng: np.random.Generator,
+    first: np.ndarray | None = None,
+    conflict: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
     """Seat students in circles they may join, within each circle's room.
 
     Greedy first (students marked ``first`` before the others, the most
-    constrained first, each to the allowed circle with most room left); if
-    that leaves out someone who could sit, the exact maximum seating by scipy's
-    assignment solver over circle places (``first`` students preferred).
-    Returns seated student positions and their circles.
+    constrained first, each to the allowed circle with most room left and
+    nobody they must not meet); if that leaves out someone who could sit, the
+    exact maximum seating by scipy's assignment solver over circle places
+    (``first`` students preferred), then anyone seated with someone they must
+    not meet is stood up again. Returns seated student positions and circles.
     """
-    n, _ = ok.shape
+    n, n_circles = ok.shape
     left = room.astype(np.int64).copy()
     label = np.full(n, -1)
     first = np.ones(n, dtype=bool) if first is None else first
+    clash = np.zeros((n, n_circles)) if conflict is not None else None
     order = np.lexsort((rng.random(n), ok.sum(1), ~first))
     for k in order.tolist():
         open_ = ok[k] & (left > 0)
+        if clash is not None:
+            open_ &= clash[k] == 0
         if open_.any():
             circle = int(np.argmax(np.where(open_, left, -1)))
             label[k] = circle
             left[circle] -= 1
+            if clash is not None:
+                clash[:, circle] += conflict[:, k]
     placed = label >= 0
     if placed.sum() < min(n, int(room.sum())) and (ok & (left > 0)).any(1)[~placed].any():
-        places = np.repeat(np.arange(len(room)), room)
+        places = np.repeat(np.arange(n_circles), room)
         start = np.where(ok[:, places], rng.random((n, len(places))) + first[:, None], FORBIDDEN)
         rows, cols = linear_sum_assignment(start, maximize=True)
         keep = ok[rows, places[cols]]
-        return rows[keep], places[cols][keep]
+        rows, circles = rows[keep], places[cols][keep]
+        if conflict is not None:
+            kept = np.ones(len(rows), dtype=bool)
+            for k in range(len(rows)):
+                same = kept[:k] & (circles[:k] == circles[k])
+                if conflict[rows[k], rows[:k][same]].any():
+                    kept[k] = False
+            rows, circles = rows[kept], circles[kept]
+        return rows, circles
     return np.flatnonzero(placed), label[placed]
 
 
@@ -238,8 +256,16 @@ def circles_matching(
         : n_circles * config.circle_mentors
     ]
     lead = np.sort(lead)
-    surplus = np.setdiff1d(mentors, lead)
     mentor_label = rng.permutation(np.arange(len(lead)) % n_circles)
+    if config.circle_mentors > 1 and conflicts:  # co-mentors who must not meet: apart
+        seated_lead, mentor_label = seat(
+            np.ones((len(lead), n_circles), dtype=bool),
+            np.full(n_circles, config.circle_mentors),
+            rng,
+            conflict=conflict_all[np.ix_(lead, lead)],
+        )
+        lead = lead[seated_lead]
+    surplus = np.setdiff1d(mentors, lead)
     if config.circle_mentors > 1:
         mentor_label = exchange(
             features[lead],
@@ -272,7 +298,9 @@ def circles_matching(
     base, extra = divmod(places, n_circles)
     room = base + (np.arange(n_circles) < extra)
     first = np.r_[np.ones(len(mentees), bool), np.zeros(len(surplus), bool)]
-    rows, label = seat(ok, room, rng, first)
+    rows, label = seat(
+        ok, room, rng, first, conflict_all[np.ix_(pool, pool)] if conflicts else None
+    )
     for k in np.setdiff1d(np.arange(len(pool)), rows):
         why = feasibility.reason(int(k), side="b", partner="circle mentor")
         if why is None and not ok[k].any():

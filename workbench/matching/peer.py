@@ -23,9 +23,10 @@ larger sites: near-optimal with a certified gap
     2. *Start.* The assignment's cycles rounded to a matching (2-cycles are
        pairs; a longer cycle gives its best set of alternate edges), or, above
        ``BOUND_LIMIT``, a greedy matching over each student's best edges.
-    3. *Improve.* 2-opt: exchange partners between two pairs, or swap in a
-       waiting student, while that raises the total; then match waiting
-       students with each other where allowed.
+    3. *Improve.* Match waiting students with each other where allowed, then
+       local search while the total rises: exchange partners between two
+       pairs (2-opt), swap a waiting student in, or split a pair to match two
+       waiting students (an augmenting path of length three).
     The result's notes give the total, the bound and the gap between them.
 
 Peer preferences (explicit rankings) would call for "stable roommates", which
@@ -205,6 +206,29 @@ def _two_opt(
                 new_edges += [(a[p], a[q]), (b[p], b[q])]
             else:
                 new_edges += [(a[p], b[q]), (b[p], a[q])]
+        if swap_gain is not None and len(waiting) >= 2:
+            # augment: (a_p, b_p) -> (a_p, u), (b_p, v) with two waiting students u != v
+            from_a = masked[np.ix_(a, waiting)]
+            from_b = masked[np.ix_(b, waiting)]
+            top_a = np.argsort(-from_a, axis=1, kind="stable")[:, :2]
+            top_b = np.argsort(-from_b, axis=1, kind="stable")[:, :2]
+            rows = np.arange(len(edges))
+            a1, a2 = from_a[rows, top_a[:, 0]], from_a[rows, top_a[:, 1]]
+            b1, b2 = from_b[rows, top_b[:, 0]], from_b[rows, top_b[:, 1]]
+            distinct = top_a[:, 0] != top_b[:, 0]
+            first_a = a1 + b2 >= a2 + b1
+            u = np.where(distinct | first_a, top_a[:, 0], top_a[:, 1])
+            v = np.where(distinct | ~first_a, top_b[:, 0], top_b[:, 1])
+            value = np.where(distinct, a1 + b1, np.maximum(a1 + b2, a2 + b1))
+            augment = value - w
+            for p in np.argsort(-augment, kind="stable").tolist():
+                if augment[p] <= 1e-12:
+                    break
+                if busy[p] or used_waiting[u[p]] or used_waiting[v[p]]:
+                    continue
+                busy[p] = used_waiting[u[p]] = used_waiting[v[p]] = True
+                improved = True
+                new_edges += [(a[p], waiting[u[p]]), (b[p], waiting[v[p]])]
         if swap_gain is not None:
             p_idx, u_idx = np.nonzero(swap_gain > 1e-12)
             order = np.argsort(-swap_gain[p_idx, u_idx], kind="stable")
