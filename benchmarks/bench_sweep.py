@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -64,7 +66,7 @@ def calibrate_spin(target_seconds: float) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=60, help="runs per measurement (even)")
-    parser.add_argument("--repeat", type=int, default=2, help="take the best of this many")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds")
     args = parser.parse_args()
 
     import workbench
@@ -84,67 +86,69 @@ def main() -> None:
     scenario = scenarios[0]
     print(
         f"scenario: {scenario.cohort.size} students x {scenario.levers.weeks} weeks; "
-        f"{n_runs} runs per measurement; best of {args.repeat}; "
+        f"{n_runs} runs per measurement; {args.repeat} interleaved rounds; "
         f"workbench {workbench.__version__}, {multiprocessing.cpu_count()} CPUs"
     )
 
     workbench.simulate(scenario, seed=0)  # warm caches and imports
-    run_seconds = _best(args.repeat, lambda: _bare(workbench.simulate, tasks)) / n_runs
-
-    n = calibrate_spin(run_seconds)
-    ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(2, mp_context=ctx) as pool:
-        list(pool.map(spin, [1000, 1000]))  # start both workers
-        spin_serial = _best(args.repeat, lambda: time_spin(n, n_runs, None))
-        spin_pool = _best(args.repeat, lambda: time_spin(n, n_runs, pool))
-    ceiling = spin_serial / spin_pool
-
+    n = calibrate_spin(_bare(workbench.simulate, tasks[:4]) / 4)
+    warm = as_spec({**_spec_dict(base, 1), "seed": 2})
+    rounds = []
     with tempfile.TemporaryDirectory() as folder:
         counter = iter(range(1_000_000))
 
-        inside: dict[str, float] = {}
+        def run_sweep(which=spec, **kw):
+            return sweep(which, Path(folder) / f"s{next(counter)}", progress=False, **kw)
 
-        def run_sweep(which=spec, **kw) -> float:
-            out = Path(folder) / f"s{next(counter)}"
-            report = sweep(which, out, progress=False, **kw)
-            if "executor" not in kw:  # serial: time inside the model vs the whole sweep
-                seconds = load_results(report.path, tables=()).outcomes["seconds"].sum()
-                share = (report.seconds - seconds) / seconds
-                inside["overhead"] = min(inside.get("overhead", share), share)
-            return report.seconds
-
-        warm = as_spec({**_spec_dict(base, 1), "seed": 2})
-
-        serial = _best(args.repeat, lambda: run_sweep(workers=1))
         start = time.perf_counter()
-        with ProcessExecutor(2) as executor:
-            # start and warm both workers with a throw-away sweep
-            run_sweep(warm, executor=executor)
+        ctx = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(2, mp_context=ctx) as pool, ProcessExecutor(2) as executor:
+            list(pool.map(spin, [1000, 1000]))  # start the loop's two workers
+            run_sweep(warm, executor=executor)  # start and warm the sweep's two workers
             startup = time.perf_counter() - start
-            parallel = _best(args.repeat, lambda: run_sweep(executor=executor))
-
-    bare_rate = 1 / run_seconds
-    serial_rate, parallel_rate = n_runs / serial, n_runs / parallel
-    speedup = serial / parallel
-    overhead = (serial / n_runs - run_seconds) / run_seconds
+            # interleaved rounds: on a shared machine the load drifts, so each round
+            # measures everything within a few seconds and ratios come from one round
+            for _ in range(args.repeat):
+                bare = _bare(workbench.simulate, tasks)
+                serial = run_sweep(workers=1)
+                inside = load_results(serial.path, tables=()).outcomes["seconds"].sum()
+                parallel = run_sweep(executor=executor).seconds
+                spin_serial = time_spin(n, n_runs, None)
+                spin_pool = time_spin(n, n_runs, pool)
+                rounds.append(
+                    {
+                        "bare": bare,
+                        "serial": serial.seconds,
+                        "inside": inside,
+                        "parallel": parallel,
+                        "ceiling": spin_serial / spin_pool,
+                        "speedup": serial.seconds / parallel,
+                    }
+                )
+    table = pd.DataFrame(rounds)
+    table["efficiency"] = table["speedup"] / table["ceiling"]
+    table["overhead_vs_bare"] = table["serial"] / table["bare"] - 1
+    table["overhead_in_sweep"] = table["serial"] / table["inside"] - 1
+    best = table.loc[table["efficiency"].idxmax()]
+    print(table.round(3).to_string())
+    print()
     print(
-        f"ceiling: CPU-bound loop on 2 processes        x{ceiling:.2f} ({spin_serial:.2f} s -> {spin_pool:.2f} s)"
+        f"bare workbench.simulate              {n_runs / table['bare'].min():6.2f} runs/s (best round)"
+    )
+    print(f"sweep, serial, store included        {n_runs / table['serial'].min():6.2f} runs/s")
+    print(f"sweep, 2 processes, store included   {n_runs / table['parallel'].min():6.2f} runs/s")
+    print(
+        f"2-process speed-up: sweep x{table['speedup'].median():.2f}, CPU-bound loop "
+        f"x{table['ceiling'].median():.2f} (medians) -> sweep at "
+        f"{table['efficiency'].median():.0%} of the ceiling (median; best round "
+        f"{best['efficiency']:.0%})"
     )
     print(
-        f"bare workbench.simulate                     {bare_rate:6.2f} runs/s ({run_seconds * 1000:.0f} ms/run)"
+        f"per-run overhead: {table['overhead_in_sweep'].median():+.1%} of the time inside "
+        f"the model (same sweep), {table['overhead_vs_bare'].median():+.1%} vs bare simulate "
+        "(medians)"
     )
-    print(f"sweep, serial (store included)               {serial_rate:6.2f} runs/s")
-    print(f"sweep, 2 worker processes (store included)   {parallel_rate:6.2f} runs/s")
-    print(
-        f"sweep speed-up on 2 processes               x{speedup:.2f} = {speedup / ceiling:.0%} of the ceiling"
-    )
-    print(
-        f"per-run overhead vs bare simulate            {overhead:+.1%} of a run ({(serial / n_runs - run_seconds) * 1000:+.1f} ms)"
-    )
-    print(
-        f"per-run overhead, same sweep (wall - model)  {inside['overhead']:+.1%} of the time inside the model"
-    )
-    print(f"pool start-up + warm-up sweep (once per pool) {startup:.1f} s")
+    print(f"pool start-up (spawn + import + warm-up), once per sweep: {startup:.1f} s")
 
 
 def _spec_dict(base: Path, replications: int) -> dict:
@@ -161,10 +165,6 @@ def _bare(simulate, tasks) -> float:
     for scenario, seed in tasks:
         simulate(scenario, seed=seed).tables()
     return time.perf_counter() - start
-
-
-def _best(repeat: int, measure) -> float:
-    return min(measure() for _ in range(repeat))
 
 
 if __name__ == "__main__":

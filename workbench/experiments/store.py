@@ -18,6 +18,8 @@ count as stored. Finished runs are buffered for at most ``flush_seconds``
 (or ``flush_runs`` runs) so that fast runs do not each pay for six small files;
 a SIGKILL loses at most that buffer, which the next run of the same command
 recomputes with the same seeds. Ctrl-C flushes the buffer before stopping.
+Batches are encoded and synced by one writer thread (Arrow and fsync release
+the GIL), so runs go on while the previous batch is written.
 The tables are ordinary Parquet: DuckDB, Polars or Spark read
 ``OUT/batches/*/metrics.parquet`` directly.
 
@@ -38,6 +40,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -99,6 +102,8 @@ class ResultStore:
         self.flush_seconds = flush_seconds
         self.flush_runs = flush_runs
         self._buffer: list[Outcome] = []
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: Future | None = None
         self._oldest: float | None = None
         self._sequence = 0
 
@@ -196,8 +201,11 @@ class ResultStore:
             yield self
         finally:
             try:
-                self.flush()
+                self.flush()  # waits for the writer thread, then writes what is left
             finally:
+                if self._writer is not None:
+                    self._writer.shutdown(wait=True)
+                    self._writer = None
                 lock.unlink(missing_ok=True)
 
     @staticmethod
@@ -218,7 +226,7 @@ class ResultStore:
 
     # -- writing ---------------------------------------------------------------------
     def add(self, outcome: Outcome) -> bool:
-        """Buffer a finished run; write the buffer when due. Returns whether it wrote."""
+        """Buffer a finished run; hand the buffer to the writer when due (returns whether)."""
         if not self._buffer:
             self._oldest = time.monotonic()
         self._buffer.append(outcome)
@@ -226,17 +234,48 @@ class ResultStore:
             len(self._buffer) >= self.flush_runs
             or time.monotonic() - self._oldest >= self.flush_seconds
         ):
-            self.flush()
+            self._flush_in_background()
             return True
         return False
 
     def flush(self) -> Path | None:
-        """Write buffered runs as one batch folder, atomically; ``None`` if nothing buffered."""
+        """Write buffered runs as one batch folder now; ``None`` if nothing was buffered.
+
+        Waits for a batch being written in the background first (and raises its error).
+        """
+        self._drain()
         if not self._buffer:
             return None
         outcomes, self._buffer = self._buffer, []
+        try:
+            return self._write(outcomes, self._next_name())
+        except BaseException:  # nothing of this batch is visible: keep it for the next try
+            self._buffer = outcomes + self._buffer
+            raise
+
+    def _flush_in_background(self) -> None:
+        """Hand the buffer to the writer thread, which encodes and syncs while runs go on.
+
+        Parquet encoding and fsync release the GIL, so a serial sweep keeps
+        simulating while the previous batch is written. One batch at a time:
+        the next waits for this one (and raises its error).
+        """
+        self._drain()
+        outcomes, self._buffer = self._buffer, []
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
+        self._pending = self._writer.submit(self._write, outcomes, self._next_name())
+
+    def _drain(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _next_name(self) -> str:
         self._sequence += 1
-        name = f"b{self._sequence:06d}-{uuid.uuid4().hex[:8]}"
+        return f"b{self._sequence:06d}-{uuid.uuid4().hex[:8]}"
+
+    def _write(self, outcomes: list[Outcome], name: str) -> Path:
         temporary = self.batches_path / f".tmp-{name}"
         temporary.mkdir(parents=True)
         try:
@@ -247,9 +286,8 @@ class ResultStore:
             pq.write_table(_outcome_table(outcomes), temporary / "outcomes.parquet")
             for file in temporary.iterdir():
                 _fsync(file)
-        except BaseException:  # nothing of this batch is visible: keep it for the next try
+        except BaseException:
             shutil.rmtree(temporary, ignore_errors=True)
-            self._buffer = outcomes + self._buffer
             raise
         # the commit point: after the rename the batch is stored, whatever happens next
         os.rename(temporary, self.batches_path / name)
