@@ -159,7 +159,10 @@ class Dashboard:
         )
         self.start.observe(self._on_start, "value")
         self.upload = widgets.FileUpload(
-            accept=".toml", multiple=False, description="Open a design file (.toml)"
+            accept=".toml",
+            multiple=False,
+            description="Open a design file (.toml)",
+            layout=widgets.Layout(width="auto"),
         )
         self.upload.add_class("wb-scenario-upload")
         self.upload.observe(self._on_upload, "value")
@@ -178,6 +181,7 @@ class Dashboard:
             value="all",
             description="Show groups by",
             style={"description_width": "10em"},
+            layout=widgets.Layout(width="30em"),
         )
         self.group_by.observe(self._on_group_by, "value")
 
@@ -199,11 +203,14 @@ class Dashboard:
 
         self.pin_button = widgets.Button(
             description="Pin this design",
+            layout=widgets.Layout(width="auto"),
             icon="thumb-tack",
             tooltip="Keep these results to compare the next designs against",
         )
         self.pin_button.on_click(lambda _: self.pin())
-        self.unpin_button = widgets.Button(description="Unpin", disabled=True)
+        self.unpin_button = widgets.Button(
+            description="Unpin", layout=widgets.Layout(width="auto"), disabled=True
+        )
         self.unpin_button.on_click(lambda _: self.unpin())
         self.save_name = widgets.Text(
             value=f"{self._base.name}_custom",
@@ -212,6 +219,7 @@ class Dashboard:
         )
         self.save_button = widgets.Button(
             description="Save settings as a file",
+            layout=widgets.Layout(width="auto"),
             icon="save",
             tooltip="Write these settings as a scenario file (.toml)",
         )

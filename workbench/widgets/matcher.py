@@ -93,7 +93,10 @@ class RosterMatcher:
         self.roster_name = ""
         self.result = None
         self.upload = widgets.FileUpload(
-            accept=".csv", multiple=False, description="Upload roster (.csv)"
+            accept=".csv",
+            multiple=False,
+            description="Upload roster (.csv)",
+            layout=widgets.Layout(width="22em"),
         )
         self.upload.add_class("wb-roster-upload")
         self.upload.observe(self._on_upload, "value")
