@@ -13,20 +13,23 @@ Two methods, by site size ``n``:
     needs seconds from about 200 students on a complete graph, minutes at
     1,000.
 larger sites: near-optimal with a certified gap
-    1. *Upper bound.* Up to ``BOUND_LIMIT`` (3,000) students: the fractional
+    1. *Start.* Up to ``BOUND_LIMIT`` (1,200) students: the fractional
        matching LP, solved exactly as a maximum-weight assignment on the
-       symmetric weight matrix (scipy ``linear_sum_assignment``): any matching
-       used in both directions is an assignment, so half the best assignment is
-       at least the best matching. Above it: the sum over students of half
-       their best edge (every matched edge is worth at most the mean of its
-       ends' best edges).
-    2. *Start.* The assignment's cycles rounded to a matching (2-cycles are
-       pairs; a longer cycle gives its best set of alternate edges), or, above
-       ``BOUND_LIMIT``, a greedy matching over each student's best edges.
-    3. *Improve.* Match waiting students with each other where allowed, then
+       symmetric weight matrix (scipy ``linear_sum_assignment``); its cycles
+       are rounded to a matching (2-cycles are pairs; a longer cycle gives its
+       best set of alternate edges). Larger: the same on a shortlist graph
+       (everyone's ``SHORTLIST`` = 20 best partners; scipy's sparse LAPJV,
+       ``min_weight_full_bipartite_matching``), or greedy if it has no full
+       assignment.
+    2. *Improve.* Match waiting students with each other where allowed, then
        local search while the total rises: exchange partners between two
        pairs (2-opt), swap a waiting student in, or split a pair to match two
        waiting students (an augmenting path of length three).
+    3. *Upper bound.* Up to ``BOUND_LIMIT``: half the best assignment (any
+       matching used in both directions is an assignment, so it is at least
+       the best matching). Larger: a feasible solution of the fractional
+       matching LP's dual built from the matching by coordinate descent
+       (:func:`_dual_bound`), capped by half the sum of everyone's best edge.
     The result's notes give the total, the bound and the gap between them.
 
 Peer preferences (explicit rankings) would call for "stable roommates", which
@@ -50,6 +53,8 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from workbench.matching.constraints import Feasibility, pair_feasibility
 from workbench.matching.context import MatchContext
@@ -60,7 +65,8 @@ from workbench.roster import Roster
 from workbench.scenario import Matching as MatchConfig
 
 EXACT_LIMIT = 120
-BOUND_LIMIT = 3000
+BOUND_LIMIT = 1200
+SHORTLIST = 20
 AVOID_SHARE = 1e-3
 MIN_WEIGHT = 1e-6
 _NEG = -1e18
@@ -245,6 +251,56 @@ def _two_opt(
     return edges
 
 
+def _sparse_assignment(
+    weight: np.ndarray, allowed: np.ndarray, candidates: int = SHORTLIST
+) -> np.ndarray | None:
+    """Maximum-weight assignment on everyone's ``candidates`` best edges (scipy LAPJVsp).
+
+    ``None`` when that sparse graph has no full assignment.
+    """
+    n = len(weight)
+    k = min(candidates, n - 1)
+    key = np.where(allowed, weight, -np.inf)
+    top = np.argpartition(-key, k - 1, axis=1)[:, :k]
+    rows = np.repeat(np.arange(n), k)
+    cols = top.ravel()
+    keep = allowed[rows, cols]
+    flat = np.unique(np.r_[rows[keep] * n + cols[keep], cols[keep] * n + rows[keep]])
+    rows, cols = np.divmod(flat, n)
+    cost = (float(weight.max()) + 1.0) - weight[rows, cols]
+    graph = csr_array((cost, (rows, cols)), shape=(n, n))
+    try:
+        _, sigma = min_weight_full_bipartite_matching(graph)
+    except ValueError:
+        return None
+    return sigma
+
+
+def _dual_bound(edges: np.ndarray, weight: np.ndarray, allowed: np.ndarray) -> float:
+    """An upper bound from a feasible dual of the fractional matching LP.
+
+    Any ``y >= 0`` with ``y_i + y_j >= w_ij`` for every allowed pair bounds
+    every matching by ``sum(y)``. Start from the matching (each pair's weight
+    split in half), raise ``y_i`` to cover every pair of ``i`` (one pass makes
+    ``y`` feasible), then lower each ``y_i`` to the least feasible value
+    (coordinate descent; every step stays feasible).
+    """
+    n = len(weight)
+    masked = np.where(allowed, weight, 0.0)
+    y = np.zeros(n)
+    if len(edges):
+        half = masked[edges[:, 0], edges[:, 1]] / 2.0
+        y[edges[:, 0]] = half
+        y[edges[:, 1]] = half
+    for i in range(n):
+        y[i] = max(y[i], float((masked[i] - y).max()))
+    for _ in range(2):
+        for i in range(n):
+            y[i] = 0.0
+            y[i] = max(0.0, float((masked[i] - y).max()))
+    return float(y.sum())
+
+
 def max_weight_pairs(
     weight: np.ndarray,
     allowed: np.ndarray,
@@ -266,21 +322,29 @@ def max_weight_pairs(
         pairs = _exact(weight, allowed)
         value = float(weight[pairs[:, 0], pairs[:, 1]].sum()) if len(pairs) else 0.0
         return PeerSolution(pairs, value, value, True, "exact (networkx blossom)")
+    dual = None
     if n <= bound_limit:
         rows, sigma = linear_sum_assignment(weight, maximize=True)
         bound = float(weight[rows, sigma].sum()) / 2.0
         pairs = _round_cycles(sigma, weight)
         method = "LP-relaxation rounding + 2-opt; bound: fractional matching LP"
     else:
-        bound = float(weight.max(1).sum()) / 2.0
-        pairs = _greedy(weight, allowed)
-        method = "greedy + 2-opt; bound: half of every student's best pair"
+        sigma = _sparse_assignment(weight, allowed)
+        if sigma is not None:
+            pairs = _round_cycles(sigma, weight)
+            method = "shortlist assignment rounding + 2-opt; bound: feasible LP dual"
+        else:
+            pairs = _greedy(weight, allowed)
+            method = "greedy + 2-opt; bound: feasible LP dual"
+        dual = True
         passes = min(passes, 10)
     pairs = [(a, b) for a, b in pairs if allowed[a, b]]
     _match_waiting(pairs, weight, allowed)
     edges = _two_opt(pairs, weight, allowed, passes)
     edges = np.sort(edges, axis=1)
     edges = edges[np.lexsort((edges[:, 1], edges[:, 0]))]
+    if dual:
+        bound = min(_dual_bound(edges, weight, allowed), float(weight.max(1).sum()) / 2.0)
     value = float(weight[edges[:, 0], edges[:, 1]].sum()) if len(edges) else 0.0
     return PeerSolution(edges, value, max(bound, value), False, method)
 
