@@ -152,28 +152,36 @@ def write_sweep_file(folder: Path, replications: int) -> Path:
     return path
 
 
-def start_sweep(sweep_file: Path, out: Path) -> subprocess.Popen:
+def start_sweep(sweep_file: Path, out: Path, workers: int = 1) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "workbench.cli", "sweep", str(sweep_file), "--out", str(out)]
+    command += ["--workers", str(workers), "--quiet", "--flush-seconds", "0.2"]
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workbench.cli",
-            "sweep",
-            str(sweep_file),
-            "--out",
-            str(out),
-            "--workers",
-            "1",
-            "--quiet",
-            "--flush-seconds",
-            "0.2",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return (
+        Path(f"/proc/{pid}").exists()
+        and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     )
 
 
@@ -190,12 +198,17 @@ def wait_for_batches(process: subprocess.Popen, out: Path, count: int = 1) -> No
     pytest.fail("the sweep wrote no batch")
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
-def test_a_sweep_killed_part_way_resumes_to_exactly_the_full_set(tmp_path, how) -> None:
-    sweep_file = write_sweep_file(tmp_path, replications=60)  # 240 runs, several seconds
+@pytest.mark.parametrize(
+    ("how", "workers"),
+    [(signal.SIGINT, 1), (signal.SIGKILL, 1), (signal.SIGINT, 2), (signal.SIGKILL, 2)],
+    ids=["SIGINT-serial", "SIGKILL-serial", "SIGINT-pool", "SIGKILL-pool"],
+)
+def test_a_sweep_killed_part_way_resumes_to_exactly_the_full_set(tmp_path, how, workers) -> None:
+    sweep_file = write_sweep_file(tmp_path, replications=30)  # 120 runs, a few seconds
     out = tmp_path / "store"
-    process = start_sweep(sweep_file, out)
+    process = start_sweep(sweep_file, out, workers)
     wait_for_batches(process, out)
+    pool = [pid for pid in children(process.pid) if pid != process.pid]
     process.send_signal(how)
     _, stderr = process.communicate(timeout=120)
     if how == signal.SIGINT:
@@ -204,20 +217,25 @@ def test_a_sweep_killed_part_way_resumes_to_exactly_the_full_set(tmp_path, how) 
         assert not (out / ".lock").exists()
     else:
         assert process.returncode == -signal.SIGKILL
+    if workers > 1 and Path("/proc").is_dir():  # pool workers do not outlive the sweep
+        deadline = time.monotonic() + 30
+        while any(alive(pid) for pid in pool) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(pid) for pid in pool)
     partial = stored_run_ids(out)
-    assert 0 < len(partial) < 240
+    assert 0 < len(partial) < 120
     assert len(partial) == len(set(partial))
 
     report = sweep(sweep_file, out, workers=1, progress=False)
     assert report.stored_before == len(partial)
-    assert report.completed == 240 - len(partial)
+    assert report.completed == 120 - len(partial)
     every = stored_run_ids(out)
-    assert len(every) == len(set(every)) == 240
+    assert len(every) == len(set(every)) == 120
     resumed = load_results(out)
     assert list(resumed.run["run_id"]) == list(resumed.design["run_id"])
     keys = ["run_id", "week", "attribute", "group", "metric"]
     assert not resumed.metrics.duplicated(keys).any()  # no run stored twice
-    if how == signal.SIGKILL:  # and the resumed store equals an uninterrupted sweep
+    if how == signal.SIGKILL and workers == 1:  # the resumed store equals an uninterrupted one
         fresh = load_results(sweep(sweep_file, tmp_path / "whole", workers=1, progress=False))
         for name in ("metrics", "gaps", "run", "students", "links"):
             pd.testing.assert_frame_equal(resumed.tables[name], fresh.tables[name])
