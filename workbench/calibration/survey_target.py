@@ -1,8 +1,9 @@
 """The survey calibration target: simulated cohort -> simulated survey -> the same summaries.
 
-Summaries are the mean scale score per scale × wave × group (the whole cohort
-and each level of each group column the scenario also has), for every scale
-linked to a latent trait. Observed summaries come from the real survey (by
+Summaries, per scale (linked to a latent trait) × wave: the mean scale score
+of the whole cohort and the gap between groups (reference level mean − level
+mean) for each group column the scenario also has — the same information as
+the group means, without their exact linear ties (see :class:`SummarySpec`). Observed summaries come from the real survey (by
 default only students who took part, when the codebook has a
 ``participated`` column); their sampling covariance from a bootstrap over
 respondents (so the pre/post correlation of the same students is kept).
@@ -51,28 +52,61 @@ from workbench.survey.scoring import prorate
 
 @dataclass(frozen=True)
 class SummarySpec:
-    """Which means make the summary vector."""
+    """Which statistics make the summary vector.
+
+    Per scale × wave: the mean score of the whole cohort, then for each group
+    column and each non-reference level the gap ``reference mean − level mean``.
+    Overall mean and gaps carry the same information as the group means but
+    without their exact linear ties (the overall mean is a weighted average of
+    any column's level means), which would make the summaries' covariance
+    nearly singular and the likelihood over-confident.
+    """
 
     scales: list[str]
     waves: list[str]
-    groups: list[tuple[str, str]]  # (attribute, level); ("all", "all") first
+    gaps: list[tuple[str, str, str]]  # (attribute, reference, level)
+
+    @property
+    def cells(self) -> list[tuple[str, str]]:
+        """(attribute, level) whose means are needed, per scale × wave: ("all", "all") first."""
+        out = [("all", "all")]
+        for attribute, reference, level in self.gaps:
+            for cell in ((attribute, reference), (attribute, level)):
+                if cell not in out:
+                    out.append(cell)
+        return out
 
     @property
     def names(self) -> list[str]:
-        return [
-            f"{scale}|{wave}|{a}={g}" if a != "all" else f"{scale}|{wave}|all"
-            for scale in self.scales
-            for wave in self.waves
-            for a, g in self.groups
-        ]
+        out = []
+        for scale in self.scales:
+            for wave in self.waves:
+                out.append(f"{scale}|{wave}|all")
+                out += [f"{scale}|{wave}|gap {a}: {r} - {g}" for a, r, g in self.gaps]
+        return out
+
+    @property
+    def combination(self) -> np.ndarray:
+        """(summaries, cell means) matrix: summaries = combination @ cell means."""
+        cells = self.cells
+        per = 1 + len(self.gaps)
+        blocks = len(self.scales) * len(self.waves)
+        matrix = np.zeros((blocks * per, blocks * len(cells)))
+        for b in range(blocks):
+            row, col = b * per, b * len(cells)
+            matrix[row, col] = 1.0
+            for k, (attribute, reference, level) in enumerate(self.gaps, start=1):
+                matrix[row + k, col + cells.index((attribute, reference))] = 1.0
+                matrix[row + k, col + cells.index((attribute, level))] = -1.0
+        return matrix
 
     def masks(self, data: pd.DataFrame) -> np.ndarray:
-        """(k, n) boolean: which rows of a scored table enter each summary."""
+        """(cells, n) boolean: which rows of a scored table enter each cell mean."""
         rows = []
         for _scale in self.scales:
             for wave in self.waves:
                 at_wave = (data["wave"].astype(str) == wave).to_numpy()
-                for attribute, level in self.groups:
+                for attribute, level in self.cells:
                     if attribute == "all":
                         rows.append(at_wave)
                     else:
@@ -80,32 +114,33 @@ class SummarySpec:
         return np.array(rows)
 
     def values(self, data: pd.DataFrame) -> np.ndarray:
-        """(k, n) score matrix aligned with :meth:`masks`."""
-        per_group = len(self.waves) * len(self.groups)
-        return np.repeat(np.array([data[s].to_numpy(float) for s in self.scales]), per_group, 0)
+        """(cells, n) score matrix aligned with :meth:`masks`."""
+        per_scale = len(self.waves) * len(self.cells)
+        return np.repeat(np.array([data[s].to_numpy(float) for s in self.scales]), per_scale, 0)
 
     def means(self, data: pd.DataFrame) -> np.ndarray:
-        masks = self.masks(data) & np.isfinite(self.values(data))
-        values = np.where(masks, self.values(data), 0.0)
+        """The summary vector of a scored table."""
+        values = self.values(data)
+        masks = self.masks(data) & np.isfinite(values)
+        values = np.where(masks, values, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return values.sum(1) / masks.sum(1)
+            return self.combination @ (values.sum(1) / masks.sum(1))
 
 
 def _bootstrap_covariance(
     spec: SummarySpec, data: pd.DataFrame, draws: int, rng: np.random.Generator
 ) -> np.ndarray:
     codes, _ = pd.factorize(data["respondent"])
-    masks = spec.masks(data)
     values = spec.values(data)
-    masks &= np.isfinite(values)
+    masks = spec.masks(data) & np.isfinite(values)
     values = np.where(masks, values, 0.0)
     n = codes.max() + 1
     counts = rng.multinomial(n, np.full(n, 1.0 / n), size=draws)[:, codes]  # (B, rows)
     totals = counts @ (values * masks).T
     sizes = counts @ masks.T
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = totals / sizes
-    return np.cov(means[np.isfinite(means).all(1)].T)
+        summaries = (totals / sizes) @ spec.combination.T
+    return np.atleast_2d(np.cov(summaries[np.isfinite(summaries).all(1)].T))
 
 
 def _anchor(
@@ -227,10 +262,20 @@ def survey_target(
                 f"scenario's cohort.attributes.{column} ({attributes[column].levels})"
             )
     scored = Survey(book, data, source).scores()
+    references = {
+        column: book.groups.reference.get(column)
+        or str(data[column].dropna().astype(str).value_counts().index[0])
+        for column in groups
+    }
     spec = SummarySpec(
         scales=list(model.scales_),
         waves=list(weeks),
-        groups=[("all", "all")] + [(c, level) for c in groups for level in attributes[c].levels],
+        gaps=[
+            (c, references[c], level)
+            for c in groups
+            for level in attributes[c].levels
+            if level != references[c]
+        ],
     )
     observed = spec.means(scored)
     rng = np.random.default_rng(seed)

@@ -38,7 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         action="append",
         default=[],
         metavar="TEXT",
-        help="leave out summaries whose name contains TEXT (e.g. 'disability=' or '|post|') "
+        help="leave out summaries whose name contains TEXT (e.g. 'gap disability' or '|post|') "
         "and only predict them (repeatable)",
     )
     parser.add_argument("--waves", type=int, default=3, help="history-matching waves (1-5)")
