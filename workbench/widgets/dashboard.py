@@ -105,6 +105,8 @@ class Dashboard:
         Most students drawn in the network picture (an even sample beyond).
     save_dir
         Folder where "Save" writes scenario files.
+    live
+        Run after every change (False: only :meth:`refresh` runs, e.g. in scripts).
 
     Attributes
     ----------
@@ -122,7 +124,9 @@ class Dashboard:
         debounce: float = 0.1,
         max_network: int = 300,
         save_dir: str | Path = ".",
+        live: bool = True,
     ) -> None:
+        self.live = live
         self.first_look = first_look
         self.max_network = max_network
         self.save_dir = Path(save_dir)
@@ -329,14 +333,16 @@ class Dashboard:
         """Start again from ``scenario`` (a :class:`Scenario` or a file)."""
         self._base = _as_scenario(scenario)
         self._load_controls(self._base)
-        self._request()
+        if self.live:
+            self._request()
 
     # -- events --------------------------------------------------------------------------
     def _on_change(self, change: dict[str, Any] | None = None) -> None:
         if self._quiet:
             return
         self._update_applies()
-        self._request()
+        if self.live:
+            self._request()
 
     def _on_group_by(self, change: dict[str, Any]) -> None:
         if self._quiet or self._last is None:

@@ -90,12 +90,19 @@ def _saved(name: str, content: bytes) -> Path:
 
 
 def scenario_from_upload(upload: Sequence[dict[str, Any]]) -> Scenario:
-    """The scenario in a ``FileUpload.value`` (a TOML file)."""
+    """The scenario in a ``FileUpload.value`` (a TOML file).
+
+    A ``base = "..."`` naming a bundled scenario resolves to that file.
+    """
     name, content = _single(upload)
     if not name.lower().endswith(".toml"):
         raise UploadError(f"{name}: not a scenario file; choose a .toml scenario file")
+    path = _saved(name, content)
+    for stem, bundled in bundled_scenarios().items():  # `base = "baseline.toml"` still resolves
+        if f"{stem}.toml" != name:
+            (path.parent / f"{stem}.toml").write_bytes(bundled.read_bytes())
     try:
-        return load_scenario(_saved(name, content))
+        return load_scenario(path)
     except WorkbenchError as error:
         raise UploadError(str(error).replace(str(Path(tempfile.gettempdir())), "…")) from None
 

@@ -1,0 +1,275 @@
+"""The policy dashboard without a browser: controls → scenario → plotted data, pin/compare, save."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import workbench
+from workbench.widgets import Dashboard
+from workbench.widgets.figures import TRAJECTORY_METRICS
+from workbench.widgets.labels import SETTINGS, SETTINGS_BY_KEY, get_value
+from workbench.widgets.palette import OKABE_ITO, group_style
+from workbench.widgets.runner import LiveRunner
+from workbench.widgets.summaries import end_values, trajectories
+from workbench.widgets.uploads import upload_entry
+
+REPS = 3
+
+
+@pytest.fixture(scope="module")
+def small():
+    return workbench.load_scenario("scenarios/baseline.toml").with_overrides(
+        {"cohort.size": 80, "levers.weeks": 8}
+    )
+
+
+@pytest.fixture
+def board(small, tmp_path):
+    dashboard = Dashboard(small, replications=REPS, save_dir=tmp_path, live=False)
+    yield dashboard
+    dashboard.close()
+
+
+def _direct_bands(scenario, attribute):
+    result = workbench.run_scenario(scenario, replications=REPS)
+    return trajectories(result.metrics, attribute, TRAJECTORY_METRICS), result
+
+
+def test_every_setting_is_a_valid_scenario_key_over_its_whole_range():
+    base = workbench.Scenario()
+    for setting in SETTINGS:
+        get_value(base.model_dump(), setting.key)  # the key exists
+        if setting.kind in ("int", "float"):
+            for value in (setting.low, setting.high):
+                value = int(value) if setting.kind == "int" else float(value)
+                changed = base.with_overrides({setting.key: value})
+                assert get_value(changed.model_dump(), setting.key) == value
+        if setting.kind == "choice":
+            for _, value in setting.options():
+                base.with_overrides({setting.key: value})
+
+
+def test_controls_start_at_the_scenario_and_describe_it(board, small):
+    data = small.model_dump()
+    for key, control in board.controls.items():
+        assert control.value == get_value(data, key), key
+    assert board.scenario == small
+
+
+def test_plotted_data_are_the_replications_of_the_scenario(board, small):
+    board.refresh(wait=True)
+    data = board.current_data
+    assert data["complete"] and data["replications"] == REPS
+    expected, _ = _direct_bands(small, data["attribute"])
+    pd.testing.assert_frame_equal(
+        data["trajectories"].reset_index(drop=True), expected.reset_index(drop=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "metric"),
+    [
+        ("levers.mentor_training", 1.0, "belonging"),
+        ("levers.supports.transport", True, "attendance"),
+        ("rotation.policy", "periodic", "dependency"),
+        ("levers.sessions_per_week", 0, "confidence"),
+    ],
+)
+def test_a_control_changes_the_settings_and_the_plotted_data(board, key, value, metric):
+    board.refresh(wait=True)
+    before = board.current_data
+    board.controls[key].value = value
+    assert get_value(board.scenario.model_dump(), key) == value
+    board.refresh(wait=True)
+    after = board.current_data
+    assert after["scenario_hash"] != before["scenario_hash"]
+    expected, _ = _direct_bands(board.scenario, after["attribute"])
+    pd.testing.assert_frame_equal(
+        after["trajectories"].reset_index(drop=True), expected.reset_index(drop=True)
+    )
+    old = before["trajectories"].query("metric == @metric")["mean"].to_numpy()
+    new = after["trajectories"].query("metric == @metric")["mean"].to_numpy()
+    assert not np.allclose(old, new)
+
+
+def test_no_sessions_means_no_dependency(board):
+    board.set("levers.sessions_per_week", 0)
+    board.refresh(wait=True)
+    bands = board.current_data["trajectories"]
+    assert (bands.query("metric == 'dependency'")["mean"] == 0).all()
+
+
+def test_dependent_settings_are_greyed_out_until_they_apply(board):
+    assert board.controls["rotation.every_weeks"].disabled
+    board.controls["rotation.policy"].value = "periodic"
+    assert not board.controls["rotation.every_weeks"].disabled
+    assert board.controls["matching.balance"].disabled
+    board.controls["matching.policy"].value = "balanced"
+    assert not board.controls["matching.balance"].disabled
+
+
+def test_group_by_redraws_without_new_runs(board):
+    board.refresh(wait=True)
+    before = board.current_data
+    board.group_by.value = "disability"
+    board.wait()
+    after = board.current_data
+    assert after["scenario_hash"] == before["scenario_hash"]
+    groups = set(after["trajectories"].query("metric == 'belonging'")["group"])
+    assert groups == {"no", "yes"}
+    assert after["attribute"] == "disability"
+    outcomes = set(after["end_values"]["outcome"])
+    assert "Belonging gap: no − yes" in outcomes
+
+
+def test_network_picture_data(board, small):
+    board.refresh(wait=True)
+    data = board.current_data
+    nodes, edges = data["network_nodes"], data["network_edges"]
+    assert len(nodes) == small.cohort.size  # below max_network: everyone is drawn
+    groups = nodes["group"].to_numpy()
+    assert (edges["cross"].to_numpy() == (groups[edges["a"]] != groups[edges["b"]])).all()
+    assert edges["mentoring"].any() and (~edges["mentoring"]).any()
+    assert np.allclose(np.hypot(nodes["x"], nodes["y"]), 1.0)
+
+
+def test_pin_and_compare_matches_a_direct_run_of_both_designs(board, small):
+    board.refresh(wait=True)
+    pinned = board.pin()
+    assert pinned == small
+    board.set("levers.mentor_training", 1.0)
+    board.set("levers.supports.schedule", True)
+    board.refresh(wait=True)
+    comparison = board.current_data["comparison"].set_index("outcome")
+    current = board.scenario
+    attribute = board.current_data["attribute"]
+    a = workbench.run_scenario(pinned, replications=REPS)
+    b = workbench.run_scenario(current, replications=REPS)
+    values_a = end_values(a.metrics, a.gaps, attribute)
+    values_b = end_values(b.metrics, b.gaps, attribute)
+    for outcome in ("Belonging at the end", "Attendance over the program"):
+        va = values_a.query("outcome == @outcome").sort_values("replication")["value"].to_numpy()
+        vb = values_b.query("outcome == @outcome").sort_values("replication")["value"].to_numpy()
+        row = comparison.loc[outcome]
+        assert row["pinned"] == pytest.approx(va.mean())
+        assert row["current"] == pytest.approx(vb.mean())
+        assert row["difference"] == pytest.approx((vb - va).mean())
+        assert row["low"] <= row["difference"] <= row["high"]
+    assert board.comparison_box.layout.display == "flex"
+    assert board.comparison_image.value[:4] == b"\x89PNG"
+    board.unpin()
+    assert board.pinned is None and board.comparison_box.layout.display == "none"
+
+
+def test_pin_against_itself_shows_no_difference(board):
+    board.refresh(wait=True)
+    board.pin()
+    comparison = board.current_data["comparison"]
+    assert np.allclose(comparison["difference"], 0.0)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_saved_settings_load_back_equal(board, tmp_path, data):
+    for setting in SETTINGS:
+        if setting.kind == "toggle":
+            value = data.draw(st.booleans())
+        elif setting.kind == "choice":
+            value = data.draw(st.sampled_from([v for _, v in setting.options()]))
+        elif setting.kind == "int":
+            value = data.draw(st.integers(int(setting.low), int(setting.high)))
+        else:
+            steps = round((setting.high - setting.low) / setting.step)
+            value = setting.low + setting.step * data.draw(st.integers(0, steps))
+        board.set(setting.key, value)
+    path = board.save(tmp_path / "design.toml", name="my design")
+    loaded = workbench.load_scenario(path)
+    assert loaded == board.scenario.model_copy(update={"name": "my_design"})
+    for key, control in board.controls.items():
+        assert get_value(loaded.model_dump(), key) == control.value
+
+
+def test_save_button_writes_a_file_and_a_download_link(board, tmp_path):
+    board.save_name.value = "transport plan"
+    board.set("levers.supports.transport", True)
+    board._save_clicked()
+    path = tmp_path / "transport_plan.toml"
+    assert workbench.load_scenario(path).levers.supports.transport
+    assert 'download="transport_plan.toml"' in board.download.value
+
+
+def test_uploaded_scenario_replaces_the_settings_and_a_bad_one_is_refused(board):
+    bad = upload_entry("broken.toml", b"[levers]\nmentor_training = 7\n")
+    board.upload.value = (bad,)
+    assert 'role="alert"' in board.status.value and "mentor_training" in board.status.value
+    assert board.scenario.levers.mentor_training == 0.5  # unchanged
+    text = Path("scenarios/plan_b.toml").read_bytes()  # uses base = "baseline.toml"
+    board.upload.value = (upload_entry("plan_b.toml", text),)
+    assert board.controls["rotation.policy"].value == "plan_b"
+    assert board.scenario.rotation.policy == "plan_b"
+
+
+def test_live_changes_run_in_the_background_and_keep_the_last_picture(small):
+    board = Dashboard(small, replications=2, debounce=0.05)
+    try:
+        board.refresh(wait=True)
+        count = board.publish_count
+        first_png = board.trajectory_image.value
+        for value in (0.6, 0.7, 0.8):  # quick successive changes: the last one wins
+            board.controls["levers.mentor_training"].value = value
+        assert board.trajectory_image.value == first_png  # old picture until the new one
+        board.wait(timeout=120)
+        assert board.publish_count > count
+        assert board.current_data["scenario"].levers.mentor_training == 0.8
+        assert board.current_data["complete"]
+        assert board.trajectory_image.value != first_png
+    finally:
+        board.close()
+
+
+def test_runner_abandons_stale_jobs_and_survives_errors():
+    published, errors = [], []
+    gate = threading.Event()
+
+    def work(job, stale):
+        if job == "boom":
+            raise ValueError("bad job")
+        yield (job, 1)
+        gate.wait(5)
+        if not stale():
+            yield (job, 2)
+
+    runner = LiveRunner(work, published.append, errors.append, debounce=0.0)
+    runner.request("boom")
+    runner.wait(5)
+    assert [str(e) for e in errors] == ["bad job"]
+    runner.request("a")
+    while not published:
+        threading.Event().wait(0.01)
+    runner.request("b")
+    gate.set()
+    runner.wait(5)
+    assert ("a", 2) not in published and published[-1] == ("b", 2)
+    runner.close()
+
+
+def test_groups_never_differ_by_colour_alone():
+    styles = [group_style(k) for k in range(2 * len(OKABE_ITO))]
+    assert len({(s.linestyle, s.marker) for s in styles[: len(OKABE_ITO)]}) >= 6
+    assert len({(s.colour, str(s.linestyle), s.marker) for s in styles}) == len(styles)
+
+
+def test_labels_are_coordinator_words():
+    for setting in SETTINGS:
+        assert "_" not in setting.label and "." not in setting.label, setting.key
+        assert setting.help.endswith("."), setting.key
+    assert SETTINGS_BY_KEY["levers.supports.transport"].label == "Transport provided"
