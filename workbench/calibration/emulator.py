@@ -76,7 +76,8 @@ class Emulator:
             with warnings.catch_warnings(), threadpool_limits(1):
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 model.fit(x, column)
-            scale = float(np.atleast_1d(model._y_train_std)[0]) ** 2
+            spread = float(np.std(column))  # normalize_y divides by this (1 when constant)
+            scale = (spread if spread > 0 else 1.0) ** 2
             self.models_.append(model)
             self.noise_.append(float(model.kernel_.k2.noise_level) * scale)
         return self
