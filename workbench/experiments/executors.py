@@ -130,6 +130,7 @@ class ProcessExecutor(_Windowed):
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=start_worker,
+                initargs=(os.getpid(),),
             )
         self._depth += 1
         return self

@@ -97,7 +97,7 @@ def execute(
     )
 
 
-def start_worker() -> None:
+def start_worker(parent: int | None = None) -> None:
     """Pool-worker initializer: one BLAS thread; Ctrl-C to the parent; exit with the parent.
 
     Ctrl-C reaches the whole process group; the parent handles it (stores what
@@ -111,7 +111,9 @@ def start_worker() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
-    parent = os.getppid()
+    # the parent's pid comes from the parent: a worker still starting when the
+    # parent is killed would otherwise read its new parent (init) and stay
+    parent = os.getppid() if parent is None else parent
 
     def watch() -> None:
         while os.getppid() == parent:
