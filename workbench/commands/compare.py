@@ -107,8 +107,21 @@ def run(args: argparse.Namespace) -> int:
 
         from workbench.experiments.plots import plot_comparison
 
-        figure, ax = plt.subplots(figsize=(8, 1.2 + 0.5 * table[table.columns[0]].nunique() * 2))
-        plot_comparison(table, ax=ax)
+        has_gaps = (table["quantity"] == "gap").any()
+        rows = len(
+            table[table["quantity"] == "value"].drop_duplicates(
+                table.columns[: list(table.columns).index("attribute")].tolist()
+            )
+        )
+        figure, axes = plt.subplots(
+            1,
+            2 if has_gaps else 1,
+            figsize=(14 if has_gaps else 8, 1.5 + 0.45 * rows),
+            squeeze=False,
+        )
+        plot_comparison(table, ax=axes[0, 0])
+        if has_gaps:
+            plot_comparison(table, quantity="gap", ax=axes[0, 1], labels=False)
         save_figure(figure, args.plot)
         plt.close(figure)
     return 0

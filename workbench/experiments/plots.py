@@ -29,8 +29,15 @@ from workbench.plots import LINESTYLES, OKABE_ITO, TITLES, band
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
+def _short_names(by: list[str]) -> list[str]:
+    """The last part of each dotted name, or the full names if two would read alike."""
+    short = [name.split(".")[-1] for name in by]
+    return short if len(set(short)) == len(short) else list(by)
+
+
 def _label(key: tuple, by: list[str]) -> str:
-    return ", ".join(f"{name.split('.')[-1]}={value}" for name, value in zip(by, key, strict=True))
+    names = _short_names(by)
+    return ", ".join(f"{name}={value}" for name, value in zip(names, key, strict=True))
 
 
 def plot_trajectories(
@@ -80,21 +87,30 @@ def plot_trajectories(
     return ax
 
 
-def plot_comparison(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes:
+def plot_comparison(
+    table: pd.DataFrame,
+    quantity: str = "value",
+    ax: plt.Axes | None = None,
+    labels: bool = True,
+) -> plt.Axes:
     """Dot-and-whisker chart of a :func:`~workbench.experiments.analysis.compare` table.
 
-    One row per policy; one marker per group; whiskers are the confidence
-    intervals. Gaps, if present, get a second panel only when ``ax`` is not
-    given (use :func:`plot_comparison` on ``table[table.quantity == "gap"]``).
+    One row per policy, one marker per group, whiskers for the confidence
+    intervals; ``quantity="gap"`` draws the equity gaps instead of the levels.
+    Each group keeps its colour and marker in both; ``labels=False`` leaves the
+    policy names off (for a panel beside another).
     """
     by = list(table.columns[: list(table.columns).index("attribute")])
-    values = table[table["quantity"] == "value"]
+    values = table[table["quantity"] == quantity]
     ax = ax or plt.gca()
     policies = values[by].drop_duplicates().reset_index(drop=True)
-    labels = [_label(tuple(row), by) for row in policies.itertuples(index=False)]
+    names = [_label(tuple(row), by) for row in policies.itertuples(index=False)]
     groups = list(dict.fromkeys(values["group"]))
+    every = list(dict.fromkeys(table["group"]))  # value groups first: one style per group
+    attribute = values["attribute"].iloc[0] if len(values) else "all"
     offsets = np.linspace(-0.25, 0.25, len(groups)) if len(groups) > 1 else [0.0]
-    for k, (group, offset) in enumerate(zip(groups, offsets, strict=True)):
+    for group, offset in zip(groups, offsets, strict=True):
+        k = every.index(group)
         rows = values[values["group"] == group].merge(policies.reset_index(), on=by)
         y = rows["index"].to_numpy() + offset
         xerr = np.vstack([rows["mean"] - rows["low"], rows["high"] - rows["mean"]])
@@ -105,12 +121,13 @@ def plot_comparison(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axes
             fmt=MARKERS[k % len(MARKERS)],
             color=OKABE_ITO[k % len(OKABE_ITO)],
             capsize=3,
-            label="everyone" if group == "all" else str(group),
+            label="everyone" if group == "all" else f"{attribute} = {group}",
         )
-    ax.set_yticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(names)), names if labels else [""] * len(names))
     ax.invert_yaxis()
     metric = values["metric"].iloc[0] if len(values) else ""
-    ax.set_xlabel(f"{TITLES.get(metric, metric)} (mean, CI over replications)")
+    what = "gap to the reference group" if quantity == "gap" else "mean"
+    ax.set_xlabel(f"{TITLES.get(metric, metric)} ({what}, CI over replications)")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=8, frameon=False)
     return ax
