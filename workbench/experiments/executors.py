@@ -26,6 +26,13 @@ from workbench.experiments.spec import SweepError
 from workbench.experiments.worker import start_worker
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where known, else all)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 class Executor(ABC):
     """A place to run a sweep's runs; use as a context manager."""
 
@@ -119,7 +126,7 @@ class ProcessExecutor(_Windowed):
     def __init__(self, workers: int | None = None) -> None:
         if workers is not None and workers < 1:
             raise SweepError(f"--workers {workers}: must be at least 1")
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or usable_cores()
         self._pool: cf.ProcessPoolExecutor | None = None
         self._depth = 0
 
