@@ -13,10 +13,13 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workbench.experiments import ResultStore, SweepError, load_results, sweep
 from workbench.experiments.design import build_design
 from workbench.experiments.runner import as_spec
+from workbench.experiments.worker import RunTask, execute
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -239,3 +242,39 @@ def test_a_sweep_killed_part_way_resumes_to_exactly_the_full_set(tmp_path, how, 
         fresh = load_results(sweep(sweep_file, tmp_path / "whole", workers=1, progress=False))
         for name in ("metrics", "gaps", "run", "students", "links"):
             pd.testing.assert_frame_equal(resumed.tables[name], fresh.tables[name])
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(order=st.permutations(range(12)), cuts=st.sets(st.integers(1, 11), max_size=5))
+def test_any_completion_order_and_batching_loads_the_same_tables(tmp_path, order, cuts) -> None:
+    """Whatever order runs finish in and however they are batched, loading gives one table."""
+    design = build_design(as_spec({**FLAKY, "replications": 2}, scenario_required=False))
+    outcomes = []
+    for run, point, replication, seed, x in design.runs[
+        ["run_id", "point", "replication", "seed", "x"]
+    ].itertuples(index=False):
+        task = RunTask(run, int(point), int(replication), int(seed), {"x": int(x)})
+        outcomes.append(execute(flaky, task))
+    folder = tmp_path / f"s{len(list(tmp_path.iterdir()))}"
+    store = ResultStore(folder, flush_seconds=1e9)
+    store.create({"sweep_hash": "h", "model": "m", "parameters": ["x"]}, design.runs)
+    with store.writing():
+        for k, index in enumerate(order, start=1):
+            store.add(outcomes[index])
+            if k in cuts:
+                store.flush()
+    assert len(store.batches()) == len(cuts | {12})
+    metrics = store.read_table("metrics")
+    expected = pd.concat(
+        [
+            o.tables["metrics"].assign(run_id=o.run_id, point=o.point, replication=o.replication)
+            for o in outcomes
+            if o.ok
+        ],
+        ignore_index=True,
+    )[metrics.columns]
+    pd.testing.assert_frame_equal(metrics, expected, check_dtype=False)
+    stored, failed = store.status()
+    assert len(stored) == 10 and set(failed) == {"p000003-r0000", "p000003-r0001"}
