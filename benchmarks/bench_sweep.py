@@ -112,7 +112,9 @@ def main() -> None:
                 bare = _bare(workbench.simulate, tasks)
                 serial = run_sweep(workers=1)
                 inside = load_results(serial.path, tables=()).outcomes["seconds"].sum()
+                cpu = time.process_time()  # the sweep process itself, all its threads
                 parallel = run_sweep(executor=executor).seconds
+                driver = time.process_time() - cpu
                 spin_serial = time_spin(n, n_runs, None)
                 spin_pool = time_spin(n, n_runs, pool)
                 rounds.append(
@@ -123,6 +125,7 @@ def main() -> None:
                         "parallel": parallel,
                         "ceiling": spin_serial / spin_pool,
                         "speedup": serial.seconds / parallel,
+                        "driver_cpu": driver,
                     }
                 )
     table = pd.DataFrame(rounds)
@@ -147,6 +150,13 @@ def main() -> None:
         f"per-run overhead: {table['overhead_in_sweep'].median():+.1%} of the time inside "
         f"the model (same sweep), {table['overhead_vs_bare'].median():+.1%} vs bare simulate "
         "(medians)"
+    )
+    driver_ms = table["driver_cpu"].median() / n_runs * 1000
+    run_ms = table["inside"].median() / n_runs * 1000
+    print(
+        f"sweep process CPU per run on the pool (receive, label, encode, write): {driver_ms:.1f} ms "
+        f"= {driver_ms / run_ms:.1%} of a run's {run_ms:.0f} ms; with 2 workers on 2 cores it "
+        f"costs the pool at most ~{driver_ms / (2 * run_ms):.1%} of its throughput"
     )
     print(f"pool start-up (spawn + import + warm-up), once per sweep: {startup:.1f} s")
 
