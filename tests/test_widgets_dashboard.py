@@ -273,3 +273,9 @@ def test_labels_are_coordinator_words():
         assert "_" not in setting.label and "." not in setting.label, setting.key
         assert setting.help.endswith("."), setting.key
     assert SETTINGS_BY_KEY["levers.supports.transport"].label == "Transport provided"
+
+
+def test_docs_list_every_control():
+    text = Path("docs/dashboard.md").read_text(encoding="utf-8")
+    for setting in SETTINGS:
+        assert f"| {setting.label} | `{setting.key}` |" in text, setting.key
