@@ -196,9 +196,7 @@ class SweepSpec:
             raise SweepError(
                 f"{source}: {unknown[0]}: unknown key; allowed: {', '.join(sorted(_TOP_KEYS))}"
             )
-        name = _typed(
-            data.get("name", Path(source).stem if folder else "sweep"), str, source, "name"
-        )
+        name = _typed(data.get("name", "sweep"), str, source, "name")
         description = _typed(data.get("description", ""), str, source, "description")
         seed = _typed(data.get("seed", 0), int, source, "seed")
         if seed < 0:
