@@ -177,3 +177,11 @@ def test_compare_covers_every_policy() -> None:
     table = workbench.match(EXAMPLE, seed=0).compare()
     assert set(table["policy"]) == set(POLICIES)
     assert (table["matched"] <= 60).all()
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_every_policy_copes_with_all_zero_weights(name) -> None:
+    zero = dict.fromkeys(["affinity", "complementarity", "challenge", "cross_group"], 0.0)
+    zero.update(schedule=0.0, language=0.0)
+    result = workbench.match(EXAMPLE, policy=name, weights=zero, seed=0)
+    assert len(result.pairs) > 0 and (result.pairs["score"] == 0).all()

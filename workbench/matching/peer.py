@@ -386,6 +386,7 @@ def peer_matching(
     needed = [t for t, w in weights.items() if w]
     terms = pair_terms(roster, everyone, everyone, config.cross_group_attributes, only=needed)
     directed = combine({t: terms.get(t, 0.0) for t in TERMS}, weights)
+    directed = np.broadcast_to(directed, (len(roster), len(roster))).astype(np.float64)
     del terms
     forward = directed >= directed.T
     weight = np.maximum(directed, directed.T)

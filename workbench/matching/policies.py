@@ -24,7 +24,7 @@ from scipy.optimize import linear_sum_assignment
 from workbench.matching.constraints import Feasibility, pair_feasibility
 from workbench.matching.context import MatchContext, avoid_penalty
 from workbench.matching.pairing import Pairing
-from workbench.matching.scores import TERMS, combine, pair_terms
+from workbench.matching.scores import TERMS, combine, pair_terms, pairwise_terms
 from workbench.roster import Roster
 from workbench.scenario import Matching as MatchConfig
 
@@ -103,22 +103,40 @@ def site_name(roster: Roster) -> str:
 class Problem:
     """One site's bipartite matching problem, in local (sub-roster) rows.
 
-    ``score`` is the reported pair score (the configured weights); ``objective``
-    is what the policy maximises (its own weights, seeded tie-breaking jitter,
-    avoided pairs pushed below every other option); ``feasibility.allowed``
-    marks the pairs every hard constraint allows.
+    ``score`` is the reported pair score (the configured weights) when the
+    policy optimises it, else ``None`` (then :meth:`pair_scores` computes it for
+    the chosen pairs only); ``objective`` is what the policy maximises (its own
+    weights, seeded tie-breaking jitter, avoided pairs pushed below every other
+    option); ``feasibility.allowed`` marks the pairs every hard constraint allows.
     """
 
     mentors: np.ndarray
     mentees: np.ndarray
-    score: np.ndarray
+    score: np.ndarray | None
     objective: np.ndarray
     avoided: np.ndarray
     feasibility: Feasibility
+    roster: Roster
+    config: MatchConfig
 
     @property
     def allowed(self) -> np.ndarray:
         return self.feasibility.allowed
+
+    def pair_scores(self, mentor_pos: np.ndarray, mentee_pos: np.ndarray) -> np.ndarray:
+        """Reported scores of the pairs ``(mentors[i], mentees[j])``."""
+        if self.score is not None:
+            return self.score[mentor_pos, mentee_pos]
+        reported = policy_weights(self.config, "optimal")
+        terms = pairwise_terms(
+            self.roster,
+            self.mentors[mentor_pos],
+            self.mentees[mentee_pos],
+            self.config.cross_group_attributes,
+            only=[t for t, w in reported.items() if w],
+        )
+        scores = combine({t: terms.get(t, 0.0) for t in TERMS}, reported)
+        return np.broadcast_to(scores, (len(mentor_pos),)).astype(np.float64)
 
 
 def bipartite_problem(
@@ -134,22 +152,26 @@ def bipartite_problem(
     mentors, mentees = split_roles(roster, capacity)
     reported = policy_weights(config, "optimal")
     weights = None if policy == "random" else policy_weights(config, policy)
-    needed = {t for t, w in reported.items() if w} | {t for t, w in (weights or {}).items() if w}
-    terms = pair_terms(roster, mentors, mentees, config.cross_group_attributes, only=needed)
-    full = {name: terms.get(name, 0.0) for name in TERMS}
-    score = combine(full, reported)
+    shape = (len(mentors), len(mentees))
     if weights is None:  # random: uniform scores, ties broken by the rng
-        objective = rng.random(score.shape)
+        objective = rng.random(shape)
         penalty = 2.0
+        score = None
     else:
-        objective = combine(full, weights) + JITTER * rng.random(score.shape)
+        needed = [t for t, w in weights.items() if w]
+        terms = pair_terms(roster, mentors, mentees, config.cross_group_attributes, only=needed)
+        full = {name: terms.get(name, 0.0) for name in TERMS}
+        objective = np.broadcast_to(combine(full, weights), shape).astype(np.float64)
+        # the reported score is the objective itself for policies that use the weights as set
+        score = objective.copy() if weights == reported else None
+        objective = objective + JITTER * rng.random(shape)
         penalty = avoid_penalty(weights)
     avoided = context.mask("avoid", mentors, mentees)
     if avoided.any():
         objective = objective - penalty * avoided
     feasibility = pair_feasibility(roster, config, context, mentors, mentees, grade_gap)
     feasibility.ensure_possible(context, site_name(roster))
-    return Problem(mentors, mentees, score, objective, avoided, feasibility)
+    return Problem(mentors, mentees, score, objective, avoided, feasibility, roster, config)
 
 
 def finish(
@@ -188,7 +210,7 @@ def finish(
         problem.mentors[mentor_pos],
         problem.mentees[mentee_pos],
         group.astype(np.intp),
-        problem.score[mentor_pos, mentee_pos].astype(np.float64),
+        np.asarray(problem.pair_scores(mentor_pos, mentee_pos), dtype=np.float64),
         unmatched,
         policy,
         notes,

@@ -212,4 +212,5 @@ def score_matrix(
     """The weighted score of every mentor × mentee combination."""
     needed = [name for name, weight in weights.items() if weight]
     terms = pair_terms(roster, mentors, mentees, attributes, only=needed)
-    return combine({name: terms.get(name, 0.0) for name in TERMS}, weights)
+    total = combine({name: terms.get(name, 0.0) for name in TERMS}, weights)
+    return np.broadcast_to(total, (len(mentors), len(mentees))).astype(np.float64)
