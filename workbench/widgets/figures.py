@@ -238,7 +238,8 @@ class TrajectoryFigure:
                 _line(ax, frame, label, k + offset)
             if len(part):
                 values = part[["mean", "low", "high"]].to_numpy(dtype=float)
-                low, high = np.nanmin(values), np.nanmax(values)
+                values = values[np.isfinite(values)]
+                low, high = (values.min(), values.max()) if values.size else (0.0, 1.0)
                 if name == "gap":
                     low, high = min(low, 0.0), max(high, 0.0)
                 _sticky_ylim(ax, low, high)
