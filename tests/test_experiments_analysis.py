@@ -52,6 +52,7 @@ BUILT = {
         "levers.weeks": 8,
         "dynamics.quality_training": 5.0,
         "dynamics.quality_noise": 0.2,
+        "dynamics.dropout_hazard": 0.0,  # no one leaves: outcomes hang on meeting quality alone
     },
     "parameters": {
         "levers.mentor_training": {"range": [0.0, 1.0]},

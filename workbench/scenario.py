@@ -316,20 +316,20 @@ class Dynamics(_Strict):
     )
     # meeting quality (logit scale)
     quality_base: float = _param(
-        -0.6,
+        -0.538,
         -5,
         5,
         "meeting-quality log-odds of a new, untrained, dissimilar pair",
         "logit",
-        "validation",
+        "validation; calibrated: docs/validation.md",
     )
     quality_affinity: float = _param(
-        1.2,
+        1.06,
         0,
         5,
         "quality log-odds per unit of pair affinity",
         "logit",
-        "Eby et al. 2013 (similarity and relationship quality)",
+        "Eby et al. 2013 (similarity and relationship quality); calibrated: docs/validation.md",
     )
     quality_complementarity: float = _param(
         0.6,
@@ -348,12 +348,12 @@ class Dynamics(_Strict):
         S000 + ": training in listening and inclusive communication",
     )
     quality_trust: float = _param(
-        1.0,
+        2.5,
         0,
         5,
         "quality log-odds at full trust in the pair",
         "logit",
-        S000 + ": the heart of the program lies in trust",
+        S000 + ": the heart of the program lies in trust; calibrated: docs/validation.md",
     )
     quality_noise: float = _param(
         0.8,
@@ -373,12 +373,12 @@ class Dynamics(_Strict):
     )
     # gains per attended meeting (fraction of the remaining headroom)
     belonging_gain: float = _param(
-        0.020,
+        0.0151,
         0,
         0.5,
         "share of belonging headroom gained per meeting of quality 1",
         "per meeting",
-        S000 + "; DuBois et al. 2011 (effect size)",
+        S000 + "; DuBois et al. 2011 (effect size); calibrated: docs/validation.md",
     )
     confidence_gain: float = _param(
         0.020,
@@ -413,12 +413,12 @@ class Dynamics(_Strict):
         S001 + ": it builds bridges",
     )
     supervision_boost: float = _param(
-        0.4,
+        1.7,
         0,
         3,
         "quality log-odds at full adult supervision",
         "logit",
-        "Burton et al. 2022 (larger effects with supervision)",
+        "Burton et al. 2022 (larger effects with supervision); calibrated: docs/validation.md",
     )
     # dependency, engagement, drift, dropout
     dependency_growth: float = _param(
@@ -462,20 +462,20 @@ class Dynamics(_Strict):
         S000 + ": reflective practices",
     )
     drift: float = _param(
-        0.03,
+        0.0332,
         0,
         0.5,
         "weekly pull of belonging and confidence back to the starting level",
         "per week",
-        "fade-out of program effects (DuBois et al. 2011)",
+        "fade-out of program effects (DuBois et al. 2011); calibrated: docs/validation.md",
     )
     dropout_threshold: float = _param(
-        0.3,
+        0.382,
         0,
         1,
         "engagement below which students may leave the program",
         "engagement",
-        "Kupersmidt et al. 2017 (early closure)",
+        "Kupersmidt et al. 2017 (early closure); calibrated: docs/validation.md",
     )
     dropout_hazard: float = _param(
         0.4,
@@ -492,12 +492,12 @@ class Dynamics(_Strict):
         json_schema_extra={"unit": "switch", "source": "Grossman et al. 2012 (re-matching)"},
     )
     closure_penalty: float = _param(
-        0.04,
+        0.33,
         0,
         0.5,
         "belonging lost when a match ends unplanned at week 0 (× exp(−weeks/12))",
         "latent",
-        "Grossman & Rhodes 2002 (matches ending < 3 months)",
+        "Grossman & Rhodes 2002 (matches ending < 3 months); calibrated: docs/validation.md",
     )
     poor_quality: float = _param(
         0.4,
