@@ -41,7 +41,7 @@ PARAMETERS = [
     Parameter("dynamics.supervision_boost", 0.0, 3.0),  # the supervision moderator
     Parameter("dynamics.quality_base", -2.5, 0.5),  # quality level: leverage of supervision
     Parameter("dynamics.quality_affinity", 0.0, 4.0),  # similarity -> quality (Eby)
-    Parameter("dynamics.quality_trust", 0.0, 3.0),  # what a re-match loses (trust reset)
+    Parameter("dynamics.quality_trust", 0.0, 4.0),  # what a re-match loses (trust reset)
     Parameter("dynamics.closure_penalty", 0.0, 0.5),  # harm of early closure
     Parameter("dynamics.dropout_threshold", 0.1, 0.5),  # early-closure rate (Kupersmidt)
     Parameter("dynamics.drift", 0.005, 0.06),  # persistence of gains and harms
@@ -55,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cohort-size", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--holdout",
+        action="append",
+        default=[],
+        metavar="CASE.CHECK",
+        help="leave a check out of the fit (only predicted); repeatable",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -67,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         seeds_per_point=2,
         waves=3,
         seed=args.seed,
+        holdout=args.holdout,
         progress=True,
     )
     defaults = {
@@ -81,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                 "budget": args.budget,
                 "cohort_size": args.cohort_size,
                 "seed": args.seed,
+                "holdout": args.holdout,
                 "runtime_seconds": time.perf_counter() - started,
             },
             indent=2,

@@ -37,6 +37,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="dynamics override for every arm, e.g. --set rematch_trust_reset=false (repeatable)",
     )
     parser.add_argument(
+        "--latent",
+        action="store_true",
+        help="compare latent traits instead of simulated survey scale scores",
+    )
+    parser.add_argument(
         "--only", action="append", default=None, metavar="CASE", help="run only this case"
     )
     return parser
@@ -81,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         dynamics=dynamics,
         cases=args.only,
         quick=args.quick,
+        latent=args.latent,
     )
     print(console_table(result))
     command = "workbench validate" + (" --quick" if args.quick else "")

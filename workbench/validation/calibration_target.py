@@ -33,7 +33,7 @@ import numpy as np
 
 from workbench.calibration import Target
 from workbench.validation.cases import CaseBook, Check, load_cases
-from workbench.validation.runner import arm_scenarios, replication_values
+from workbench.validation.runner import arm_scenarios, instrument_for, replication_values
 
 MISSING_SDS = 3.0
 
@@ -49,7 +49,9 @@ def summary_value(check: Check, value: float) -> float:
     return check.distance(value)
 
 
-def validation_target(book: CaseBook | None = None, cohort_size: int = 300) -> Target:
+def validation_target(
+    book: CaseBook | None = None, cohort_size: int = 300, latent: bool = False
+) -> Target:
     """A calibration target whose summaries are the validation checks.
 
     Parameters
@@ -58,17 +60,20 @@ def validation_target(book: CaseBook | None = None, cohort_size: int = 300) -> T
         The cases (default: the packaged case file).
     cohort_size
         Students per simulated arm.
+    latent
+        Use latent traits instead of the case file's survey scale scores.
 
     Parameter names passed to ``simulate`` are Dynamics fields, optionally
     prefixed ``dynamics.`` (as :func:`workbench.calibration.parse_parameter` writes them).
     """
     book = book or load_cases()
     checks = book.checks()
+    instrument = instrument_for(book, latent)
 
     def simulate(params: dict[str, float], seed: int) -> np.ndarray:
         dynamics = {name.removeprefix("dynamics."): value for name, value in params.items()}
         scenarios = arm_scenarios(book, cohort_size, dynamics)
-        values = replication_values(book, scenarios, seed)
+        values = replication_values(book, scenarios, seed, instrument=instrument)
         return np.array(
             [summary_value(check, values[(case.id, check.id)]) for case, check in checks]
         )
@@ -79,5 +84,9 @@ def validation_target(book: CaseBook | None = None, cohort_size: int = 300) -> T
         observed=observed,
         covariance=np.diag([check.sd**2 for _, check in checks]),
         names=[f"{case.id}.{check.id}" for case, check in checks],
-        info={"cohort_size": cohort_size, "source": "workbench validation cases"},
+        info={
+            "cohort_size": cohort_size,
+            "source": "workbench validation cases",
+            "measurement": "latent" if instrument is None else instrument.describe(),
+        },
     )

@@ -55,6 +55,16 @@ class Settings(_Strict):
     cohort_size: int = Field(300, ge=20, le=100_000)
     quick_replications: int = Field(6, ge=2, le=10_000)
     quick_cohort_size: int = Field(160, ge=20, le=100_000)
+    survey: str | None = Field(
+        None, description="survey CSV whose instrument measures the students (None: latent)"
+    )
+    codebook: str | None = Field(None, description="codebook TOML of that survey")
+
+    @model_validator(mode="after")
+    def _survey_with_codebook(self) -> Settings:
+        if (self.survey is None) != (self.codebook is None):
+            raise ValueError("give both survey and codebook, or neither")
+        return self
 
 
 class Arm(_Strict):

@@ -49,20 +49,37 @@ def check_table(result: ValidationResult) -> pd.DataFrame:
     )
 
 
+def verdict_line(result: ValidationResult) -> str:
+    """``"5 of 6 cases pass, 1 known miss, 0 fail"``."""
+    verdicts = result.cases["verdict"]
+    return (
+        f"{int((verdicts == 'pass').sum())} of {len(verdicts)} cases pass, "
+        f"{int((verdicts == 'KNOWN MISS').sum())} known miss, {int((verdicts == 'FAIL').sum())} fail"
+    )
+
+
 def console_table(result: ValidationResult) -> str:
     """The checks and the case verdicts as plain text."""
     with pd.option_context("display.width", 200, "display.max_colwidth", 60):
         checks = check_table(result).to_string(index=False)
-        cases = result.cases[["case", "verdict", "known_miss"]].to_string(index=False)
+    cases = "\n".join(
+        f"{row.case:<24} {row.verdict}"
+        + (
+            f"  ({row.known_miss.split(': ')[0].split('. ')[0]}; see report.md)"
+            if row.known_miss
+            else ""
+        )
+        for row in result.cases.itertuples()
+    )
     settings = result.settings
     head = (
         f"{settings['replications']} replications x {settings['cohort_size']} students per arm, "
         f"seed {settings['seed']}, {settings['runs']} runs in {settings['runtime_seconds']:.1f} s"
+        f"\noutcomes: {settings['measurement']}"
     )
     if settings["dynamics"]:
         head += f"; dynamics overrides {settings['dynamics']}"
-    passed = int((result.cases["verdict"] == "pass").sum())
-    tail = f"{passed}/{len(result.cases)} cases pass"
+    tail = verdict_line(result)
     return f"{head}\n\n{checks}\n\n{cases}\n\n{tail}"
 
 
@@ -121,14 +138,14 @@ def markdown_report(result: ValidationResult, book: CaseBook, command: str) -> s
         f"- replications: {settings['replications']} per arm; cohort: {settings['cohort_size']} "
         f"students; root seed {settings['seed']}",
         f"- simulation runs: {settings['runs']}; runtime {settings['runtime_seconds']:.1f} s",
+        f"- outcomes measured as {settings['measurement']}",
     ]
     if settings["dynamics"]:
         lines.append(f"- dynamics overrides: `{settings['dynamics']}`")
     for arm, note in settings.get("arms", {}).items():
         lines.append(f"- arm `{arm}`: {note}")
-    passed = int((result.cases["verdict"] == "pass").sum())
     lines += [
-        f"- **{passed} of {len(result.cases)} cases pass**",
+        f"- **{verdict_line(result)}**",
         "",
         "| case | check | simulated | 95% over replications | published | distance | verdict |",
         "| --- | --- | --- | --- | --- | --- | --- |",

@@ -25,6 +25,7 @@ from workbench.scenario import Scenario
 from workbench.seeding import derive_seeds
 from workbench.simulation import simulate
 from workbench.validation.cases import Case, CaseBook
+from workbench.validation.measurement import SurveyInstrument
 from workbench.validation.statistics import STATISTICS
 
 INTERVAL = 0.95
@@ -75,17 +76,36 @@ def arm_scenarios(
     }
 
 
+def instrument_for(book: CaseBook, latent: bool = False) -> SurveyInstrument | None:
+    """The case file's survey instrument, fitted; ``None`` to compare latent traits."""
+    settings = book.settings
+    if latent or settings.survey is None or settings.codebook is None:
+        return None
+    return SurveyInstrument.from_files(settings.survey, settings.codebook)
+
+
 def replication_values(
     book: CaseBook,
     scenarios: dict[str, Scenario],
     seed: int,
     cases: list[Case] | None = None,
+    instrument: SurveyInstrument | None = None,
 ) -> dict[tuple[str, str], float]:
-    """Simulate every arm once with ``seed``; each check's figure keyed by ``(case, check)``."""
+    """Simulate every arm once with ``seed``; each check's figure keyed by ``(case, check)``.
+
+    With an ``instrument``, students' belonging and confidence are their
+    simulated post-program survey scale scores, as a study would have measured
+    them. Every arm draws the answers from the same stream (common random
+    numbers, like the shared simulation seed): a student whose latent traits
+    are equal in two arms answers equally, so arms differ only by the program.
+    """
     arms = {}
     for name, scenario in scenarios.items():
         result = simulate(scenario, seed=seed)
-        arms[name] = (result.students, result.links)
+        students = result.students
+        if instrument is not None:
+            students = instrument.measure(students, np.random.default_rng(seed))
+        arms[name] = (students, result.links)
     out = {}
     for case in cases or book.cases:
         for check in case.checks:
@@ -100,6 +120,7 @@ def summary_statistics(
     replications: int = 4,
     cohort_size: int = 300,
     seed: int = 0,
+    latent: bool = False,
 ) -> dict[str, float]:
     """Mean over replications of every check's figure, keyed ``"case.check"``.
 
@@ -107,9 +128,11 @@ def summary_statistics(
     overrides) in, the cases' statistics out.
     """
     scenarios = arm_scenarios(book, cohort_size, dynamics)
+    instrument = instrument_for(book, latent)
     rows: dict[str, list[float]] = {}
     for replication_seed in derive_seeds(seed, replications):
-        for (case, check), value in replication_values(book, scenarios, replication_seed).items():
+        values = replication_values(book, scenarios, replication_seed, instrument=instrument)
+        for (case, check), value in values.items():
             rows.setdefault(f"{case}.{check}", []).append(value)
     return {
         key: float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
@@ -126,6 +149,7 @@ def run_validation(
     cases: list[str] | None = None,
     progress: bool = True,
     quick: bool = False,
+    latent: bool = False,
 ) -> ValidationResult:
     """Run the cases' arms for ``replications`` seeds and judge every check.
 
@@ -140,6 +164,8 @@ def run_validation(
         ``{"rematch_trust_reset": False}`` to switch a mechanism off.
     cases
         Ids of the cases to run (default: all).
+    latent
+        Compare latent traits instead of the case file's survey scale scores.
     """
     import time
 
@@ -149,6 +175,7 @@ def run_validation(
     seed = settings.seed if seed is None else seed
     chosen = [case for case in book.cases if cases is None or case.id in cases]
     scenarios = arm_scenarios(book, cohort_size, dynamics, cases=chosen)
+    instrument = instrument_for(book, latent)
     seeds = derive_seeds(seed, replications)
     iterator = range(replications)
     if progress:
@@ -158,7 +185,8 @@ def run_validation(
     started = time.perf_counter()
     rows = []
     for k in iterator:
-        for (case, check), value in replication_values(book, scenarios, seeds[k], chosen).items():
+        figures = replication_values(book, scenarios, seeds[k], chosen, instrument)
+        for (case, check), value in figures.items():
             rows.append({"case": case, "check": check, "replication": k, "value": value})
     runtime = time.perf_counter() - started
     values = pd.DataFrame(rows)
@@ -175,6 +203,9 @@ def run_validation(
             "dynamics": dict(dynamics or {}),
             "runtime_seconds": runtime,
             "runs": replications * len(scenarios),
+            "measurement": instrument.describe()
+            if instrument is not None
+            else "latent traits (0-1 scale)",
             "arms": {name: note for name, note in notes.items() if note},
         },
     )

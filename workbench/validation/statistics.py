@@ -70,7 +70,8 @@ def _paired(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     t = population(treated, who).set_index("id")
     c = population(control, who).set_index("id")
-    common = t.index.intersection(c.index)
+    # complete cases: a student without a score in either arm (unscorable survey) is left out
+    common = t.index[t[outcome].notna()].intersection(c.index[c[outcome].notna()])
     return t.loc[common], c.loc[common]
 
 

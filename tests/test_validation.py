@@ -1,0 +1,207 @@
+"""Validation suite: statistics against references, history matching recovers parameters,
+the quick validation passes with the defaults, and knocking out a mechanism fails its case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pingouin
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from workbench.cli import main
+from workbench.validation import (
+    CaseFileError,
+    early_closure_share,
+    hedges_g,
+    load_cases,
+    match_history,
+    run_validation,
+    similarity_quality_rho,
+)
+from workbench.validation.cases import Case, Check
+from workbench.validation.runner import judge
+
+
+@pytest.fixture(scope="module")
+def book():
+    return load_cases()
+
+
+samples = arrays(
+    np.float64,
+    st.integers(3, 40),
+    elements=st.floats(-10, 10, allow_nan=False, allow_subnormal=False),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(samples, samples)
+def test_hedges_g_matches_pingouin(a: np.ndarray, b: np.ndarray) -> None:
+    if np.std(a) + np.std(b) < 1e-3:
+        return
+    expected = pingouin.compute_effsize(a, b, paired=False, eftype="hedges")
+    assert hedges_g(a, b) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_hedges_g_known_case() -> None:
+    # means 3 and 2, both SDs 1 -> d = 1; J = 1 - 3/(4*6 - 9) = 0.8
+    assert hedges_g(np.array([2.0, 3.0, 4.0]), np.array([1.0, 2.0, 3.0])) == pytest.approx(0.8)
+
+
+def _links(rows: list[tuple]) -> pd.DataFrame:
+    columns = ["mentor", "mentee", "start_week", "weeks", "end_reason", "meetings"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.assign(affinity=0.0, mean_quality=0.0)
+
+
+def test_match_history_groups_students_by_first_match() -> None:
+    links = _links(
+        [
+            ("m1", "a", 1, 36, "program_end", 30),  # intact
+            ("m2", "b", 1, 5, "dropout", 3),  # short, not rematched
+            ("m3", "c", 1, 20, "dropout", 15),  # medium
+            ("m4", "d", 1, 4, "dropout", 2),  # short, then rematched
+            ("m1x", "d", 9, 28, "program_end", 20),
+        ]
+    )
+    history = match_history(links)["history"]
+    assert history["a"] == "intact"
+    assert history["b"] == "short"
+    assert history["c"] == "medium"
+    assert history["d"] == "rematched"
+    assert history["m2"] == "short"  # mentors are grouped the same way
+
+
+def test_closure_share_and_rho() -> None:
+    links = _links(
+        [
+            ("m1", "a", 1, 36, "program_end", 30),
+            ("m2", "b", 1, 5, "dropout", 3),
+            ("m3", "c", 1, 36, "program_end", 30),
+            ("m4", "d", 1, 2, "dropout", 0),
+        ]
+    )
+    assert early_closure_share(links) == pytest.approx(0.5)
+    links["affinity"] = [0.1, 0.2, 0.3, 0.9]
+    links["mean_quality"] = [0.5, 0.6, 0.7, np.nan]  # the link that never met is left out
+    assert similarity_quality_rho(links) == pytest.approx(1.0)
+
+
+def test_survey_instrument_measures_like_a_questionnaire(book) -> None:
+    from workbench import Scenario, simulate
+    from workbench.validation.runner import instrument_for
+
+    instrument = instrument_for(book)
+    students = simulate(Scenario().with_overrides({"cohort.size": 120}), seed=5).students
+    measured = instrument.measure(students, np.random.default_rng(1))
+    again = instrument.measure(students, np.random.default_rng(1))
+    pd.testing.assert_frame_equal(measured, again)
+    assert list(measured["id"]) == list(students["id"])
+    scores = measured["belonging"].dropna()
+    assert scores.between(1, 5).all()  # 1-5 Likert scale means
+    # a reliable scale: scores track the latent trait closely, but not perfectly
+    rho = np.corrcoef(scores, students.loc[scores.index, "belonging"])[0, 1]
+    assert 0.8 < rho < 0.99
+
+
+def test_case_file_errors_name_the_key(tmp_path: Path) -> None:
+    text = Path("workbench/validation/cases.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "cases.toml"
+    bad.write_text(text.replace('statistic = "early_closure_share"', 'statistic = "nope"'))
+    with pytest.raises(CaseFileError, match=r"cases\.toml: cases\.4\.checks\.0.*unknown statistic"):
+        load_cases(bad)
+    bad.write_text(
+        text.replace(
+            'treated = "program" }\npublished = "38', 'treated = "ghost" }\npublished = "38'
+        )
+    )
+    with pytest.raises(CaseFileError, match="unknown arms"):
+        load_cases(bad)
+
+
+def test_known_miss_is_reported_not_failed() -> None:
+    check = Check(
+        id="x",
+        label="x",
+        statistic="early_closure_share",
+        arms={"treated": "program"},
+        published="",
+        low=0.9,
+        high=1.0,
+        sd=0.01,
+    )
+    case = Case(
+        id="c",
+        title="c",
+        finding="",
+        design="",
+        sources=["s"],
+        checks=[check],
+        known_miss="the model has no such mechanism",
+    )
+    values = pd.DataFrame({"case": "c", "check": "x", "replication": [0, 1], "value": [0.4, 0.5]})
+    summary, cases = judge(values, [case])
+    assert summary.loc[0, "verdict"] == "FAIL"
+    assert summary.loc[0, "distance"] == pytest.approx(0.45)
+    assert cases.loc[0, "verdict"] == "KNOWN MISS"
+
+
+def test_quick_validation_passes_and_writes_report(tmp_path: Path, capsys) -> None:
+    code = main(["validate", "--quick", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    for case in load_cases().cases:
+        assert case.id in printed
+    assert "5 of 6 cases pass, 1 known miss, 0 fail" in printed
+    assert "survey scale scores" in printed
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "Kupersmidt" in report and "| verdict |" in report
+    assert (tmp_path / "validation_checks.png").stat().st_size > 10_000
+    values = pd.read_csv(tmp_path / "validation_values.csv")
+    assert set(values["case"]) == {case.id for case in load_cases().cases}
+
+
+def test_validation_is_reproducible(book) -> None:
+    first = run_validation(
+        book, replications=2, cohort_size=80, cases=["early_closure"], progress=False
+    )
+    again = run_validation(
+        book, replications=2, cohort_size=80, cases=["early_closure"], progress=False
+    )
+    pd.testing.assert_frame_equal(first.values, again.values)
+
+
+@pytest.mark.parametrize(
+    ("case", "dynamics", "check"),
+    [
+        ("overall_effect", {"belonging_gain": 0.0}, "g"),
+        ("cross_age_supervision", {"supervision_boost": 0.0}, "supervision_gain"),
+        ("duration", {"closure_penalty": 0.0}, "short_impact"),
+        ("rematching", {"closure_penalty": 0.0}, "rematched_impact"),
+        ("early_closure", {"dropout_hazard": 0.0}, "closure_share"),
+        ("similarity_quality", {"quality_affinity": 0.0}, "rho"),
+    ],
+)
+def test_switching_off_a_mechanism_fails_its_case(book, case, dynamics, check) -> None:
+    """Each case depends on a mechanism: without it, a check that passed now fails."""
+    intact = run_validation(book, quick=True, cases=[case], progress=False)
+    broken = run_validation(book, quick=True, cases=[case], dynamics=dynamics, progress=False)
+    assert intact.summary.set_index("check").loc[check, "passed"]
+    assert not broken.summary.set_index("check").loc[check, "passed"]
+    assert broken.cases.loc[0, "verdict"] in ("FAIL", "KNOWN MISS")
+    if not book.cases[[c.id for c in book.cases].index(case)].known_miss:
+        assert intact.cases.loc[0, "verdict"] == "pass"
+        assert broken.cases.loc[0, "verdict"] == "FAIL"
+
+
+def test_bad_override_is_refused_before_writing(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "never"
+    code = main(["validate", "--quick", "--out", str(out), "--set", "no_such_rule=1"])
+    assert code == 2
+    assert "no_such_rule" in capsys.readouterr().err
+    assert not out.exists()
