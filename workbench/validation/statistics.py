@@ -9,7 +9,7 @@ Examples
 --------
 >>> import numpy as np
 >>> round(hedges_g(np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 1.0, 2.0, 3.0])), 3)
-0.67
+0.674
 """
 
 from __future__ import annotations
