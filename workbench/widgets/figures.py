@@ -409,8 +409,8 @@ class ComparisonFigure:
 
     def __init__(self, dpi: int = 72) -> None:
         self.figure = Figure(figsize=(13.5, 4.6), dpi=dpi)
-        self.figure.subplots_adjust(left=0.05, right=0.98, top=0.86, bottom=0.14, wspace=0.9)
-        self.axes = self.figure.subplots(1, 3, width_ratios=[1, 1, 1.3])
+        boxes = ([0.05, 0.14, 0.23, 0.72], [0.33, 0.14, 0.23, 0.72], [0.80, 0.14, 0.18, 0.72])
+        self.axes = [self.figure.add_axes(box) for box in boxes]  # room for outcome names
         for ax, title in zip(
             self.axes,
             ("Belonging, everyone", "Belonging gap", "Current − pinned at the end"),
