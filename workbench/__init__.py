@@ -26,6 +26,7 @@ from workbench.roster import Roster, RosterError, load_roster
 from workbench.scenario import Scenario, ScenarioError, load_scenario
 from workbench.simulation import RunResult, run_scenario, simulate
 from workbench.survey import Survey, SurveyError, load_codebook, load_survey
+from workbench.validation import ValidationResult, load_cases, run_validation, validation_target
 
 try:
     __version__ = version("mentorship-workbench")
@@ -68,4 +69,8 @@ __all__ = [
     "run_scenario",
     "simulate",
     "survey_target",
+    "ValidationResult",
+    "load_cases",
+    "run_validation",
+    "validation_target",
 ]

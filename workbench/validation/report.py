@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from workbench.plots import OKABE_ITO
 from workbench.validation.cases import CaseBook
 from workbench.validation.runner import ValidationResult
+
+if TYPE_CHECKING:
+    import matplotlib.pyplot as plt
 
 FIGURE = "validation_checks.png"
 
@@ -85,6 +88,8 @@ def console_table(result: ValidationResult) -> str:
 
 def plot_checks(result: ValidationResult) -> plt.Figure:
     """One panel per check: figures over replications, accepted interval, published figure."""
+    import matplotlib.pyplot as plt
+
     summary = result.summary
     n = len(summary)
     cols = 3
@@ -185,6 +190,8 @@ def write_report(
     """
     import os
     import tempfile
+
+    import matplotlib.pyplot as plt
 
     folder = Path(folder)
     text = markdown_report(result, book, command)
