@@ -147,9 +147,10 @@ def _open(browser, url: str):
 
 
 def _upload(page, selector: str, path: Path) -> None:
-    """Choose ``path`` in the file dialog that the upload button opens (as a user does)."""
+    """Choose ``path`` in the file dialog the upload button opens (reached by keyboard)."""
     with page.expect_file_chooser(timeout=30_000) as chooser:
-        page.locator(selector).click()
+        page.locator(selector).focus()
+        page.keyboard.press("Enter")
     chooser.value.set_files(str(path))
 
 
@@ -188,7 +189,8 @@ def test_slider_changes_the_picture_and_the_matcher_pairs_an_uploaded_roster(
     page.screenshot(path=str(ARTIFACTS / "dashboard-after-slider.png"), full_page=True)
 
     # The roster matcher: a bad upload gives a message, the example roster gives pairs.
-    page.get_by_role("button", name="Match your students").click()
+    page.get_by_role("button", name="Match your students").focus()  # keyboard only
+    page.keyboard.press("Enter")
     bad = tmp_path / "notes.txt"
     bad.write_text("this is not a roster\n")
     _upload(page, ".wb-roster-upload", bad)
