@@ -22,6 +22,7 @@ from workbench.validation import (
     match_history,
     run_validation,
     similarity_quality_rho,
+    validation_target,
 )
 from workbench.validation.cases import Case, Check
 from workbench.validation.runner import judge
@@ -122,6 +123,25 @@ def test_case_file_errors_name_the_key(tmp_path: Path) -> None:
     )
     with pytest.raises(CaseFileError, match="unknown arms"):
         load_cases(bad)
+
+
+def test_calibration_summaries_of_point_and_directional_checks(book) -> None:
+    from workbench.validation.calibration_target import MISSING_SDS, summary_value
+
+    checks = {check.id: check for _, check in book.checks()}
+    closure, short = checks["closure_share"], checks["short_impact"]  # point; "< 0"
+    assert summary_value(closure, 0.41) == 0.41
+    assert summary_value(closure, float("nan")) == pytest.approx(closure.target + 3 * closure.sd)
+    assert summary_value(short, -0.3) == 0.0  # right side of the bound: no shortfall
+    assert summary_value(short, 0.2) == pytest.approx(0.2)
+    assert summary_value(short, float("nan")) == pytest.approx(MISSING_SDS * short.sd)
+    target = validation_target(book, cohort_size=60, latent=True)
+    assert target.names[0] == "overall_effect.g" and len(target.names) == len(checks)
+    assert target.observed[target.names.index("duration.short_impact")] == 0.0
+    first = target.simulate({"dynamics.drift": 0.02}, 11)
+    np.testing.assert_array_equal(first, target.simulate({"dynamics.drift": 0.02}, 11))
+    directional = [i for i, (_, c) in enumerate(book.checks()) if c.target is None]
+    assert (first[directional] >= 0).all()
 
 
 def test_known_miss_is_reported_not_failed() -> None:
