@@ -138,6 +138,22 @@ def _sticky_ylim(ax, low: float, high: float) -> None:
     ax.set_ylim(low - pad, high + pad)
 
 
+def _spread_labels(ax, share: float = 0.07) -> None:
+    """Move direct labels apart vertically so that no two overlap (order kept)."""
+    labels = [text for text in ax.texts if hasattr(text, "xy")]
+    if len(labels) < 2:
+        return
+    low, high = ax.get_ylim()
+    gap = share * (high - low)
+    labels.sort(key=lambda text: text.xy[1])
+    previous = -np.inf
+    for text in labels:
+        x, y = text.xy
+        y = max(y, previous + gap)
+        text.xy = (x, y)
+        previous = y
+
+
 def _week_xlim(ax, weeks: np.ndarray, label_room: float) -> None:
     if len(weeks):
         low, high = float(np.min(weeks)), float(np.max(weeks))
@@ -201,7 +217,7 @@ class TrajectoryFigure:
     )
 
     def __init__(self, dpi: int = 72) -> None:
-        self.figure = Figure(figsize=(13.5, 7.2), dpi=dpi)
+        self.figure = Figure(figsize=(12, 7.2), dpi=dpi)
         self.figure.subplots_adjust(
             left=0.05, right=0.93, top=0.9, bottom=0.08, wspace=0.38, hspace=0.38
         )
@@ -244,6 +260,7 @@ class TrajectoryFigure:
                     low, high = min(low, 0.0), max(high, 0.0)
                 _sticky_ylim(ax, low, high)
                 _week_xlim(ax, part["week"].to_numpy(), label_room=0.22)
+                _spread_labels(ax)
         groups_text = "everyone together" if attribute == "all" else group_label(attribute).lower()
         self.suptitle.set_text(f"Groups: {groups_text}. {note}".strip())
         key = tuple((ax.get_xlim(), ax.get_ylim()) for ax in self.axes.values())

@@ -20,7 +20,7 @@ from typing import Any
 from workbench.plots import LINESTYLES, OKABE_ITO
 
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
-FONT_SIZES: dict[str, float] = {"base": 12.0, "title": 13.0, "label": 11.0}
+FONT_SIZES: dict[str, float] = {"base": 13.0, "title": 14.0, "label": 12.0}
 
 
 @dataclass(frozen=True)
