@@ -1,6 +1,7 @@
 """Benchmark: every matching policy on rosters of 200, 2,000 and 10,000 students.
 
-Each roster is ONE site (the hardest case: matching never splits it), drawn
+Each roster is ONE site by default (the hardest case: matching never splits
+it; ``--sites 10`` spreads it over ten schools, as a district would), drawn
 from the default synthetic cohort. Policies run with settings that suit them:
 ``capacity`` with 3 mentees per mentor, a quarter of students mentoring and a
 soft quota (at most 2 mentees of one first_gen level per mentor); ``circles``
@@ -15,6 +16,7 @@ Run::
 
     .venv/bin/python benchmarks/bench_matching.py            # 200, 2000, 10000
     .venv/bin/python benchmarks/bench_matching.py --sizes 200 2000 --repeat 5
+    .venv/bin/python benchmarks/bench_matching.py --sizes 10000 --sites 10
 """
 
 from __future__ import annotations
@@ -41,17 +43,17 @@ SETTINGS = {
 }
 
 
-def scenario_for(policy: str, size: int) -> Scenario:
-    overrides = {"cohort.size": size, "cohort.sites": 1, "matching.policy": policy}
+def scenario_for(policy: str, size: int, sites: int = 1) -> Scenario:
+    overrides = {"cohort.size": size, "cohort.sites": sites, "matching.policy": policy}
     overrides.update(SETTINGS.get(policy, {}))
     return Scenario().with_overrides(overrides)
 
 
-def run(sizes: list[int], repeat: int, policies: list[str]) -> pd.DataFrame:
+def run(sizes: list[int], repeat: int, policies: list[str], sites: int = 1) -> pd.DataFrame:
     rows = []
     jobs = [(size, policy) for size in sizes for policy in policies]
     for size, policy in tqdm(jobs, desc="matching benchmark", unit="run"):
-        scenario = scenario_for(policy, size)
+        scenario = scenario_for(policy, size, sites)
         roster = generate_roster(scenario.cohort, np.random.default_rng(size))
         times = []
         runs = 1 if size >= 10_000 else repeat + 1  # first small run warms up
@@ -81,11 +83,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2000, 10_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--policies", nargs="+", default=sorted(POLICIES))
+    parser.add_argument(
+        "--sites", type=int, default=1, help="split each roster over this many sites"
+    )
     args = parser.parse_args()
-    table = run(args.sizes, args.repeat, args.policies)
+    table = run(args.sizes, args.repeat, args.policies, args.sites)
     print(table.to_string(index=False))
     wide = table.pivot(index="policy", columns="students", values="seconds")
-    print("\nseconds by roster size (one site):")
+    print(f"\nseconds by roster size ({args.sites} site{'s' if args.sites > 1 else ''}):")
     print(wide.to_string())
     if 2000 in args.sizes:
         slow = table[(table["students"] == 2000) & (table["seconds"] >= 1.0)]

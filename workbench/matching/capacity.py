@@ -47,6 +47,7 @@ from workbench.roster import Roster
 from workbench.scenario import Matching as MatchConfig
 
 SHORTLIST = 8
+REPAIRS = 4
 DENSE_LIMIT = 40_000
 
 
@@ -140,9 +141,9 @@ def solve_capacity(
     """Solve the integer program; returns mentor positions, mentee positions, quota excess.
 
     ``levels`` gives each mentee's level code for the quota (``None``: no
-    quota). When shortlists leave a mentee unmatched while a mentor it may
-    meet still has room, that mentee's every allowed pair is added and the
-    program solved again, so shortlists never cost a match.
+    quota). While shortlists leave a mentee unmatched and some mentor has
+    room, every allowed pair of those mentees is added and the program solved
+    again (at most ``REPAIRS`` times).
     """
     m, e = objective.shape
     pairs = candidate_pairs(objective, allowed, shortlist, capacity)
@@ -150,18 +151,21 @@ def solve_capacity(
         return np.zeros(0, np.intp), np.zeros(0, np.intp), 0
     scale = penalty + float(np.abs(objective).max())  # exceeds any one score difference
     bonus, quota_cost = 5.0 * scale, 2.0 * scale
-    for _ in range(2):
+    for _ in range(REPAIRS + 1):
         gain = bonus + objective[pairs[:, 0], pairs[:, 1]]
         chosen, excess = _solve(pairs, gain, (m, e), capacity, levels, max_per_group, quota_cost)
         mentor_pos, mentee_pos = pairs[chosen, 0], pairs[chosen, 1]
         load = np.bincount(mentor_pos, minlength=m)
         left = np.ones(e, dtype=bool)
         left[mentee_pos] = False
-        extra = np.argwhere(allowed[:, left] & (load < capacity)[:, None])
-        if not len(extra):
+        if not (load < capacity).any():
             break
+        extra = np.argwhere(allowed[:, left])  # every option of anyone left out
         extra[:, 1] = np.flatnonzero(left)[extra[:, 1]]
-        pairs = np.unique(np.vstack([pairs, extra]), axis=0)
+        grown = np.unique(np.vstack([pairs, extra]), axis=0)
+        if len(grown) == len(pairs):
+            break
+        pairs = grown
     return mentor_pos, mentee_pos, excess
 
 
