@@ -105,6 +105,15 @@ def test_infeasible_constraint_is_an_error_naming_it(tmp_path) -> None:
         workbench.match(roster, forbidden=[("a", "b")])
 
 
+def test_impossible_roles_or_circles_are_errors(tmp_path) -> None:
+    roster = write(tmp_path, "roster.csv", "id,role\na,mentee\nb,mentee\nc,mentee\n")
+    with pytest.raises(WorkbenchError, match="no mentors"):
+        workbench.match(roster)
+    roster = write(tmp_path, "roster2.csv", "id,role\na,mentor\nb,mentee\nc,mentee\n")
+    with pytest.raises(WorkbenchError, match="circle_mentors"):
+        workbench.match(roster, policy="circles", circle_mentors=2)
+
+
 def test_cli_writes_pairing_list_and_prints_summary_and_comparison(tmp_path, capsys) -> None:
     out = tmp_path / "pairs.csv"
     args = ["match", EXAMPLE, "--policy", "stable", "--weights", WEIGHTS]

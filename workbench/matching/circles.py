@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from workbench.errors import WorkbenchError
 from workbench.matching.constraints import pair_feasibility
 from workbench.matching.context import MatchContext
 from workbench.matching.pairing import Pairing
@@ -237,6 +238,11 @@ def circles_matching(
     unmatched: dict[int, str] = {}
     total = len(mentors) + len(mentees)
     n_circles = min(len(mentors) // config.circle_mentors, -(-total // config.circle_size))
+    if n_circles == 0 and context.strict:
+        raise WorkbenchError(
+            f"site {site_name(roster)}: circles need {config.circle_mentors} mentor(s) each "
+            f"(circle_mentors); the site has {len(mentors)}"
+        )
     if n_circles == 0 or total <= config.circle_mentors:
         why = (
             f"fewer than {config.circle_mentors} mentors in this site"

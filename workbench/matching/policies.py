@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from workbench.errors import WorkbenchError
 from workbench.matching.constraints import Feasibility, pair_feasibility
 from workbench.matching.context import MatchContext, avoid_penalty
 from workbench.matching.pairing import Pairing
@@ -150,6 +151,12 @@ def bipartite_problem(
 ) -> Problem:
     """Roles, scores, objective and constraints of one site for policy ``policy``."""
     mentors, mentees = split_roles(roster, capacity)
+    if context.strict and len(roster) >= 2 and (len(mentors) == 0 or len(mentees) == 0):
+        side = "mentor" if len(mentors) == 0 else "mentee"
+        raise WorkbenchError(
+            f"site {site_name(roster)}: no {side}s (column 'role'); mark some students "
+            f"'{side}' or 'both'"
+        )
     reported = policy_weights(config, "optimal")
     weights = None if policy == "random" else policy_weights(config, policy)
     shape = (len(mentors), len(mentees))
