@@ -22,18 +22,15 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg", force=False)
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from workbench.widgets.labels import group_label  # noqa: E402
-from workbench.widgets.palette import FONT_SIZES, group_style  # noqa: E402
-from workbench.widgets.runs import Network  # noqa: E402
+from workbench.widgets.labels import group_label
+from workbench.widgets.palette import FONT_SIZES, group_style
+from workbench.widgets.runs import Network
 
 TRAJECTORY_METRICS: tuple[str, ...] = (
     "belonging",
@@ -54,7 +51,12 @@ BRIDGE_COLOUR = "#D55E00"
 
 
 def to_png(figure: Figure) -> bytes:
-    """The figure as PNG bytes (light compression: speed matters more than size)."""
+    """The figure as PNG bytes (light compression: speed matters more than size).
+
+    Drawn with the Agg canvas directly: no pyplot, no change of the session's backend.
+    """
+    if not isinstance(figure.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
@@ -171,8 +173,6 @@ class Blitter:
     """
 
     def __init__(self, figure: Figure) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
         self.figure = figure
         self.canvas = FigureCanvasAgg(figure)
         self.key: object = None
