@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -72,21 +71,15 @@ def test_sweep_command_runs_resumes_and_reports(tmp_path, capsys) -> None:
     assert results.design["seed"].nunique() == 2  # common random numbers across points
 
 
-def test_a_sweep_from_a_notebook_cell_completes_with_a_notebook_bar(tmp_path) -> None:
+def test_a_sweep_from_a_notebook_cell_completes_with_a_notebook_bar(tmp_path, monkeypatch) -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     notebook = nbformat.read(ROOT / "tests" / "data" / "sweep_in_notebook.ipynb", as_version=4)
     out = tmp_path / "store"
-    os.environ["SWEEP_OUT"] = str(out)
-    try:
-        nbclient.NotebookClient(
-            notebook,
-            timeout=600,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(ROOT)}},
-        ).execute()
-    finally:
-        del os.environ["SWEEP_OUT"]
+    monkeypatch.setenv("SWEEP_OUT", str(out))  # the kernel inherits it
+    nbclient.NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
+    ).execute()
     cells = [c for c in notebook.cells if c.cell_type == "code"]
     assert cells[0].outputs[-1]["data"]["text/plain"] == "'spawn'"
     assert cells[1].outputs[-1]["data"]["text/plain"] == "(4, 0)"
