@@ -249,14 +249,21 @@ class Dashboard:
         )
         left = widgets.VBox(
             [self.replications, *column],
-            layout=widgets.Layout(width="36%", min_width="360px", padding="0 12px 0 0"),
+            # the settings scroll on their own, so the pictures stay in view beside them
+            layout=widgets.Layout(
+                width="36%",
+                min_width="360px",
+                padding="0 12px 0 0",
+                max_height="85vh",
+                overflow_y="auto",
+            ),
         )
         right = widgets.VBox(
             [
                 self.status,
                 self.group_by,
-                self.summary,
                 self.trajectory_image,
+                self.summary,
                 widgets.HBox(
                     [
                         self.network_image,
@@ -273,6 +280,7 @@ class Dashboard:
             ],
             layout=widgets.Layout(width="62%"),
         )
+        right.add_class("wb-pictures")
         self.widget = widgets.VBox(
             [
                 css(),
