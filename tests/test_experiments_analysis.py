@@ -62,7 +62,7 @@ BUILT = {
 }
 
 
-def test_sobol_finds_the_lever_a_scenario_was_built_to_depend_on(tmp_path) -> None:
+def test_sobol_finds_the_lever_a_scenario_was_built_to_depend_on(tmp_path, capsys) -> None:
     report = sweep(BUILT, tmp_path / "built", workers=1, progress=False)
     for metric in ("belonging", "confidence"):
         table = sensitivity(report.path, metric=metric, change=True)
@@ -73,6 +73,10 @@ def test_sobol_finds_the_lever_a_scenario_was_built_to_depend_on(tmp_path) -> No
         sensitivity(report.path, attribute="first_gen", group="maybe", gap=True)
     gap = sensitivity(report.path, attribute="first_gen", group="yes", gap=True)
     assert list(gap.index) == list(BUILT["parameters"])
+    plot = tmp_path / "sobol.png"
+    assert main(["sensitivity", str(report.path), "--change", "--plot", str(plot)]) == 0
+    assert "largest total effect: levers.mentor_training" in capsys.readouterr().out
+    assert plot.stat().st_size > 0
 
 
 SMALL = {
