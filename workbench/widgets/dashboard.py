@@ -255,7 +255,7 @@ class Dashboard:
                 min_width="360px",
                 padding="0 12px 0 0",
                 max_height="85vh",
-                overflow_y="auto",
+                overflow="auto",
             ),
         )
         right = widgets.VBox(
