@@ -114,6 +114,20 @@ def test_periodic_rotation_limits_dependency(small: Scenario) -> None:
     assert rotating.value("rematches") > fixed.value("rematches")
 
 
+def test_rotation_and_plan_b_give_students_new_partners(small: Scenario) -> None:
+    # every site has dozens waiting at each rotation, so nobody needs a former partner back
+    for rotation in (
+        {"rotation.policy": "periodic", "rotation.every_weeks": 4},
+        {"rotation.policy": "plan_b"},
+    ):
+        model = MentorshipModel(small.with_overrides({"levers.weeks": 30, **rotation}), rng=5)
+        model.run()
+        links = model.state.links
+        pairs = np.sort(np.column_stack([links.mentor, links.mentee]), axis=1)
+        assert len(links) > len(np.unique(model.state.links.mentor))  # there were rematches
+        assert len(np.unique(pairs, axis=0)) == len(pairs)
+
+
 def test_rematched_pairs_start_from_zero_trust_unless_switched_off(small: Scenario) -> None:
     rotating = small.with_overrides({"rotation.policy": "periodic", "rotation.every_weeks": 4})
     model = MentorshipModel(rotating, rng=3)

@@ -57,6 +57,19 @@ class Coordinator(mesa.Agent):
             retry = np.flatnonzero(waiting & np.isin(model.roster.site_codes, fresh_sites))
             self.rematch(np.union1d(students, retry))
 
+    def former_pairs(self, rows: np.ndarray) -> np.ndarray:
+        """Ended pairs with both students among ``rows``: avoided when they are rematched.
+
+        A pair that was rotated apart or ended as a poor fit is not put back
+        together unless the alternative is leaving a student out ("have a Plan
+        B", seed 000: Plan B means a *different* partner).
+        """
+        links = self.model.state.links
+        inside = np.zeros(len(self.stale), dtype=bool)
+        inside[rows] = True
+        former = ~links.alive & inside[links.mentor] & inside[links.mentee]
+        return np.column_stack([links.mentor[former], links.mentee[former]])
+
     def rematch(self, rows: np.ndarray) -> None:
         """Match the given students among themselves with the scenario's policy."""
         model = self.model
@@ -69,7 +82,9 @@ class Coordinator(mesa.Agent):
         had_partner = np.zeros(len(state.active), dtype=bool)
         had_partner[links.mentor] = True
         had_partner[links.mentee] = True
-        pairing = match_roster(roster, scenario.matching, model.rng, rows=rows)
+        pairing = match_roster(
+            roster, scenario.matching, model.rng, rows=rows, avoid=self.former_pairs(rows)
+        )
         self.stale[rows] = True
         self.stale[pairing.mentor] = False
         self.stale[pairing.mentee] = False
