@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 
 import networkx as nx
 import numpy as np
@@ -250,6 +252,22 @@ def test_near_optimal_peer_lies_between_networkx_and_its_bound(seed, size, densi
         assert solution.gap == pytest.approx(max(0.0, 1 - solution.value / solution.bound))
     if density == 1.0:  # on complete graphs (peer sites), near-optimal, not just any matching
         assert solution.value >= 0.9 * optimum
+
+
+def test_shortlist_assignment_finishes_where_float_costs_made_scipy_cycle() -> None:
+    # seed 12, 50 students, density 0.3 hung scipy's LAPJVsp on float costs; a child
+    # process turns a regression (an endless C loop) into a failure instead of a stuck suite
+    code = """
+import numpy as np
+from workbench.matching.peer import _sparse_assignment
+rng = np.random.default_rng(12)
+weight = rng.random((50, 50)); weight = (weight + weight.T) / 2
+allowed = rng.random((50, 50)) < 0.3; allowed &= allowed.T & ~np.eye(50, dtype=bool)
+sigma = _sparse_assignment(np.where(allowed, weight, 0.0), allowed)
+assert sorted(sigma.tolist()) == list(range(50)) and allowed[np.arange(50), sigma].all()
+"""
+    done = subprocess.run([sys.executable, "-c", code], timeout=300, capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
 
 
 def test_large_peer_site_reports_its_gap() -> None:

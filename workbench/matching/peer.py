@@ -67,6 +67,7 @@ from workbench.scenario import Matching as MatchConfig
 EXACT_LIMIT = 120
 BOUND_LIMIT = 1200
 SHORTLIST = 20
+COST_UNITS = 1e9  # integer cost scale of the sparse assignment (exact in float64)
 AVOID_SHARE = 1e-3
 MIN_WEIGHT = 1e-6
 _NEG = -1e18
@@ -267,7 +268,10 @@ def _sparse_assignment(
     keep = allowed[rows, cols]
     flat = np.unique(np.r_[rows[keep] * n + cols[keep], cols[keep] * n + rows[keep]])
     rows, cols = np.divmod(flat, n)
-    cost = (float(weight.max()) + 1.0) - weight[rows, cols]
+    # Whole-number costs: on float costs that differ only by rounding, LAPJVsp
+    # can cycle forever (seen with scipy 1.17 on a feasible 50-student graph).
+    top_weight = float(weight.max()) + 1.0
+    cost = np.rint((top_weight - weight[rows, cols]) * (COST_UNITS / top_weight))
     graph = csr_array((cost, (rows, cols)), shape=(n, n))
     try:
         _, sigma = min_weight_full_bipartite_matching(graph)
