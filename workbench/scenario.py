@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,6 +24,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.errors import WorkbenchError
+from workbench.tomlfiles import read_toml, validation_line
 
 BARRIERS: tuple[str, ...] = ("transport", "schedule", "language", "caregiving")
 
@@ -596,26 +596,12 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
-def _format_error(error: ValidationError, source: str) -> str:
-    first = error.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    kind = first["type"]
-    message = first["msg"].removeprefix("Value error, ")
-    if kind == "extra_forbidden":
-        message = "unknown key (check its spelling; see docs/scenarios.md for the allowed keys)"
-    elif "input" in first and kind not in ("missing",):
-        message = f"{message} (got {first['input']!r})"
-    more = len(error.errors()) - 1
-    tail = f" [+{more} more problem{'s' if more > 1 else ''}]" if more else ""
-    return f"{source}: {key}: {message}{tail}"
-
-
 def parse_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a nested dict into a :class:`Scenario`, raising :class:`ScenarioError`."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError(_format_error(error, source)) from None
+        raise ScenarioError(validation_line(error, source, "docs/scenarios.md")) from None
 
 
 def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -635,12 +621,7 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(f"{path}: no such scenario file{where}")
     if path.resolve() in chain:
         raise ScenarioError(f"{path}: base: scenarios include each other in a loop")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{path}: malformed TOML: {error}") from None
+    data = read_toml(path, "scenario", ScenarioError)
     cohort = data.get("cohort")
     roster = cohort.get("roster") if isinstance(cohort, dict) else None
     if isinstance(roster, str) and not Path(roster).is_absolute():

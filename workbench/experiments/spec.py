@@ -42,13 +42,13 @@ import hashlib
 import json
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from workbench.errors import WorkbenchError
 from workbench.scenario import Scenario, ScenarioError, load_scenario
+from workbench.tomlfiles import read_toml
 
 DESIGNS = ("grid", "lhs", "sobol")
 SEEDING = ("common", "independent")
@@ -254,14 +254,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     >>> spec = load_sweep("scenarios/sweep_policies.toml")  # doctest: +SKIP
     """
     path = Path(path)
-    if not path.is_file():
-        raise SweepError(f"{path}: no such sweep file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise SweepError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise SweepError(f"{path}: malformed TOML: {error}") from None
+    data = read_toml(path, "sweep", SweepError)
     data.setdefault("name", path.stem)
     return SweepSpec.from_dict(data, source=str(path), folder=path.parent)
 

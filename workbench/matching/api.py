@@ -13,7 +13,6 @@ True
 from __future__ import annotations
 
 import time
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from workbench.matching.preferences import load_preferences, parse_rankings
 from workbench.matching.scores import TERMS, pairwise_terms
 from workbench.roster import Roster, load_roster
 from workbench.scenario import Matching as MatchConfig
+from workbench.tomlfiles import read_toml, validation_line
 
 
 class SettingsError(WorkbenchError):
@@ -39,14 +39,7 @@ class SettingsError(WorkbenchError):
 
 
 def _read_settings(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise SettingsError(f"{path}: no such weights file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise SettingsError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"{path}: malformed TOML: {error}") from None
+    data = read_toml(path, "weights", SettingsError)
     if set(data) == {"matching"} and isinstance(data["matching"], dict):
         data = data["matching"]
     return data
@@ -87,12 +80,7 @@ def matching_settings(
     try:
         config = MatchConfig.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            message = "unknown setting (see docs/matching.md for the allowed keys)"
-        raise SettingsError(f"{source}: {key}: {message}") from None
+        raise SettingsError(validation_line(error, source, "docs/matching.md")) from None
     known = set(roster.attribute_names)
     for name in config.cross_group_attributes or []:
         if name not in known:

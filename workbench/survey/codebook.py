@@ -44,13 +44,13 @@ Examples
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from workbench.errors import WorkbenchError
+from workbench.tomlfiles import read_toml, validation_line
 
 LATENTS: tuple[str, ...] = ("belonging", "confidence")
 
@@ -197,27 +197,12 @@ class Codebook(_Strict):
         return {k: v for k, v in self.program.model_dump().items() if v}
 
 
-def _format_error(error: ValidationError, source: str) -> str:
-    first = error.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        message = "unknown key (check its spelling; see docs/survey.md for the allowed keys)"
-    elif first["type"] == "missing":
-        message = "required key is missing"
-    elif "input" in first and not isinstance(first["input"], dict):
-        message = f"{message} (got {first['input']!r})"
-    more = len(error.errors()) - 1
-    tail = f" [+{more} more problem{'s' if more > 1 else ''}]" if more else ""
-    return f"{source}: {key}: {message}{tail}"
-
-
 def parse_codebook(data: dict, source: str = "<codebook>") -> Codebook:
     """Validate a nested dict into a :class:`Codebook`, raising :class:`SurveyError`."""
     try:
         return Codebook.model_validate(data)
     except ValidationError as error:
-        raise SurveyError(_format_error(error, source)) from None
+        raise SurveyError(validation_line(error, source, "docs/survey.md")) from None
 
 
 def load_codebook(path: str | Path) -> Codebook:
@@ -230,12 +215,4 @@ def load_codebook(path: str | Path) -> Codebook:
     ['belonging', 'confidence']
     """
     path = Path(path)
-    if not path.is_file():
-        raise SurveyError(f"{path}: no such codebook file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise SurveyError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise SurveyError(f"{path}: malformed TOML: {error}") from None
-    return parse_codebook(data, source=str(path))
+    return parse_codebook(read_toml(path, "codebook", SurveyError), source=str(path))

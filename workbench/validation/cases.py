@@ -27,7 +27,6 @@ Examples
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from workbench.errors import WorkbenchError
 from workbench.scenario import Scenario
+from workbench.tomlfiles import read_toml, validation_line
 
 DEFAULT_CASES = Path(__file__).with_name("cases.toml")
 
@@ -213,18 +213,7 @@ def load_cases(path: str | Path | None = None) -> CaseBook:
     file and the offending key.
     """
     path = Path(path) if path is not None else DEFAULT_CASES
-    if not path.is_file():
-        raise CaseFileError(f"{path}: no such case file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise CaseFileError(f"{path}: malformed TOML: {error}") from None
-    try:
-        book = CaseBook.model_validate(data)
+        return CaseBook.model_validate(read_toml(path, "case", CaseFileError))
     except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise CaseFileError(
-            f"{path}: {key}: {first['msg'].removeprefix('Value error, ')}"
-        ) from None
-    return book
+        raise CaseFileError(validation_line(error, str(path), "docs/validation.md")) from None
