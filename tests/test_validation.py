@@ -225,22 +225,3 @@ def test_bad_override_is_refused_before_writing(tmp_path: Path, capsys) -> None:
     assert code == 2
     assert "no_such_rule" in capsys.readouterr().err
     assert not out.exists()
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "workbench.validation.statistics",
-        "workbench.validation.cases",
-        "workbench.validation.calibration_target",
-        "workbench.validation.measurement",
-        "workbench.validation.runner",
-        "workbench.validation.report",
-    ],
-)
-def test_docstring_examples(name: str) -> None:
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0

@@ -198,11 +198,11 @@ class MeasurementModel:
     --------
     >>> from workbench.survey import load_survey
     >>> survey = load_survey("examples/survey_synthetic.csv",
-    ...                      "examples/codebook_synthetic.toml")  # doctest: +SKIP
-    >>> model = MeasurementModel().fit(survey)  # doctest: +SKIP
+    ...                      "examples/codebook_synthetic.toml")
+    >>> model = MeasurementModel().fit(survey)
     >>> latent = survey.data[["respondent", "wave"]].assign(belonging=0.6, confidence=0.5)
-    >>> model.simulate_survey(latent, rng=0).scores()["belonging"].mean()  # doctest: +SKIP
-    3.4...
+    >>> print(round(model.simulate_survey(latent, rng=0).scores()["belonging"].mean(), 1))
+    3.4
     """
 
     def __init__(self, missing: bool = True) -> None:
