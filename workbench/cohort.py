@@ -141,7 +141,7 @@ def generate_roster(config: Cohort, rng: np.random.Generator) -> Roster:
         site=site,
         grade=grade.astype(np.int64),
         role=role,
-        attributes=attributes,
+        attribute_columns={c: attributes[c].to_numpy(dtype=object) for c in attributes.columns},
         interests=interests,
         interest_names=tuple(config.interests),
         skills=skill,

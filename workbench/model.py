@@ -62,8 +62,7 @@ class MentorshipModel(mesa.Model):
         self.program = scenario
         self.roster = roster if roster is not None else build_roster(scenario, self.rng)
         roster = self.roster
-        roster.site_codes, roster.group_codes  # noqa: B018 - warm the cached codes once
-        roster._attribute_arrays  # noqa: B018
+        roster.site_codes, roster._codes  # noqa: B018 - warm the cached codes once
         init = scenario.cohort.initial
         n = len(roster)
         engagement = np.clip(

@@ -60,7 +60,8 @@ class Roster:
     site : (n,) str — matching happens within a site
     grade : (n,) int
     role : (n,) str — ``mentor``, ``mentee`` or ``both``
-    attributes : DataFrame (n rows, RangeIndex) of categorical group columns
+    attribute_columns : dict of name -> (n,) str, the categorical group columns
+        (also as the DataFrame :attr:`attributes`)
     interests : (n, I) bool, names in ``interest_names``
     skills : (n, S) float in [0, 1], names in ``subject_names``; need = 1 - skill
     languages : (n, L) bool, names in ``language_names``
@@ -73,7 +74,7 @@ class Roster:
     site: np.ndarray
     grade: np.ndarray
     role: np.ndarray
-    attributes: pd.DataFrame
+    attribute_columns: dict[str, np.ndarray]
     interests: np.ndarray
     interest_names: tuple[str, ...]
     skills: np.ndarray
@@ -100,13 +101,18 @@ class Roster:
 
     @property
     def attribute_names(self) -> tuple[str, ...]:
-        return tuple(self.attributes.columns)
+        return tuple(self.attribute_columns)
+
+    @cached_property
+    def attributes(self) -> pd.DataFrame:
+        """The group columns as a DataFrame (n rows, RangeIndex), built when first asked for."""
+        return pd.DataFrame(self.attribute_columns, index=pd.RangeIndex(len(self)))
 
     @cached_property
     def _codes(self) -> dict[str, tuple[np.ndarray, list[str]]]:
         out = {}
-        for name in self.attributes.columns:
-            values = self.attributes[name].astype(str).to_numpy()
+        for name, column in self.attribute_columns.items():
+            values = column.astype(str)
             levels, codes = np.unique(values, return_inverse=True)
             out[name] = (codes.astype(np.int64), [str(level) for level in levels])
         return out
@@ -115,10 +121,6 @@ class Roster:
     def site_codes(self) -> np.ndarray:
         """Integer code of each student's site (codes follow sorted site names)."""
         return np.unique(self.site.astype(str), return_inverse=True)[1].astype(np.int64)
-
-    @cached_property
-    def _attribute_arrays(self) -> dict[str, np.ndarray]:
-        return {name: self.attributes[name].to_numpy(dtype=object) for name in self.attributes}
 
     def group_codes(self, attribute: str) -> tuple[np.ndarray, list[str]]:
         """Integer codes and level names (sorted) of one attribute.
@@ -137,10 +139,7 @@ class Roster:
             site=self.site[index],
             grade=self.grade[index],
             role=self.role[index],
-            attributes=pd.DataFrame(
-                {name: values[index] for name, values in self._attribute_arrays.items()},
-                index=pd.RangeIndex(len(index)),
-            ),
+            attribute_columns={name: c[index] for name, c in self.attribute_columns.items()},
             interests=self.interests[index],
             skills=self.skills[index],
             languages=self.languages[index],
@@ -158,7 +157,7 @@ class Roster:
     def with_roles(self, role: np.ndarray) -> Roster:
         """The same students with other roles (cached codes are kept)."""
         changed = replace(self, role=role)
-        for name in ("_codes", "site_codes", "_attribute_arrays"):
+        for name in ("_codes", "site_codes", "attributes"):
             if name in self.__dict__:
                 changed.__dict__[name] = self.__dict__[name]
         return changed
@@ -188,8 +187,8 @@ class Roster:
             for a, b in self.must_not_meet:
                 avoid[a].append(str(self.ids[b]))
             frame["must_not_meet"] = [";".join(names) for names in avoid]
-        for column in self.attributes.columns:
-            frame[column] = self.attributes[column].to_numpy()
+        for column, values in self.attribute_columns.items():
+            frame[column] = values
         return frame
 
 
@@ -366,7 +365,7 @@ def load_roster(path: str | Path, subjects: Sequence[str] | None = None) -> Rost
         site=site,
         grade=grade,
         role=role,
-        attributes=attributes,
+        attribute_columns={c: attributes[c].to_numpy(dtype=object) for c in attribute_columns},
         interests=indicator("interests", interest_names),
         interest_names=interest_names,
         skills=skills,

@@ -7,10 +7,12 @@ safe avenues to escalate concerns" (seed 000).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from workbench.dynamics import checkin, end_links
 from workbench.matching import match_roster, pairwise_terms
@@ -18,6 +20,11 @@ from workbench.rotation import ROTATIONS
 
 if TYPE_CHECKING:
     from workbench.model import MentorshipModel
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
 
 
 class Coordinator(mesa.Agent):
@@ -82,9 +89,11 @@ class Coordinator(mesa.Agent):
         had_partner = np.zeros(len(state.active), dtype=bool)
         had_partner[links.mentor] = True
         had_partner[links.mentee] = True
-        pairing = match_roster(
-            roster, scenario.matching, model.rng, rows=rows, avoid=self.former_pairs(rows)
-        )
+        # a site's score matrices are small: BLAS threads cost more than they save
+        with _blas().limit(limits=1, user_api="blas"):
+            pairing = match_roster(
+                roster, scenario.matching, model.rng, rows=rows, avoid=self.former_pairs(rows)
+            )
         self.stale[rows] = True
         self.stale[pairing.mentor] = False
         self.stale[pairing.mentee] = False

@@ -75,6 +75,23 @@ def _jaccard(a: np.ndarray, b: np.ndarray, outer: bool) -> np.ndarray:
         return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
+def _same_count(a: np.ndarray, b: np.ndarray, outer: bool) -> np.ndarray:
+    """How many of the code columns agree, for every row pair (outer) or row by row."""
+    if not outer:
+        return (a == b).sum(1).astype(np.float64)
+    # one-hot over (column, level): the product of the encodings counts agreements
+    low = min(a.min(initial=0), b.min(initial=0))
+    width = max(a.max(initial=0), b.max(initial=0)) - low + 1
+    slots = width * np.arange(a.shape[1])
+
+    def one_hot(codes: np.ndarray) -> np.ndarray:
+        encoded = np.zeros((len(codes), width * codes.shape[1]))
+        encoded[np.arange(len(codes))[:, None], codes - low + slots] = 1.0
+        return encoded
+
+    return one_hot(a) @ one_hot(b).T
+
+
 def _overlap(a: np.ndarray, b: np.ndarray, outer: bool) -> np.ndarray:
     if a.shape[1] == 0:
         shape = (len(a), len(b)) if outer else (len(a),)
@@ -115,28 +132,26 @@ def _terms(
         interest = _jaccard(roster.interests[mentors], roster.interests[mentees], outer)
     if wanted & {"complementarity", "challenge"}:
         s_a, s_b = roster.skills[mentors], roster.skills[mentees]
-        # subject by subject, so no (m, e, subjects) temporaries are built
+        subjects = s_a.shape[1]
+        if "challenge" in wanted:  # the mean lead is a difference of mean skills
+            a_mean, b_mean = s_a.sum(1) / subjects, s_b.sum(1) / subjects
+            mean_lead = np.subtract.outer(a_mean, b_mean) if outer else a_mean - b_mean
+        # subject by subject, in place, so no (m, e, subjects) temporaries are built
         cover = np.zeros(shape)
-        mean_lead = np.zeros(shape)
-        for k in range(s_a.shape[1]):
-            a, b = (s_a[:, k][:, None], s_b[:, k][None, :]) if outer else (s_a[:, k], s_b[:, k])
-            lead = a - b
-            mean_lead += lead
-            cover += np.maximum(lead, 0.0) * (1.0 - b)
-        cover /= s_a.shape[1]
-        mean_lead /= s_a.shape[1]
+        lead = np.empty(shape)
+        for k in range(subjects):
+            if outer:
+                np.subtract.outer(s_a[:, k], s_b[:, k], out=lead)
+            else:
+                np.subtract(s_a[:, k], s_b[:, k], out=lead)
+            np.maximum(lead, 0.0, out=lead)
+            lead *= 1.0 - s_b[:, k]
+            cover += lead
+        cover /= subjects
     if "affinity" in wanted:
         codes = _attribute_codes(roster, None)
-        a_codes, b_codes = codes[mentors], codes[mentees]
-        if not codes.shape[1]:
-            same = np.ones(shape)
-        elif outer:
-            same = np.zeros(shape)
-            for k in range(codes.shape[1]):
-                same += a_codes[:, k][:, None] == b_codes[:, k][None, :]
-            same /= codes.shape[1]
-        else:
-            same = (a_codes == b_codes).mean(1)
+        count = codes.shape[1]
+        same = _same_count(codes[mentors], codes[mentees], outer) / count if count else 1.0
         out["affinity"] = 0.5 * interest + 0.5 * same
     if "complementarity" in wanted:
         out["complementarity"] = np.clip(cover / _COMPLEMENT_SCALE, 0.0, 1.0)
@@ -145,23 +160,20 @@ def _terms(
         out["challenge"] = 0.5 * (1.0 - interest) + 0.5 * stretch
     if "cross_group" in wanted:
         codes = _attribute_codes(roster, attributes)
-        a_cross, b_cross = codes[mentors], codes[mentees]
-        if not codes.shape[1]:
-            differ = np.zeros(shape)
-        elif outer:
-            differ = np.zeros(shape)
-            for k in range(codes.shape[1]):
-                differ += a_cross[:, k][:, None] != b_cross[:, k][None, :]
-            differ /= codes.shape[1]
+        count = codes.shape[1]
+        if count:
+            same = _same_count(codes[mentors], codes[mentees], outer)
+            out["cross_group"] = (count - same) / count
         else:
-            differ = (a_cross != b_cross).mean(1)
-        out["cross_group"] = differ
+            out["cross_group"] = np.zeros(shape)
     if "schedule" in wanted:
         out["schedule"] = _overlap(roster.schedule[mentors], roster.schedule[mentees], outer)
     if "language" in wanted:
         if roster.languages.shape[1]:
-            fit = _overlap(roster.languages[mentors], roster.languages[mentees], outer) > 0
-            out["language"] = fit.astype(np.float64)
+            a = roster.languages[mentors].astype(np.float64)
+            b = roster.languages[mentees].astype(np.float64)
+            shared = a @ b.T if outer else (a * b).sum(1)
+            out["language"] = (shared > 0).astype(np.float64)
         else:
             out["language"] = np.ones(shape)
     return out
