@@ -11,6 +11,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -40,18 +42,17 @@ def _top_k(logits: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _effect_columns(
-    config: Cohort, attributes: pd.DataFrame
+    config: Cohort, attributes: Mapping[str, np.ndarray], n: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-student belonging shift, confidence shift, barrier odds and language-barrier rate."""
-    n = len(attributes)
     belonging = np.zeros(n)
     confidence = np.zeros(n)
     odds = np.ones(n)
     language = np.full(n, config.barriers.language)
     for effect in config.group_effects:
-        if effect.attribute not in attributes.columns:
+        if effect.attribute not in attributes:
             continue
-        hit = (attributes[effect.attribute].astype(str) == effect.level).to_numpy()
+        hit = attributes[effect.attribute].astype(str) == effect.level
         belonging[hit] += effect.belonging
         confidence[hit] += effect.confidence
         odds[hit] *= effect.barrier_odds
@@ -75,18 +76,16 @@ def generate_roster(config: Cohort, rng: np.random.Generator) -> Roster:
     """
     n = config.size
     site = _site_names(config.sites)[np.arange(n) % config.sites]
-    attributes = pd.DataFrame(
-        {
-            name: np.asarray(attr.levels, dtype=object)[
-                rng.choice(len(attr.levels), size=n, p=np.asarray(attr.shares))
-            ]
-            for name, attr in config.attributes.items()
-        }
-    )
+    attributes = {
+        name: np.asarray(attr.levels, dtype=object)[
+            rng.choice(len(attr.levels), size=n, p=np.asarray(attr.shares))
+        ]
+        for name, attr in config.attributes.items()
+    }
     grade = np.asarray(config.grades)[rng.integers(0, len(config.grades), size=n)]
     grade_z = (grade - np.mean(config.grades)) / max(np.std(config.grades), 1.0)
 
-    shift_b, shift_c, odds, language_rate = _effect_columns(config, attributes)
+    shift_b, shift_c, odds, language_rate = _effect_columns(config, attributes, n)
     rates = {name: getattr(config.barriers, name) for name in BARRIERS}
     barriers = np.column_stack(
         [
@@ -141,7 +140,7 @@ def generate_roster(config: Cohort, rng: np.random.Generator) -> Roster:
         site=site,
         grade=grade.astype(np.int64),
         role=role,
-        attribute_columns={c: attributes[c].to_numpy(dtype=object) for c in attributes.columns},
+        attribute_columns=attributes,
         interests=interests,
         interest_names=tuple(config.interests),
         skills=skill,
@@ -162,7 +161,7 @@ def fill_starting_levels(roster: Roster, config: Cohort, rng: np.random.Generato
     Group shifts of the scenario apply where the roster has the same attribute
     columns and levels.
     """
-    shift_b, shift_c, _, _ = _effect_columns(config, roster.attributes)
+    shift_b, shift_c, _, _ = _effect_columns(config, roster.attribute_columns, len(roster))
     init = config.initial
     n = len(roster)
     drawn_b = np.clip(

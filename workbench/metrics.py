@@ -87,30 +87,36 @@ class MetricsRecorder:
         self.indicator = np.column_stack(columns)  # (n, groups)
         self.weeks: list[int] = []
         self.means: list[np.ndarray] = []  # each (groups, metrics)
+        self._values = np.empty((0, len(METRICS)))  # student x metric buffers, reused weekly
+        self._masks = np.empty((0, len(METRICS)))
 
     def record(self, week: int, state: CohortState, ties: TieNetwork) -> None:
         n = len(state.belonging)
-        everyone = np.ones(n)
+        if self._values.shape[0] != n:
+            self._values = np.empty((n, len(METRICS)))
+            self._masks = np.ones((n, len(METRICS)))  # only two metrics count a subset
+        values, masks = self._values, self._masks
         scheduled = state.scheduled_week > 0
-        attendance = np.where(
-            scheduled, state.attended_week / np.maximum(state.scheduled_week, 1), 0
+        column = METRICS.index
+        values[:, column("belonging")] = state.belonging
+        values[:, column("confidence")] = state.confidence
+        np.divide(
+            state.attended_week,
+            np.maximum(state.scheduled_week, 1),
+            out=values[:, column("attendance")],
         )
-        columns = {
-            "belonging": (state.belonging, everyone),
-            "confidence": (state.confidence, everyone),
-            "attendance": (attendance, scheduled),
-            "retention": (state.active, everyone),
-            "dependency": (state.dependency, state.role == "mentee"),
-            "cross_group_ties": (ties.cross_degree, everyone),
-            "isolated": (ties.degree == 0, everyone),
-            "skill": (state.skill.mean(1), everyone),
-            "matched": (state.matched() & state.active, everyone),
-            "rematches": (state.rematches, everyone),
-            "in_poor_pair": (state.in_poor_pair(), everyone),
-        }
-        masks = np.column_stack([columns[m][1] for m in METRICS]).astype(np.float64)
-        values = np.column_stack([columns[m][0] for m in METRICS]).astype(np.float64) * masks
-        totals = self.indicator.T @ values
+        values[~scheduled, column("attendance")] = 0.0
+        masks[:, column("attendance")] = scheduled
+        values[:, column("retention")] = state.active
+        values[:, column("dependency")] = state.dependency
+        masks[:, column("dependency")] = state.role == "mentee"
+        values[:, column("cross_group_ties")] = ties.cross_degree
+        values[:, column("isolated")] = ties.degree == 0
+        values[:, column("skill")] = state.skill.sum(1) / state.skill.shape[1]
+        values[:, column("matched")] = state.matched() & state.active
+        values[:, column("rematches")] = state.rematches
+        values[:, column("in_poor_pair")] = state.in_poor_pair()
+        totals = self.indicator.T @ (values * masks)
         counts = self.indicator.T @ masks
         with np.errstate(invalid="ignore", divide="ignore"):
             self.means.append(np.where(counts > 0, totals / np.maximum(counts, 1e-300), np.nan))

@@ -82,7 +82,9 @@ class MentorshipModel(mesa.Model):
             scenario,
         )
         cross_names = scenario.matching.cross_group_attributes or list(roster.attribute_names)
-        codes = [roster.group_codes(name)[0] for name in cross_names if name in roster.attributes]
+        codes = [
+            roster.group_codes(name)[0] for name in cross_names if name in roster.attribute_columns
+        ]
         self.ties = TieNetwork(np.column_stack(codes) if codes else np.zeros((n, 0), np.int64))
         first = (
             roster.group_codes(roster.attribute_names[0])[0]

@@ -100,7 +100,11 @@ class Coordinator(mesa.Agent):
         if len(pairing) == 0:
             return
         terms = pairwise_terms(
-            roster, pairing.mentor, pairing.mentee, scenario.matching.cross_group_attributes
+            roster,
+            pairing.mentor,
+            pairing.mentee,
+            scenario.matching.cross_group_attributes,
+            only=("affinity", "complementarity", "cross_group", "language"),
         )
         if scenario.dynamics.rematch_trust_reset:
             trust = np.zeros(len(pairing))

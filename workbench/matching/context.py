@@ -46,7 +46,10 @@ def _pairs(pairs: Iterable[Sequence[int]] | np.ndarray | None) -> np.ndarray:
         return _NO_PAIRS
     array = np.sort(array.reshape(-1, 2), axis=1)
     array = array[array[:, 0] != array[:, 1]]
-    return np.unique(array, axis=0)
+    # one integer per pair: np.unique on it is far cheaper than np.unique(axis=0)
+    width = int(array.max(initial=0)) + 1
+    keys = np.unique(array[:, 0] * width + array[:, 1])
+    return np.column_stack(np.divmod(keys, width)).astype(np.intp)
 
 
 def avoid_penalty(weights: Mapping[str, float]) -> float:
