@@ -207,12 +207,13 @@ def main() -> None:
         sites = max(1, size // 1_000)
         scenario = base.with_overrides({"cohort.size": size, "cohort.sites": sites})
         vectorised_weekly(scenario, seed=0)  # warm up imports and caches
-        total, per_week = min(
-            vectorised_weekly(scenario, seed=s) for s in range(3 if size < 50_000 else 1)
-        )
+        # best of several runs: on a shared VM the minimum is the stable figure
+        runs = [vectorised_weekly(scenario, seed=s) for s in range(5 if size < 50_000 else 1)]
+        total = min(t for t, _ in runs)
+        per_week = min(w for _, w in runs)
         ratio = ""
         if size <= 1_000:
-            naive = min(naive_weekly(scenario, seed=s) for s in range(2))
+            naive = min(naive_weekly(scenario, seed=s) for s in range(3))
             ratio = f"{naive / per_week:10.0f}x"
         rate = size * scenario.levers.weeks / total
         print(f"{size:>9,} {sites:>6} {total:>8.3f} {rate:>16,.0f} {ratio:>12}")

@@ -78,7 +78,7 @@ class MentorshipModel(mesa.Model):
             engagement,
             roster.skills,
             roster.barriers,
-            roster.role.astype(object),
+            roster.role.astype(str),  # fixed-width: weekly role masks compare fast
             scenario,
         )
         cross_names = scenario.matching.cross_group_attributes or list(roster.attribute_names)
