@@ -332,7 +332,21 @@ def sample_network(
 
 class NetworkFigure:
     """Students on a circle, one arc per group; friendships grey, mentoring pairs dark,
-    cross-group mentoring pairs ("bridges") dashed orange."""
+    cross-group mentoring pairs ("bridges") dashed orange.
+
+    Blitted like :class:`TrajectoryFigure`: the legend and the group names are
+    drawn once per grouping and layout; each update draws the ties, the
+    students and the title over them.
+    """
+
+    KINDS: tuple[tuple[str, dict], ...] = (
+        ("friendship", {"colors": "#999999", "linewidths": 0.5, "alpha": 0.35}),
+        ("mentoring pair", {"colors": "#000000", "linewidths": 1.4, "alpha": 0.85}),
+        (
+            "bridge: pair across groups",
+            {"colors": BRIDGE_COLOUR, "linewidths": 1.6, "linestyles": "--", "alpha": 0.85},
+        ),
+    )
 
     def __init__(self, dpi: int = 72) -> None:
         self.figure = Figure(figsize=(7.2, 7.2), dpi=dpi)
@@ -342,48 +356,86 @@ class NetworkFigure:
         self.ax.set_aspect("equal")
         self.ax.set_xlim(-1.45, 1.45)
         self.ax.set_ylim(-1.45, 1.45)
+        self.blitter = Blitter(self.figure)
+        self.layout: object = None
 
-    def draw(self, nodes: pd.DataFrame, edges: pd.DataFrame, attribute: str, note: str) -> bytes:
-        """Redraw from :func:`sample_network` tables; return PNG bytes."""
+    def _draw_key(self, nodes: pd.DataFrame, groups: list) -> None:
+        """Legend and group names: static while the grouping and the layout stay."""
         ax = self.ax
-        _clear(ax)
-        xy = nodes[["x", "y"]].to_numpy()
-        kinds = (
-            ("friendship", ~edges["mentoring"], {"colors": "#999999", "linewidths": 0.5}),
-            (
-                "mentoring pair",
-                edges["mentoring"] & ~edges["cross"],
-                {"colors": "#000000", "linewidths": 1.4},
-            ),
-            (
-                "bridge: pair across groups",
-                edges["mentoring"] & edges["cross"],
-                {"colors": BRIDGE_COLOUR, "linewidths": 1.6, "linestyles": "--"},
-            ),
-        )
-        handles = []
-        for label, mask, style in kinds:
-            chosen = edges[mask.to_numpy()]
-            segments = np.stack([xy[chosen["a"]], xy[chosen["b"]]], axis=1)
-            alpha = 0.35 if label == "friendship" else 0.85
-            collection = LineCollection(segments, alpha=alpha, label=label, **style)
-            ax.add_collection(collection)
-            handles.append(collection)
-        for k, (group, frame) in enumerate(nodes.groupby("group", sort=True)):
+        for text in list(ax.texts):
+            text.remove()
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.remove()
+        handles = [LineCollection([], label=label, **style) for label, style in self.KINDS]
+        for k, group in enumerate(groups):
             style = group_style(k)
-            active = frame["active"].to_numpy()
             handles.append(
                 ax.scatter(
-                    frame["x"][active],
-                    frame["y"][active],
+                    [],
+                    [],
                     s=34,
                     c=style.colour,
                     marker=style.marker,
                     edgecolors="#222222",
                     linewidths=0.4,
                     label=f"{group}",
-                    zorder=3,
                 )
+            )
+            frame = nodes[nodes["group"] == group]
+            middle = frame[["x", "y"]].mean().to_numpy()
+            norm = np.hypot(*middle)
+            if norm > 1e-9:
+                label = ax.text(
+                    *(middle / norm * 1.3),
+                    str(group),
+                    ha="center",
+                    va="center",
+                    fontsize=FONT_SIZES["title"],
+                    fontweight="bold",
+                )
+                label._wb_static = True
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.02),
+            ncol=3,
+            fontsize=FONT_SIZES["label"] - 1,
+            frameon=False,
+        )
+        for handle in handles[len(self.KINDS) :]:
+            handle.remove()  # the legend keeps its own copies
+
+    def draw(self, nodes: pd.DataFrame, edges: pd.DataFrame, attribute: str, note: str) -> bytes:
+        """Redraw from :func:`sample_network` tables; return PNG bytes."""
+        ax = self.ax
+        groups = sorted(nodes["group"].unique())
+        layout = (attribute, tuple(groups), nodes[["x", "y"]].to_numpy().round(6).tobytes())
+        if layout != self.layout:
+            self._draw_key(nodes, groups)
+            self.layout = layout
+        for artist in _data_artists(ax):
+            artist.remove()
+        xy = nodes[["x", "y"]].to_numpy()
+        mentoring, cross = edges["mentoring"].to_numpy(), edges["cross"].to_numpy()
+        masks = (~mentoring, mentoring & ~cross, mentoring & cross)
+        for (_, style), mask in zip(self.KINDS, masks, strict=True):
+            chosen = edges[mask]
+            segments = np.stack([xy[chosen["a"]], xy[chosen["b"]]], axis=1)
+            ax.add_collection(LineCollection(segments, **style))
+        for k, group in enumerate(groups):
+            style = group_style(k)
+            frame = nodes[nodes["group"] == group]
+            active = frame["active"].to_numpy()
+            ax.scatter(
+                frame["x"][active],
+                frame["y"][active],
+                s=34,
+                c=style.colour,
+                marker=style.marker,
+                edgecolors="#222222",
+                linewidths=0.4,
+                zorder=3,
             )
             if (~active).any():
                 ax.scatter(
@@ -395,30 +447,11 @@ class NetworkFigure:
                     marker=style.marker,
                     zorder=3,
                 )
-            middle = frame[["x", "y"]].mean().to_numpy()
-            norm = np.hypot(*middle)
-            if norm > 1e-9:
-                ax.text(
-                    *(middle / norm * 1.3),
-                    str(group),
-                    ha="center",
-                    va="center",
-                    fontsize=FONT_SIZES["title"],
-                    fontweight="bold",
-                )
-        ax.legend(
-            handles=handles,
-            loc="upper center",
-            bbox_to_anchor=(0.5, 0.02),
-            ncol=3,
-            fontsize=FONT_SIZES["label"] - 1,
-            frameon=False,
-        )
         ax.set_title(
             f"Who is connected at the end, by {group_label(attribute).lower()}\n{note}",
             fontsize=FONT_SIZES["title"],
         )
-        return to_png(self.figure)
+        return self.blitter.render(layout, [*_data_artists(ax), ax.title])
 
 
 class ComparisonFigure:
