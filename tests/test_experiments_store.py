@@ -244,6 +244,36 @@ def test_a_sweep_killed_part_way_resumes_to_exactly_the_full_set(tmp_path, how, 
             pd.testing.assert_frame_equal(resumed.tables[name], fresh.tables[name])
 
 
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds pool workers through /proc")
+def test_a_lost_pool_worker_ends_the_sweep_cleanly_and_it_resumes(tmp_path) -> None:
+    sweep_file = write_sweep_file(tmp_path, replications=30)
+    out = tmp_path / "store"
+    process = start_sweep(sweep_file, out, workers=2)
+    wait_for_batches(process, out)
+    workers = [pid for pid in children(process.pid) if "spawn_main" in cmdline(pid)]
+    assert workers
+    os.kill(workers[0], signal.SIGKILL)
+    _, stderr = process.communicate(timeout=120)
+    if process.returncode == 0:  # the sweep finished before the kill landed
+        pytest.skip("the sweep completed before its worker was killed")
+    assert process.returncode == 2
+    assert "a worker process died" in stderr and "run the same command again" in stderr
+    assert "Traceback" not in stderr
+    partial = stored_run_ids(out)
+    assert len(partial) == len(set(partial))
+    report = sweep(sweep_file, out, workers=2, progress=False)
+    assert report.stored_before == len(partial)
+    every = stored_run_ids(out)
+    assert len(every) == len(set(every)) == 120
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
