@@ -79,7 +79,10 @@ class _Windowed(Executor):
     def _submit(self, fn: Callable[..., Any], *args: Any) -> Any: ...
 
     @abstractmethod
-    def _wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]: ...
+    def _as_completed(
+        self, pending: dict[Any, Any], top_up: Callable[[], list[Any]]
+    ) -> Iterator[Any]:
+        """Yield the futures of ``pending`` as they finish; ``top_up()`` submits more."""
 
     @abstractmethod
     def _cancel(self, pending: set[Any]) -> None: ...
@@ -88,28 +91,34 @@ class _Windowed(Executor):
         iterator = iter(items)
         window = max(2, self.workers * self.window_per_worker)
         pending: dict[Any, Any] = {}
-        try:
-            for item in iterator:
-                pending[self._submit(fn, *args, item)] = item
-                if len(pending) >= window:
+
+        def top_up() -> list[Any]:
+            added = []
+            while len(pending) < window:
+                item = next(iterator, _END)
+                if item is _END:
                     break
-            while pending:
-                done, _ = self._wait_any(set(pending))
-                for future in done:
-                    item = pending.pop(future)
-                    try:
-                        result = future.result()
-                    except Exception as error:
-                        yield item, None, error
-                    else:
-                        yield item, result, None
-                for item in iterator:
-                    pending[self._submit(fn, *args, item)] = item
-                    if len(pending) >= window:
-                        break
+                future = self._submit(fn, *args, item)
+                pending[future] = item
+                added.append(future)
+            return added
+
+        top_up()
+        try:
+            for future in self._as_completed(pending, top_up):
+                item = pending.pop(future)
+                try:
+                    result = future.result()
+                except Exception as error:
+                    yield item, None, error
+                else:
+                    yield item, result, None
         finally:
             if pending:
                 self._cancel(set(pending))
+
+
+_END = object()
 
 
 class ProcessExecutor(_Windowed):
@@ -152,9 +161,11 @@ class ProcessExecutor(_Windowed):
         assert self._pool is not None, "use the executor in a with-block"
         return self._pool.submit(fn, *args)
 
-    def _wait_any(self, pending):
-        done, rest = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-        return done, rest
+    def _as_completed(self, pending, top_up):
+        while pending:
+            done, _ = cf.wait(set(pending), return_when=cf.FIRST_COMPLETED)
+            yield from done
+            top_up()
 
     def _cancel(self, pending):
         for future in pending:
@@ -214,43 +225,18 @@ class DaskExecutor(_Windowed):
     def _submit(self, fn, *args):
         return self._client.submit(fn, *args, pure=False)
 
-    def _wait_any(self, pending):  # pragma: no cover - imap_unordered below replaces the loop
-        raise NotImplementedError
+    def _as_completed(self, pending, top_up):
+        from distributed import as_completed
+
+        # tied to our client's loop: the client need not be the default one
+        finished = as_completed(list(pending), loop=self._client.loop, raise_errors=False)
+        for future in finished:
+            yield future
+            for new in top_up():
+                finished.add(new)
 
     def _cancel(self, pending):
         self._client.cancel(list(pending))
-
-    def imap_unordered(self, fn, items, *args):
-        """As for every executor, with :class:`distributed.as_completed` tied to our client."""
-        from distributed import as_completed
-
-        iterator = iter(items)
-        window = max(2, self.workers * self.window_per_worker)
-        pending: dict[Any, Any] = {}
-        for item in iterator:
-            pending[self._submit(fn, *args, item)] = item
-            if len(pending) >= window:
-                break
-        if not pending:
-            return
-        finished = as_completed(list(pending), loop=self._client.loop, raise_errors=False)
-        try:
-            for future in finished:
-                item = pending.pop(future)
-                try:
-                    result = future.result()
-                except Exception as error:
-                    yield item, None, error
-                else:
-                    yield item, result, None
-                for item in iterator:
-                    new = self._submit(fn, *args, item)
-                    pending[new] = item
-                    finished.add(new)
-                    break
-        finally:
-            if pending:
-                self._cancel(set(pending))
 
 
 def make_executor(
