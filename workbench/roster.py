@@ -20,7 +20,6 @@ group attribute (e.g. ``first_gen``, ``disability``).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
+from workbench.inputfiles import read_csv_rows
 from workbench.scenario import BARRIERS
 
 ROLES = ("mentor", "mentee", "both")
@@ -229,15 +229,7 @@ def load_roster(path: str | Path, subjects: Sequence[str] | None = None) -> Rost
     (60, ('language_background', 'disability', 'first_gen'))
     """
     path = Path(path)
-    if not path.is_file():
-        raise RosterError(f"{path}: no such roster file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise RosterError(
-            f"{path}: not UTF-8 text (byte {error.start}); save the file as CSV UTF-8"
-        ) from None
-    rows = list(csv.reader(text.splitlines()))
+    rows = read_csv_rows(path, "roster", RosterError)
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise RosterError(f"{path}: empty file; expected a header row with at least an 'id' column")

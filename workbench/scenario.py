@@ -24,7 +24,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.errors import WorkbenchError
-from workbench.tomlfiles import read_toml, validation_line
+from workbench.inputfiles import read_toml, validation_line
 
 BARRIERS: tuple[str, ...] = ("transport", "schedule", "language", "caregiving")
 

@@ -47,8 +47,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from workbench.errors import WorkbenchError
+from workbench.inputfiles import read_toml
 from workbench.scenario import Scenario, ScenarioError, load_scenario
-from workbench.tomlfiles import read_toml
 
 DESIGNS = ("grid", "lhs", "sobol")
 SEEDING = ("common", "independent")

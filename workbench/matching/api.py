@@ -23,6 +23,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from workbench.errors import WorkbenchError
+from workbench.inputfiles import read_toml, validation_line
 from workbench.matching import POLICIES, match_roster
 from workbench.matching.explain import explain
 from workbench.matching.fairness import fairness_report
@@ -31,7 +32,6 @@ from workbench.matching.preferences import load_preferences, parse_rankings
 from workbench.matching.scores import TERMS, pairwise_terms
 from workbench.roster import Roster, load_roster
 from workbench.scenario import Matching as MatchConfig
-from workbench.tomlfiles import read_toml, validation_line
 
 
 class SettingsError(WorkbenchError):

@@ -22,11 +22,11 @@ Examples
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
+from workbench.inputfiles import read_csv_rows
 from workbench.roster import Roster
 
 
@@ -78,15 +78,8 @@ def parse_rankings(
 def load_preferences(path: str | Path, roster: Roster) -> dict[int, tuple[int, ...]]:
     """Read and validate a preferences CSV against ``roster`` (see the module docstring)."""
     path = Path(path)
-    if not path.is_file():
-        raise PreferencesError(f"{path}: no such preferences file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise PreferencesError(
-            f"{path}: not UTF-8 text (byte {error.start}); save the file as CSV UTF-8"
-        ) from None
-    rows = [row for row in csv.reader(text.splitlines()) if any(c.strip() for c in row)]
+    rows = read_csv_rows(path, "preferences", PreferencesError)
+    rows = [row for row in rows if any(c.strip() for c in row)]
     if not rows:
         raise PreferencesError(f"{path}: empty file; expected a header row 'id,ranking'")
     header = [cell.strip() for cell in rows[0]]

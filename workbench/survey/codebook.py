@@ -50,7 +50,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from workbench.errors import WorkbenchError
-from workbench.tomlfiles import read_toml, validation_line
+from workbench.inputfiles import read_toml, validation_line
 
 LATENTS: tuple[str, ...] = ("belonging", "confidence")
 

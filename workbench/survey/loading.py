@@ -16,13 +16,13 @@ Examples
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from workbench.inputfiles import read_csv_rows
 from workbench.survey.codebook import Codebook, SurveyError, load_codebook
 
 MAX_PROBLEMS = 50
@@ -87,22 +87,6 @@ class Survey:
         return Survey(self.codebook, data, self.source)
 
 
-def _read_rows(path: Path) -> list[list[str]]:
-    if not path.is_file():
-        raise SurveyError(f"{path}: no such survey file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise SurveyError(
-            f"{path}: not UTF-8 text (byte {error.start}); save the file as CSV UTF-8"
-        ) from None
-    try:
-        rows = list(csv.reader(text.splitlines()))
-    except csv.Error as error:
-        raise SurveyError(f"{path}: malformed CSV: {error}") from None
-    return rows
-
-
 def _frame_from_rows(rows: list[list[str]], source: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Strings table and the CSV row number of each of its rows (1 = header)."""
     numbered = [(i, row) for i, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
@@ -150,7 +134,7 @@ def load_survey(path: str | Path, codebook: Codebook | str | Path) -> Survey:
     """
     book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     path = Path(path)
-    frame, rows = _frame_from_rows(_read_rows(path), str(path))
+    frame, rows = _frame_from_rows(read_csv_rows(path, "survey", SurveyError), str(path))
     return survey_from_frame(frame, book, source=str(path), row_numbers=rows)
 
 

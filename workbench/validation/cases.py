@@ -33,8 +33,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from workbench.errors import WorkbenchError
+from workbench.inputfiles import read_toml, validation_line
 from workbench.scenario import Scenario
-from workbench.tomlfiles import read_toml, validation_line
 
 DEFAULT_CASES = Path(__file__).with_name("cases.toml")
 

@@ -1,8 +1,9 @@
-"""Reading the project's TOML files, and saying in one line what is wrong with one.
+"""Reading the files users bring, and saying in one line what is wrong with one.
 
-Scenarios, sweeps, codebooks, matching weights and validation cases are all
-TOML read into pydantic models; these two functions give them the same
-messages: ``FILE: no such scenario file``, ``FILE: malformed TOML: ...`` and
+Scenarios, sweeps, codebooks, matching weights and validation cases are TOML
+read into pydantic models; rosters, preferences and surveys are CSV. These
+functions give them all the same messages: ``FILE: no such scenario file``,
+``FILE: not UTF-8 text (byte 12); ...``, ``FILE: malformed TOML: ...`` and
 ``FILE: cohort.sise: unknown key (...)``.
 
 Examples
@@ -20,6 +21,8 @@ my.toml: weeks: Input should be a valid integer, unable to parse string as an in
 
 from __future__ import annotations
 
+import csv
+import io
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -49,6 +52,26 @@ def read_toml(path: Path, kind: str, error: type[WorkbenchError]) -> dict[str, A
         raise error(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as problem:
         raise error(f"{path}: malformed TOML: {problem}") from None
+
+
+def read_csv_rows(path: Path, kind: str, error: type[WorkbenchError]) -> list[list[str]]:
+    """Every row of the CSV file ``path`` (blank ones included, so row ``k`` is line ``k``).
+
+    A byte-order mark is dropped (spreadsheets write one); text that is not
+    UTF-8 or is not CSV raises ``error`` with one line saying how to fix it.
+    """
+    if not path.is_file():
+        raise error(f"{path}: no such {kind} file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as problem:
+        raise error(
+            f"{path}: not UTF-8 text (byte {problem.start}); save the file as CSV UTF-8"
+        ) from None
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as problem:
+        raise error(f"{path}: malformed CSV: {problem}") from None
 
 
 def validation_line(error: ValidationError, source: str, docs: str) -> str:
