@@ -262,6 +262,18 @@ def test_runner_abandons_stale_jobs_and_survives_errors():
     runner.close()
 
 
+def test_a_change_after_a_quiet_spell_starts_at_once_and_a_burst_waits():
+    published = []
+    runner = LiveRunner(lambda job, stale: iter([job]), published.append, debounce=60.0)
+    runner.request("a")  # nothing before it: no waiting for the 60 s debounce
+    assert runner.wait(timeout=30)
+    assert published == ["a"]
+    runner.request("b")  # right after another request: part of a burst, so it waits
+    threading.Event().wait(0.2)
+    assert runner.busy and published == ["a"]
+    runner.close()
+
+
 def test_groups_never_differ_by_colour_alone():
     styles = [group_style(k) for k in range(2 * len(OKABE_ITO))]
     assert len({(s.linestyle, s.marker) for s in styles[: len(OKABE_ITO)]}) >= 6

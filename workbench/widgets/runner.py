@@ -1,8 +1,11 @@
 """Debounced background runs: the latest request wins, the picture updates when ready.
 
 A :class:`LiveRunner` owns one worker thread. :meth:`LiveRunner.request`
-records the newest job; the worker waits until no new request has come for
-``debounce`` seconds, then runs the job. A job is a generator of results
+records the newest job. A request after a quiet spell (nothing waiting or
+running, no request for ``debounce`` seconds) starts at once, so a single
+change answers without delay; during a burst of requests the worker waits
+until none has come for ``debounce`` seconds, then runs the newest job
+(debounce with a leading edge). A job is a generator of results
 (e.g. a first look, then all replications); each result is published unless a
 newer request has arrived meanwhile, in which case the job is abandoned
 between steps. Until something is published the old picture stays.
@@ -10,13 +13,13 @@ between steps. Until something is published the old picture stays.
 Examples
 --------
 >>> seen = []
->>> runner = LiveRunner(lambda job, stale: iter([job * 10]), seen.append, debounce=0.01)
+>>> runner = LiveRunner(lambda job, stale: iter([job * 10]), seen.append, debounce=0.05)
 >>> for job in (1, 2, 3):
 ...     runner.request(job)
 >>> runner.wait(timeout=5)
 True
->>> seen
-[30]
+>>> seen[-1], 20 in seen  # the newest job's result; one in the middle of a burst never runs
+(30, False)
 >>> runner.close()
 """
 
@@ -44,7 +47,8 @@ class LiveRunner:
         Called with the exception if ``work`` or ``publish`` fails (the runner
         keeps working).
     debounce
-        Seconds without a new request before a job starts.
+        Seconds without a new request before a job of a burst starts (a
+        request after a quiet spell starts at once).
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class LiveRunner:
         self._closed = False
         self._generation = 0
         self._requested_at = 0.0
+        self._last_request = -float("inf")
         self._thread: threading.Thread | None = None
 
     def request(self, job: Any, immediate: bool = False) -> None:
@@ -72,10 +77,13 @@ class LiveRunner:
         with self._cond:
             if self._closed:
                 raise RuntimeError("the runner is closed")
+            now = time.monotonic()
+            quiet = not (self._waiting or self._busy) and now - self._last_request >= self.debounce
             self._job = job
             self._waiting = True
             self._generation += 1
-            self._requested_at = time.monotonic() - (self.debounce if immediate else 0.0)
+            self._requested_at = now - (self.debounce if immediate or quiet else 0.0)
+            self._last_request = now
             self._cond.notify_all()
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -111,6 +119,8 @@ class LiveRunner:
                     return
                 while (left := self._requested_at + self.debounce - time.monotonic()) > 0:
                     self._cond.wait(left)
+                    if self._closed:
+                        return
                 job, generation = self._job, self._generation
                 self._waiting, self._busy = False, True
             try:
