@@ -45,6 +45,12 @@ BAD_ROSTERS = {
         "unknown student 'zz'",
     ),
     "bad role": ("id,role\na,boss\nb,mentee\n", "field 'role'"),
+    # blank lines count: the message names the line a spreadsheet user sees
+    "bad role after blank lines": ("id,role\n\na,mentor\n\nb,boss\n", "row 5: field 'role'"),
+    "unknown must_not_meet after a blank line": (
+        "id,must_not_meet\n\na,\nb,zz\n",
+        "row 4: field 'must_not_meet': unknown student 'zz'",
+    ),
 }
 
 

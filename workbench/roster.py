@@ -229,21 +229,34 @@ def load_roster(path: str | Path, subjects: Sequence[str] | None = None) -> Rost
     (60, ('language_background', 'disability', 'first_gen'))
     """
     path = Path(path)
-    rows = read_csv_rows(path, "roster", RosterError)
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    numbered = [
+        (line, row)
+        for line, row in enumerate(read_csv_rows(path, "roster", RosterError), start=1)
+        if any(cell.strip() for cell in row)
+    ]
+    rows = [row for _, row in numbered]
+
+    def line_of(number: int) -> int:
+        """The file line of the ``number``-th non-blank row (the header is 1)."""
+        return numbered[number - 1][0]
+
     if not rows:
         raise RosterError(f"{path}: empty file; expected a header row with at least an 'id' column")
     header = [cell.strip() for cell in rows[0]]
     if "id" not in header:
-        raise RosterError(f"{path}: row 1: no 'id' column (columns: {', '.join(header)})")
+        raise RosterError(
+            f"{path}: row {line_of(1)}: no 'id' column (columns: {', '.join(header)})"
+        )
     if len(set(header)) != len(header) or "" in header:
-        raise RosterError(f"{path}: row 1: column names must be distinct and non-empty")
+        raise RosterError(f"{path}: row {line_of(1)}: column names must be distinct and non-empty")
     body = rows[1:]
     if not body:
         raise RosterError(f"{path}: no students after the header row")
     for number, row in enumerate(body, start=2):
         if len(row) != len(header):
-            raise RosterError(f"{path}: row {number}: {len(row)} fields, header has {len(header)}")
+            raise RosterError(
+                f"{path}: row {line_of(number)}: {len(row)} fields, header has {len(header)}"
+            )
     table = pd.DataFrame(body, columns=header, dtype=str).apply(lambda c: c.str.strip())
     col = {name: i for i, name in enumerate(header)}
 
@@ -251,12 +264,12 @@ def load_roster(path: str | Path, subjects: Sequence[str] | None = None) -> Rost
     seen: dict[str, int] = {}
     for number, value in enumerate(ids, start=2):
         if not value:
-            raise RosterError(f"{path}: row {number}: field 'id' is empty")
+            raise RosterError(f"{path}: row {line_of(number)}: field 'id' is empty")
         if value in seen:
             raise RosterError(
-                f"{path}: row {number}: field 'id': duplicate id {value!r} (first on row {seen[value]})"
+                f"{path}: row {line_of(number)}: field 'id': duplicate id {value!r} (first on row {seen[value]})"
             )
-        seen[value] = number
+        seen[value] = line_of(number)
     n = len(ids)
 
     site = table["site"].to_numpy(dtype=object) if "site" in col else np.full(n, "site", object)
@@ -269,7 +282,7 @@ def load_roster(path: str | Path, subjects: Sequence[str] | None = None) -> Rost
                 grade[number - 2] = int(value)
             except ValueError:
                 raise RosterError(
-                    f"{path}: row {number}: field 'grade': {value!r} is not a whole number"
+                    f"{path}: row {line_of(number)}: field 'grade': {value!r} is not a whole number"
                 ) from None
 
     role = np.full(n, "both", dtype=object)
@@ -278,7 +291,7 @@ def load_roster(path: str | Path, subjects: Sequence[str] | None = None) -> Rost
             value = value.lower() or "both"
             if value not in ROLES:
                 raise RosterError(
-                    f"{path}: row {number}: field 'role': {value!r}; allowed: {', '.join(ROLES)}"
+                    f"{path}: row {line_of(number)}: field 'role': {value!r}; allowed: {', '.join(ROLES)}"
                 )
             role[number - 2] = value
 
@@ -289,7 +302,7 @@ def load_roster(path: str | Path, subjects: Sequence[str] | None = None) -> Rost
         unknown = sorted(set(entries) - set(BARRIERS))
         if unknown:
             raise RosterError(
-                f"{path}: row {number}: field 'barriers': unknown {unknown}; "
+                f"{path}: row {line_of(number)}: field 'barriers': unknown {unknown}; "
                 f"allowed: {', '.join(BARRIERS)}"
             )
 
@@ -313,7 +326,7 @@ def load_roster(path: str | Path, subjects: Sequence[str] | None = None) -> Rost
             unknown = sorted(set(entries) - set(subject_names))
             if unknown:
                 raise RosterError(
-                    f"{path}: row {number}: field {name!r}: unknown subjects {unknown}; "
+                    f"{path}: row {line_of(number)}: field {name!r}: unknown subjects {unknown}; "
                     f"known: {', '.join(subject_names)}"
                 )
     skills = np.full((n, len(subject_names)), NEUTRAL)
@@ -337,7 +350,7 @@ def load_roster(path: str | Path, subjects: Sequence[str] | None = None) -> Rost
                     number_value = np.nan
                 if not 0.0 <= number_value <= 1.0:
                     raise RosterError(
-                        f"{path}: row {number}: field {name!r}: {value!r} is not a number in [0, 1]"
+                        f"{path}: row {line_of(number)}: field {name!r}: {value!r} is not a number in [0, 1]"
                     )
                 values[number - 2] = number_value
         starting[name] = values
@@ -348,7 +361,7 @@ def load_roster(path: str | Path, subjects: Sequence[str] | None = None) -> Rost
         for name, value in zip(attribute_columns, row, strict=True):
             if value == "":
                 raise RosterError(
-                    f"{path}: row {number}: field {name!r} is empty; "
+                    f"{path}: row {line_of(number)}: field {name!r} is empty; "
                     "give every student a value (e.g. 'unknown')"
                 )
 
@@ -369,23 +382,32 @@ def load_roster(path: str | Path, subjects: Sequence[str] | None = None) -> Rost
         barriers=indicator("barriers", BARRIERS),
         belonging=starting["belonging"],
         confidence=starting["confidence"],
-        must_not_meet=_must_not_meet(path, lists["must_not_meet"], ids),
+        must_not_meet=_must_not_meet(
+            path, lists["must_not_meet"], ids, [line_of(k + 2) for k in range(n)]
+        ),
     )
 
 
-def _must_not_meet(path: Path, cells: list[list[str]], ids: np.ndarray) -> np.ndarray:
-    """Validate the ``must_not_meet`` column into unordered row pairs ``(k, 2)``."""
+def _must_not_meet(
+    path: Path, cells: list[list[str]], ids: np.ndarray, lines: list[int]
+) -> np.ndarray:
+    """Validate the ``must_not_meet`` column into unordered row pairs ``(k, 2)``.
+
+    ``lines[i]`` is the file line of student ``i``, for messages.
+    """
     row_of = {str(value): i for i, value in enumerate(ids)}
     pairs = set()
     for i, names in enumerate(cells):
         for name in names:
             if name not in row_of:
                 raise RosterError(
-                    f"{path}: row {i + 2}: field 'must_not_meet': unknown student {name!r}; "
+                    f"{path}: row {lines[i]}: field 'must_not_meet': unknown student {name!r}; "
                     "use ids from the 'id' column"
                 )
             j = row_of[name]
             if j == i:
-                raise RosterError(f"{path}: row {i + 2}: field 'must_not_meet': names the student")
+                raise RosterError(
+                    f"{path}: row {lines[i]}: field 'must_not_meet': names the student"
+                )
             pairs.add((min(i, j), max(i, j)))
     return np.array(sorted(pairs), dtype=np.intp).reshape(-1, 2)

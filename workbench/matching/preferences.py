@@ -78,21 +78,25 @@ def parse_rankings(
 def load_preferences(path: str | Path, roster: Roster) -> dict[int, tuple[int, ...]]:
     """Read and validate a preferences CSV against ``roster`` (see the module docstring)."""
     path = Path(path)
-    rows = read_csv_rows(path, "preferences", PreferencesError)
-    rows = [row for row in rows if any(c.strip() for c in row)]
+    numbered = [
+        (line, row)
+        for line, row in enumerate(read_csv_rows(path, "preferences", PreferencesError), start=1)
+        if any(c.strip() for c in row)
+    ]
+    rows = [row for _, row in numbered]
     if not rows:
         raise PreferencesError(f"{path}: empty file; expected a header row 'id,ranking'")
     header = [cell.strip() for cell in rows[0]]
     missing = [name for name in ("id", "ranking") if name not in header]
     if missing:
         raise PreferencesError(
-            f"{path}: row 1: no {' or '.join(repr(m) for m in missing)} column "
+            f"{path}: row {numbered[0][0]}: no {' or '.join(repr(m) for m in missing)} column "
             f"(columns: {', '.join(header)})"
         )
     id_col, rank_col = header.index("id"), header.index("ranking")
     rankings: dict[str, list[str]] = {}
     lines: dict[str, int] = {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in numbered[1:]:
         if len(row) != len(header):
             raise PreferencesError(
                 f"{path}: row {number}: {len(row)} fields, header has {len(header)}"
