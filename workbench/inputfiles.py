@@ -55,7 +55,8 @@ def read_toml(path: Path, kind: str, error: type[WorkbenchError]) -> dict[str, A
 
 
 def read_csv_rows(path: Path, kind: str, error: type[WorkbenchError]) -> list[list[str]]:
-    """Every row of the CSV file ``path`` (blank ones included, so row ``k`` is line ``k``).
+    """Every row of the CSV file ``path``, blank ones included (row ``k`` is line ``k``
+    unless a quoted cell spans lines).
 
     A byte-order mark is dropped (spreadsheets write one); text that is not
     UTF-8 or is not CSV raises ``error`` with one line saying how to fix it.
