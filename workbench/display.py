@@ -40,7 +40,9 @@ def table_html(frame: pd.DataFrame, max_rows: int = 12, digits: int = 3) -> str:
     shown = frame.head(max_rows)
     numeric = shown.select_dtypes("number").columns
     shown = shown.assign(**{c: shown[c].round(digits) for c in numeric})
-    body = shown.to_html(index=not isinstance(shown.index, pd.RangeIndex), border=0, escape=True)
+    body = shown.to_html(
+        index=not isinstance(shown.index, pd.RangeIndex), border=0, escape=True, na_rep="–"
+    )
     if len(frame) > max_rows:
         body += f"<div><i>… {len(frame) - max_rows} more rows of {len(frame)}</i></div>"
     return body

@@ -20,6 +20,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -586,6 +587,67 @@ class Scenario(_Strict):
         path = Path(path)
         path.write_text(tomli_w.dumps(self.to_dict()), encoding="utf-8")
         return path
+
+    def changes(self, reference: Scenario | None = None) -> pd.DataFrame:
+        """The settings that differ from ``reference`` (default: the built-in defaults).
+
+        One row per dotted setting: ``setting, value, reference``. Name,
+        description and seed are left out: they say which run, not which design.
+
+        Examples
+        --------
+        >>> Scenario().with_overrides({"rotation.policy": "periodic"}).changes()
+                   setting     value reference
+        0  rotation.policy  periodic      none
+        """
+        mine = _leaves(self.model_dump(mode="json", exclude=_NOT_DESIGN))
+        other = _leaves((reference or Scenario()).model_dump(mode="json", exclude=_NOT_DESIGN))
+        rows = [
+            {"setting": key, "value": value, "reference": other.get(key)}
+            for key, value in mine.items()
+            if other.get(key, _MISSING) != value
+        ]
+        return pd.DataFrame(rows, columns=["setting", "value", "reference"])
+
+    def _repr_html_(self) -> str:
+        from workbench.display import card
+
+        cohort, levers, rotation = self.cohort, self.levers, self.rotation
+        who = f"roster {cohort.roster}" if cohort.roster else f"{cohort.size:,} students"
+        sites = f" in {cohort.sites:,} sites" if cohort.sites > 1 else ""
+        rotate = {
+            "none": "partners are kept",
+            "periodic": f"partners change every {rotation.every_weeks} weeks",
+            "plan_b": f"a pair is rematched after {rotation.poor_checkins} poor check-ins",
+            "dependency": f"a pair is rematched at dependency {rotation.dependency_threshold}",
+            "role": f"roles swap every {rotation.every_weeks} weeks",
+        }[rotation.policy]
+        supports = [name for name, on in levers.supports.model_dump().items() if on]
+        facts = [
+            *([self.description] if self.description else []),
+            f"{who}{sites}; {levers.weeks} weeks; {self.replications} replications "
+            f"from seed {self.seed}",
+            f"pairing: {self.matching.policy}; {rotate}; supports: "
+            f"{', '.join(supports) if supports else 'none'}",
+        ]
+        changed = self.changes()
+        tables = {"changed from the defaults": changed} if len(changed) else {}
+        return card(f"Scenario “{self.name}”", facts, tables, max_rows=20)
+
+
+_NOT_DESIGN = {"name", "description", "seed"}
+_MISSING = object()
+
+
+def _leaves(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested settings flattened to ``{"levers.weeks": 36, ...}`` (lists stay whole)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            out.update(_leaves(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def _drop_none(value: Any) -> Any:

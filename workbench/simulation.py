@@ -76,12 +76,50 @@ class RunResult:
         )
         return float(frame.loc[mask, "value"].mean())
 
+    def _repr_html_(self) -> str:
+        import matplotlib.pyplot as plt
+
+        from workbench.display import card
+        from workbench.plots import plot_gaps, plot_metric, summary_table
+
+        run = self.run
+        names = ", ".join(dict.fromkeys(run["scenario"].astype(str)))
+        count = len(run)
+        facts = [
+            f"{count} run{'s' * (count != 1)} of {int(run['students'].iloc[0]):,} students "
+            f"over {int(run['weeks'].iloc[0])} weeks ({_replications(run['replication'])})",
+            "bands in the plots: 95% of replications; gap = reference group minus group",
+        ]
+        table = summary_table(self)[
+            ["belonging start", "belonging end", "belonging change", "confidence end"]
+            + ["belonging gap end"]
+        ]
+        table.index = [
+            "everyone" if attribute == "all" else f"{attribute} = {group}"
+            for attribute, group in table.index
+        ]
+        attributes = [a for a in self.metrics["attribute"].unique() if a != "all"]
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3), constrained_layout=True)
+        plot_metric(self.metrics, "belonging", attributes[0] if attributes else "all", axes[0])
+        plot_gaps(self.gaps, "belonging", axes[1])
+        for ax in axes:
+            ax.set_xlim(right=ax.get_xlim()[1] * 1.35)  # room for the direct labels
+            ax.title.set_fontsize(10)
+        return card(f"Run of “{names}”", facts, {"start and end by group": table}, fig)
+
     @classmethod
     def concat(cls, results: Iterable[RunResult]) -> RunResult:
         results = list(results)
         return cls(
             *(pd.concat([getattr(r, name) for r in results], ignore_index=True) for name in TABLES)
         )
+
+
+def _replications(numbers: pd.Series) -> str:
+    values = sorted(int(v) for v in numbers.unique())
+    if len(values) == 1:
+        return f"replication {values[0]}"
+    return f"replications {values[0]}–{values[-1]}"
 
 
 def _student_table(model: MentorshipModel) -> pd.DataFrame:

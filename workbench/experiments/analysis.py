@@ -89,6 +89,46 @@ class SweepResults:
         columns = ["run_id", "seed", *self.parameters]
         return self.tables[name].merge(self.design[columns], on="run_id", how="left")
 
+    def by_point(
+        self, metrics: Sequence[str] = ("belonging", "confidence", "retention")
+    ) -> pd.DataFrame:
+        """One row per design point: its parameters, runs stored, and each metric's
+        mean over those runs at the last week (everyone)."""
+        stored = self.outcomes[self.outcomes["status"] == "ok"].drop_duplicates("run_id")
+        table = self.design.drop_duplicates("point").set_index("point")[self.parameters]
+        table["runs"] = stored.groupby("point")["run_id"].nunique().reindex(table.index)
+        table["runs"] = table["runs"].fillna(0).astype(int)
+        if "metrics" in self.tables:
+            for metric in metrics:
+                values = run_values(self, metric)
+                table[metric] = values.groupby("point")["value"].mean().reindex(table.index)
+        return table.reset_index()
+
+    def _repr_html_(self) -> str:
+        from workbench.display import card
+
+        manifest = self.manifest
+        stored = self.outcomes.loc[self.outcomes["status"] == "ok", "run_id"].nunique()
+        facts = [
+            *([manifest["description"]] if manifest.get("description") else []),
+            f"{manifest.get('points', '?')} design points × {manifest.get('replications', '?')} "
+            f"replications = {len(self.design)} runs: {stored} stored, "
+            f"{len(self.failures)} failed, {len(self.missing)} not run yet",
+            f"swept: {', '.join(self.parameters) or 'nothing'}; store: {self.path}",
+            "compare(results, metric, by=...) gives means and intervals by policy",
+        ]
+        figure = None
+        points = int(manifest.get("points", 0) or 0)
+        if "metrics" in self.tables and 0 < points <= 8:
+            import matplotlib.pyplot as plt
+
+            from workbench.experiments.plots import plot_trajectories
+
+            figure, ax = plt.subplots(figsize=(6, 3), constrained_layout=True)
+            plot_trajectories(self, "belonging", ax=ax)
+        title = f"Sweep “{manifest.get('name', self.path.name)}”"
+        return card(title, facts, {"last week, mean over runs": self.by_point()}, figure)
+
 
 def load_results(path: str | Path | Any, tables: Sequence[str] | None = None) -> SweepResults:
     """Load a sweep store (or a :class:`~workbench.experiments.runner.SweepReport`).

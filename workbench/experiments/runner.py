@@ -73,6 +73,22 @@ class SweepReport:
 
         return load_results(self.path, tables=tables)
 
+    def _repr_html_(self) -> str:
+        from workbench.display import card
+
+        facts = [
+            f"{self.completed} runs stored now and {self.stored_before} before, of "
+            f"{self.runs}; {self.failed_total} failed",
+            f"{self.seconds:.1f} s on {self.executor}",
+            f"store: {self.path} (report.load() or workbench.load_results(path) reads it)",
+        ]
+        return card("Sweep finished" if self.missing == 0 else "Sweep incomplete", facts)
+
+    @property
+    def missing(self) -> int:
+        """Runs of the design neither stored nor recorded as failed."""
+        return self.runs - self.stored_before - self.completed - self.failed_total
+
 
 def as_spec(
     spec: SweepSpec | Mapping[str, Any] | str | Path, scenario_required: bool = True

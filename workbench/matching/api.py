@@ -96,6 +96,16 @@ def matching_settings(
     return config
 
 
+FAIRNESS_SHOWN = (
+    "attribute",
+    "level",
+    "students",
+    "matched_rate",
+    "mean_score_mentee",
+    "score_gap",
+)
+
+
 @dataclass(frozen=True)
 class MatchResult:
     """What ``workbench.match`` returns.
@@ -171,8 +181,19 @@ class MatchResult:
         return compare_policies(self.roster, self.config, policies, seed, self.rankings)
 
     def _repr_html_(self) -> str:
-        summary = self.summary().replace("&", "&amp;").replace("<", "&lt;")
-        return f"<pre>{summary}</pre>" + self.pairs.head(20).to_html(index=False)
+        from workbench.display import card
+
+        first, *rest = self.summary().splitlines()
+        facts = [line.strip() for line in rest if not line.startswith("  ")]
+        if len(self.unmatched):
+            facts = [f for f in facts if not f.startswith("unmatched")]
+        tables = {"pairs": self.pairs[["group", "site", "mentor", "mentee", "score", "reason"]]}
+        if len(self.unmatched):
+            tables["not matched, and why"] = self.unmatched
+        fair = self.fairness[self.fairness["attribute"] != "all"]
+        columns = [c for c in FAIRNESS_SHOWN if c in fair]
+        tables["mean score as mentee, by group"] = fair[columns]
+        return card(f"Matching: {first}", facts, tables, max_rows=10)
 
     def __repr__(self) -> str:
         return f"MatchResult(\n{self.summary()}\n)"
