@@ -110,7 +110,7 @@ class CalibrationResult:
         for row in self.intervals.itertuples():
             flag = "" if row.identified else "   <- weakly identified"
             lines.append(
-                f"  {row.parameter:<32} median {row.median:.4g}  [{row.q05:.4g}, {row.q95:.4g}]"
+                f"  {row.parameter:<32} median {fmt(row.median)}  {interval_text(row.q05, row.q95)}"
                 f"  ({row.width_share:.0%} of prior range){flag}"
             )
         d = self.diagnostics
@@ -123,15 +123,42 @@ class CalibrationResult:
             lines.append(
                 f"  wave {wave.wave}: {wave.points} points, NROY {wave.nroy_share:.3f} of the prior box"
             )
+        lines.append(self.predictive_summary())
+        lines += [f"Warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def predictive_summary(self) -> str:
+        """One line: share of fitted (and held-out) summaries inside their 90% predictive interval."""
         fitted = self.checks[~self.checks["held_out"]]
         held = self.checks[self.checks["held_out"]]
-        lines.append(
+        return (
             f"Posterior predictive: {fitted['inside90'].mean():.0%} of fitted summaries inside "
             "their 90% predictive interval"
             + (f", {held['inside90'].mean():.0%} of held-out ones" if len(held) else "")
         )
-        lines += [f"Warning: {w}" for w in self.warnings]
-        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        d = self.diagnostics
+        held = len(d.get("held_out_summaries", []))
+        fitted = len(d.get("fitted_summaries", [])) or len(self.checks) - held
+        shown = "; ".join(
+            f"{row.parameter} {fmt(row.mean)} {interval_text(row.q05, row.q95)}"
+            for row in self.intervals.head(4).itertuples()
+        )
+        more = len(self.intervals) - 4
+        return (
+            f"<CalibrationResult: {len(self.parameters)} parameters, {fitted} summaries fitted"
+            + (f", {held} held out" if held else "")
+            + f", {d['runs']} runs; posterior mean [90% interval]: {shown}"
+            + (f"; … {more} more" if more > 0 else "")
+            + (f"; {len(self.warnings)} warnings" if self.warnings else "")
+            + ">"
+        )
+
+    def _repr_html_(self) -> str:
+        from workbench.calibration.display import calibration_card
+
+        return calibration_card(self)
 
     def save(self, folder: str | Path) -> list[Path]:
         """Write CSV tables and ``diagnostics.json`` into ``folder``; returns the paths."""
@@ -147,6 +174,16 @@ class CalibrationResult:
         path.write_text(json.dumps(payload, indent=2, default=float), encoding="utf-8")
         paths.append(path)
         return paths
+
+
+def fmt(value: float) -> str:
+    """A posterior or summary number as the report and the notebook card show it (4 digits)."""
+    return f"{value:.4g}"
+
+
+def interval_text(low: float, high: float) -> str:
+    """``[low, high]`` with :func:`fmt`."""
+    return f"[{fmt(low)}, {fmt(high)}]"
 
 
 def _allocate(budget: int, seeds: int, waves: int, confirm: int | None) -> tuple[list[int], int]:

@@ -125,6 +125,16 @@ class Target:
         object.__setattr__(self, "names", list(self.names))
         object.__setattr__(self, "discrepancy", discrepancy)
 
+    def __repr__(self) -> str:
+        names = list(self.names)
+        shown = ", ".join(names[:3]) + (f", … {len(names) - 3} more" if len(names) > 3 else "")
+        return f"<Target: {len(names)} summaries ({shown}); noise {self.noise!r}>"
+
+    def _repr_html_(self) -> str:
+        from workbench.calibration.display import target_card
+
+        return target_card(self)
+
     def subset(self, keep: np.ndarray) -> Target:
         """The target restricted to some summaries (the rest held out)."""
         keep = np.asarray(keep, dtype=bool)

@@ -86,6 +86,59 @@ class Survey:
         data = self.data.loc[np.asarray(mask, dtype=bool)].reset_index(drop=True)
         return Survey(self.codebook, data, self.source)
 
+    @property
+    def respondents(self) -> int:
+        """Number of distinct respondents (over all waves)."""
+        return int(self.data["respondent"].nunique())
+
+    def participants(self) -> Survey:
+        """Only the respondents who took part (codebook ``program.participated``);
+        the whole survey when the codebook has no such column."""
+        if "participated" not in self.data:
+            return self
+        return self.subset(self.data["participated"].fillna(False).to_numpy(bool))
+
+    def reliability(self) -> pd.DataFrame:
+        """Cronbach's alpha (95% CI) and McDonald's omega per scale × wave
+        (:func:`workbench.survey.reliability.reliability_table`)."""
+        from workbench.survey.reliability import reliability_table
+
+        return reliability_table(self)
+
+    def item_statistics(self) -> pd.DataFrame:
+        """Per scale × wave × item statistics
+        (:func:`workbench.survey.reliability.item_statistics`)."""
+        from workbench.survey.reliability import item_statistics
+
+        return item_statistics(self)
+
+    def group_means(self, level: float = 0.95) -> pd.DataFrame:
+        """Mean score per scale × wave × group with t intervals
+        (:func:`workbench.survey.groups.group_means`)."""
+        from workbench.survey.groups import group_means
+
+        return group_means(self, level=level)
+
+    def group_gaps(self, level: float = 0.95) -> pd.DataFrame:
+        """Reference-minus-group gaps per scale × wave with Welch intervals
+        (:func:`workbench.survey.groups.group_gaps`)."""
+        from workbench.survey.groups import group_gaps
+
+        return group_gaps(self, level=level)
+
+    def __repr__(self) -> str:
+        scales = ", ".join(f"{n} ({len(s.items)} items)" for n, s in self.codebook.scales.items())
+        groups = ", ".join(self.group_columns) or "none"
+        return (
+            f"<Survey {self.source}: {self.respondents} respondents, waves "
+            f"{'/'.join(self.waves)}; scales {scales}; groups {groups}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from workbench.survey.display import survey_card
+
+        return survey_card(self)
+
 
 def _frame_from_rows(rows: list[list[str]], source: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Strings table and the CSV row number of each of its rows (1 = header)."""
