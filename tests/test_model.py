@@ -48,6 +48,20 @@ def test_students_are_mesa_agents_viewing_the_arrays(small: Scenario) -> None:
         assert agent in partner.partners
 
 
+def test_mesa_agentset_tools_read_the_students(small: Scenario) -> None:
+    # The researcher notebook's use of Mesa's own tools, on every Mesa version CI runs.
+    model = MentorshipModel(small, rng=1)
+    for _ in range(3):
+        model.step()
+    students = model.agents_by_type[Student]
+    by_role = students.groupby("role").agg("confidence", np.mean)
+    for role in ("mentor", "mentee"):
+        mask = model.state.role == role
+        assert by_role[role] == pytest.approx(model.state.confidence[mask].mean())
+    mentees = students.select(lambda s: s.role == "mentee")
+    assert mentees.agg("belonging", min) == model.state.belonging[model.state.role == "mentee"].min()
+
+
 def test_supports_raise_attendance_of_students_with_barriers(small: Scenario) -> None:
     def attendance_with_barriers(scenario: Scenario) -> float:
         students = run_scenario(scenario, replications=4).students

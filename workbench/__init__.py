@@ -5,6 +5,7 @@ The public API is what this module exports; everything else is internal.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from workbench.agents import Coordinator, Student
 from workbench.calibration import CalibrationResult, Parameter, calibrate, survey_target
 from workbench.cohort import build_roster, generate_roster
 from workbench.errors import WorkbenchError
@@ -43,6 +44,7 @@ __all__ = [
     "sensitivity",
     "sweep",
     "CalibrationResult",
+    "Coordinator",
     "MentorshipModel",
     "MATCHING_POLICIES",
     "MatchResult",
@@ -52,6 +54,7 @@ __all__ = [
     "RosterError",
     "Scenario",
     "ScenarioError",
+    "Student",
     "Survey",
     "SurveyError",
     "WorkbenchError",

@@ -152,3 +152,31 @@ def summary_table(result) -> pd.DataFrame:
     out["belonging gap end"] = gap[last].reindex(out.index) if last in gap else np.nan
     order = sorted(out.index, key=lambda key: (key[0] != "all", key))
     return out.loc[order]
+
+
+# The sweep plots, so that ``workbench.plots`` is the one place a notebook imports
+# pictures from (imported last: they build on the helpers above).
+from workbench.experiments.plots import (  # noqa: E402
+    plot_comparison,
+    plot_sensitivity,
+    plot_trajectories,
+)
+
+__all__ = [
+    "OKABE_ITO",
+    "band",
+    "plot_comparison",
+    "plot_gaps",
+    "plot_metric",
+    "plot_run",
+    "plot_sensitivity",
+    "plot_trajectories",
+    "summary_table",
+]
+
+# Survey and calibration pictures (notebooks/04_fit_to_survey.ipynb), so notebooks need only
+# the public API. ``plot_gaps`` above draws a run's gaps; the survey's is ``plot_survey_gaps``.
+from workbench.survey.plots import plot_checks, plot_posterior  # noqa: E402
+from workbench.survey.plots import plot_gaps as plot_survey_gaps  # noqa: E402
+
+__all__ += ["plot_checks", "plot_posterior", "plot_survey_gaps"]

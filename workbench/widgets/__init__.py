@@ -10,6 +10,7 @@ shown); in Jupyter, display the objects directly::
 from workbench.widgets.app import App
 from workbench.widgets.dashboard import Dashboard
 from workbench.widgets.explorer import SweepExplorer
+from workbench.widgets.labels import controls_guide
 from workbench.widgets.matcher import RosterMatcher
 
-__all__ = ["App", "Dashboard", "RosterMatcher", "SweepExplorer"]
+__all__ = ["App", "Dashboard", "RosterMatcher", "SweepExplorer", "controls_guide"]

@@ -562,11 +562,21 @@ class Dashboard:
         """Write the current settings as a scenario file; :func:`load_scenario` reads it back.
 
         The file is named after ``name`` (default: the "Design name" box) in
-        ``save_dir`` unless ``path`` is given.
+        ``save_dir`` unless ``path`` is given. When the controls changed the
+        design, the description says so and lists the changes (the starting
+        design's description no longer fits it).
         """
         name = (name or self.save_name.value or "my_design").strip()
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name) or "my_design"
-        scenario = self.scenario.model_copy(update={"name": safe})
+        scenario = self.scenario
+        changes = scenario.changes(self._base)
+        update: dict[str, Any] = {"name": safe}
+        if len(changes):
+            listed = ", ".join(
+                f"{k} = {v}" for k, v in zip(changes["setting"], changes["value"], strict=True)
+            )
+            update["description"] = f"Made in the dashboard from “{self._base.name}”: {listed}."
+        scenario = scenario.model_copy(update=update)
         path = Path(path) if path is not None else self.save_dir / f"{safe}.toml"
         path.parent.mkdir(parents=True, exist_ok=True)
         scenario.save(path)

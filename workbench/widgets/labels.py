@@ -19,7 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Kind = Literal["choice", "float", "int", "toggle"]
 
@@ -457,6 +460,39 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 SETTINGS_BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
+
+
+def controls_guide() -> pd.DataFrame:
+    """Every dashboard control in a table: section, label, what it means, setting, range.
+
+    Examples
+    --------
+    >>> guide = controls_guide()
+    >>> guide.loc[guide["setting"] == "levers.mentor_training", "control"].item()
+    'Mentor training'
+    """
+    import pandas as pd
+
+    rows = []
+    for setting in SETTINGS:
+        if setting.kind == "choice" and setting.options is not None:
+            values = "; ".join(label for label, _ in setting.options())
+        elif setting.kind == "toggle":
+            values = "on / off"
+        elif setting.kind == "int":
+            values = f"{int(setting.low)} to {int(setting.high)}"
+        else:
+            values = f"{setting.low:g} to {setting.high:g}"
+        rows.append(
+            {
+                "section": setting.section,
+                "control": setting.label,
+                "what it means": setting.help,
+                "values": values,
+                "setting": setting.key,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def get_value(data: dict[str, Any], key: str) -> Any:
