@@ -144,3 +144,12 @@ def test_target_card_and_repr():
     page = target._repr_html_()
     assert "square &lt;&amp;&gt;" in page and "<td>0.2</td>" in page  # se of the first summary
     assert "<td>0.125</td>" in page
+
+
+def test_survey_gaps_plot_takes_the_observed_gaps_as_they_come(survey):
+    from matplotlib.figure import Figure
+
+    from workbench.survey.plots import plot_gaps
+
+    figure = plot_gaps(survey.group_gaps())
+    assert isinstance(figure, Figure) and len(figure.axes[0].get_yticklabels()) == 12

@@ -71,7 +71,10 @@ def plot_categories(frequencies: pd.DataFrame, wave: str | None = None) -> Figur
 
 def plot_gaps(gaps: pd.DataFrame) -> Figure:
     """Observed gaps with Welch 95% CIs and simulated gaps
-    (``gaps`` from :func:`workbench.survey.compare.compare_gaps`)."""
+    (``gaps`` from :func:`workbench.survey.compare.compare_gaps`, or observed gaps alone
+    from :func:`workbench.survey.groups.group_gaps` / ``Survey.group_gaps()``)."""
+    if "gap_observed" not in gaps and "gap" in gaps:
+        gaps = gaps.rename(columns={"gap": "gap_observed"})
     figure = Figure(figsize=(6, 0.3 * len(gaps) + 1.5), layout="constrained")
     ax = figure.subplots()
     y = np.arange(len(gaps))
