@@ -13,117 +13,34 @@ Skipped (with the reason) only when ``/usr/bin/chromium`` is missing;
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import ARTIFACTS, ROOT, chromium, free_port, needs_chromium, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SERVER_START = 240.0  # seconds for Voila to answer HTTP (a cold start on a busy machine)
 WIDGETS_READY = 150_000  # ms for the kernel to start and the first picture to show
 ATTEMPTS = 3
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="/usr/bin/chromium is not installed (scripts/test.sh installs it: apt-get install "
-    "chromium); the real-browser dashboard test needs it",
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_http(url: str, process: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"workbench dashboard exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - localhost
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("voila") / "voila.log"
     save_dir = tmp_path_factory.mktemp("saved")
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "workbench.cli",
-                "dashboard",
-                "--port",
-                str(port),
-                "--host",
-                "127.0.0.1",
-                "--scenario",
-                str(ROOT / "scenarios" / "baseline.toml"),
-                "--save-dir",
-                str(save_dir),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            _wait_http(url, process, SERVER_START)
-            yield url
-        except Exception:
-            print(log.read_text())
-            raise
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+    command = [sys.executable, "-m", "workbench.cli", "dashboard", "--port", str(port)]
+    command += ["--host", "127.0.0.1", "--scenario", str(ROOT / "scenarios" / "baseline.toml")]
+    command += ["--save-dir", str(save_dir)]
+    with serving(command, f"http://127.0.0.1:{port}/", log) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 def _open(browser, url: str):
