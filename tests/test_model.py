@@ -59,7 +59,9 @@ def test_mesa_agentset_tools_read_the_students(small: Scenario) -> None:
         mask = model.state.role == role
         assert by_role[role] == pytest.approx(model.state.confidence[mask].mean())
     mentees = students.select(lambda s: s.role == "mentee")
-    assert mentees.agg("belonging", min) == model.state.belonging[model.state.role == "mentee"].min()
+    assert (
+        mentees.agg("belonging", min) == model.state.belonging[model.state.role == "mentee"].min()
+    )
 
 
 def test_supports_raise_attendance_of_students_with_barriers(small: Scenario) -> None:

@@ -19,9 +19,7 @@ import workbench
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(
-    path
-    for path in (ROOT / "notebooks").rglob("*.ipynb")
-    if ".ipynb_checkpoints" not in path.parts
+    path for path in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in path.parts
 )
 IDS = [str(path.relative_to(ROOT / "notebooks").with_suffix("")) for path in NOTEBOOKS]
 
@@ -71,7 +69,9 @@ def test_notebook_is_stored_clean_and_uses_only_the_public_api(path: Path) -> No
     }
     assert set(papermill.inspect_notebook(str(path))) == assigned, "papermill reads every one"
     for source in _code(notebook):
-        tree = ast.parse("\n".join(line for line in source.splitlines() if not line.startswith("%")))
+        tree = ast.parse(
+            "\n".join(line for line in source.splitlines() if not line.startswith("%"))
+        )
         for node in ast.walk(tree):
             module = None
             if isinstance(node, ast.ImportFrom):
