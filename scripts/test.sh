@@ -8,8 +8,8 @@ command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq 
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
-.venv/bin/ruff check workbench tests benchmarks
-.venv/bin/ruff format --check workbench tests benchmarks
+.venv/bin/ruff check workbench tests benchmarks notebooks
+.venv/bin/ruff format --check workbench tests benchmarks notebooks
 .venv/bin/python -m pytest -q "$@"
 
 # The core again on Python 3.12, where pip resolves Mesa 3.5 (Python 3.11 gets

@@ -25,7 +25,7 @@ from workbench.matching.api import MatchResult, compare_policies, match
 from workbench.model import MentorshipModel
 from workbench.roster import Roster, RosterError, load_roster
 from workbench.scenario import Scenario, ScenarioError, load_scenario
-from workbench.simulation import RunResult, run_scenario, simulate
+from workbench.simulation import RunResult, end_values, run_scenario, simulate, stack_designs
 from workbench.survey import Survey, SurveyError, load_codebook, load_survey
 from workbench.validation import ValidationResult, load_cases, run_validation, validation_target
 
@@ -69,8 +69,10 @@ __all__ = [
     "load_survey",
     "match",
     "match_roster",
+    "end_values",
     "run_scenario",
     "simulate",
+    "stack_designs",
     "survey_target",
     "ValidationResult",
     "load_cases",

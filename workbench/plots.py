@@ -1,4 +1,6 @@
-"""Plots of a run: trajectories by group with bands over replications, and the gaps.
+"""Pictures for notebooks: a run's trajectories by group with bands over replications,
+its gaps, several designs side by side, and (re-exported) the sweep, survey and
+calibration plots.
 
 Colours are the Okabe–Ito palette (safe for colour-blind readers) and every
 group also has its own line style and a direct label, so nothing is told by
@@ -99,6 +101,30 @@ def plot_gaps(
     return ax
 
 
+def plot_designs(
+    results,
+    metric: str,
+    attribute: str = "all",
+    group: str = "all",
+    gap: bool = False,
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """One line (with its band over replications) per design, for one metric.
+
+    ``results`` maps design names to :class:`workbench.RunResult`; ``attribute``
+    and ``group`` choose whose value (default everyone), ``gap`` draws that
+    group's equity gap instead (see :func:`workbench.stack_designs`).
+    """
+    from workbench.simulation import stack_designs
+
+    ax = plot_metric(stack_designs(results, metric, attribute, group, gap), metric, ax=ax)
+    if gap:
+        ax.set_title(f"{TITLES.get(metric, metric)} gap: {attribute} = {group}", fontsize=12)
+    elif attribute != "all":
+        ax.set_title(f"{TITLES.get(metric, metric)}: {attribute} = {group}", fontsize=12)
+    return ax
+
+
 def plot_run(result, attribute: str | None = None) -> plt.Figure:
     """A 2×3 overview: belonging and confidence by group, gaps, attendance, retention, ties.
 
@@ -154,29 +180,29 @@ def summary_table(result) -> pd.DataFrame:
     return out.loc[order]
 
 
-# The sweep plots, so that ``workbench.plots`` is the one place a notebook imports
-# pictures from (imported last: they build on the helpers above).
+# The sweep, survey and calibration pictures, so that ``workbench.plots`` is the one
+# place a notebook imports pictures from (imported last: they build on the helpers
+# above). ``plot_gaps`` above draws a run's gaps; a survey's is ``plot_survey_gaps``.
 from workbench.experiments.plots import (  # noqa: E402
     plot_comparison,
     plot_sensitivity,
     plot_trajectories,
 )
+from workbench.survey.plots import plot_checks, plot_posterior  # noqa: E402
+from workbench.survey.plots import plot_gaps as plot_survey_gaps  # noqa: E402
 
 __all__ = [
     "OKABE_ITO",
     "band",
+    "plot_checks",
     "plot_comparison",
+    "plot_designs",
     "plot_gaps",
     "plot_metric",
+    "plot_posterior",
     "plot_run",
     "plot_sensitivity",
+    "plot_survey_gaps",
     "plot_trajectories",
     "summary_table",
 ]
-
-# Survey and calibration pictures (notebooks/04_fit_to_survey.ipynb), so notebooks need only
-# the public API. ``plot_gaps`` above draws a run's gaps; the survey's is ``plot_survey_gaps``.
-from workbench.survey.plots import plot_checks, plot_posterior  # noqa: E402
-from workbench.survey.plots import plot_gaps as plot_survey_gaps  # noqa: E402
-
-__all__ += ["plot_checks", "plot_posterior", "plot_survey_gaps"]

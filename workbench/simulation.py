@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -250,3 +250,66 @@ def run_scenario(
 
         iterator = tqdm(iterator, desc=scenario.name, unit="run")
     return RunResult.concat(simulate(scenario, seed=seeds[k], replication=k) for k in iterator)
+
+
+# -- several designs side by side (in memory; for many designs, use a sweep) ------------
+def end_values(
+    results: Mapping[str, RunResult],
+    metrics: Iterable[str],
+    attribute: str = "all",
+    group: str = "all",
+) -> pd.DataFrame:
+    """Each design's value of each metric at the last week, mean over replications.
+
+    Parameters
+    ----------
+    results
+        Design name → its :class:`RunResult` (e.g. from :func:`run_scenario`).
+    metrics
+        Metric names (see :mod:`workbench.metrics`).
+    attribute, group
+        Whose value: everyone by default, or one group (``"first_gen"``, ``"yes"``).
+
+    Examples
+    --------
+    >>> small = Scenario().with_overrides({"cohort.size": 40, "levers.weeks": 4})
+    >>> designs = {"none": simulate(small, seed=1),
+    ...            "training": simulate(small.with_overrides({"levers.mentor_training": 1.0}), seed=1)}
+    >>> end_values(designs, ["belonging", "retention"]).columns.tolist()
+    ['belonging', 'retention']
+    """
+    metrics = list(metrics)
+    rows = {
+        name: {m: result.value(m, attribute=attribute, group=group) for m in metrics}
+        for name, result in results.items()
+    }
+    return pd.DataFrame.from_dict(rows, orient="index", columns=metrics).rename_axis("design")
+
+
+def stack_designs(
+    results: Mapping[str, RunResult],
+    metric: str,
+    attribute: str = "all",
+    group: str = "all",
+    gap: bool = False,
+) -> pd.DataFrame:
+    """One metric of several designs in one ``metrics``-shaped table, one group per design.
+
+    The ``group`` column holds the design name, so
+    :func:`workbench.plots.plot_metric` draws one line (with its band) per design.
+    With ``gap``, the values are the equity gap of ``attribute``/``group`` (reference
+    minus group) from the ``gaps`` tables.
+    """
+    frames = []
+    for name, result in results.items():
+        table = result.gaps.rename(columns={"gap": "value"}) if gap else result.metrics
+        keep = (table["metric"] == metric) & (table["attribute"] == attribute)
+        keep &= table["group"] == group
+        frames.append(
+            table.loc[keep, ["replication", "week", "metric", "value"]].assign(
+                attribute="all", group=name
+            )
+        )
+    if not frames:
+        raise ValueError("stack_designs needs at least one design")
+    return pd.concat(frames, ignore_index=True)
