@@ -94,6 +94,13 @@ class Target:
         when the observed data are one realisation of the same finite cohort
         the simulator draws (a survey of the simulated cohort's size); the
         observed covariance then only sets a floor on each variance.
+    info : dict
+        What built the target. From :func:`~workbench.calibration.survey_target.survey_target`:
+        ``scenario`` (the scenario shaped like the surveyed cohort, as it is
+        simulated: its size, group shares and starting levels; use it to
+        project the fitted model), ``measurement`` (the fitted measurement
+        model), ``spec``, ``respondents``, ``participants_only``, ``anchored``,
+        ``groups`` (the group columns compared) and ``ignored_groups``.
     """
 
     simulate: Callable[[dict[str, float], int], np.ndarray]
