@@ -52,7 +52,9 @@ def figure_html(fig: plt.Figure, dpi: int = 80) -> str:
     """``fig`` as an inline PNG ``<img>``; the figure is closed (it is not drawn twice)."""
     buffer = io.BytesIO()
     try:
-        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+        # A figure with a layout engine is already laid out; "tight" would lay it out twice.
+        tight = None if fig.get_layout_engine() is not None else "tight"
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=tight)
     finally:
         plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
