@@ -126,7 +126,7 @@ def test_group_by_redraws_without_new_runs(board):
     assert groups == {"no", "yes"}
     assert after["attribute"] == "disability"
     outcomes = set(after["end_values"]["outcome"])
-    assert "Belonging gap: no − yes" in outcomes
+    assert "Belonging gap (Disability): no − yes" in outcomes
 
 
 def test_network_picture_data(board, small):

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.experiments.analysis import diff_ci
+from workbench.widgets.labels import group_label
 
 BAND_LEVEL = 0.95
 
@@ -97,7 +98,7 @@ def end_values(metrics: pd.DataFrame, gaps: pd.DataFrame, attribute: str) -> pd.
         for (reference, group), frame in part.groupby(["reference", "group"], sort=True):
             rows.append(
                 frame.rename(columns={"gap": "value"})[["replication", "value"]].assign(
-                    outcome=f"Belonging gap: {reference} − {group}"
+                    outcome=f"Belonging gap ({group_label(attribute)}): {reference} − {group}"
                 )
             )
     out = pd.concat(rows, ignore_index=True)
