@@ -125,3 +125,21 @@ def test_match_card_lists_pairs_and_why_students_are_left_out() -> None:
     assert f"<td>{first['mentor']}</td>" in html and f"<td>{first['mentee']}</td>" in html
     reason = result.unmatched["reason"].iloc[0]
     assert reason.replace("<", "&lt;").replace(">", "&gt;") in html
+
+
+def test_roster_card_counts_who_is_on_the_roster() -> None:
+    roster = workbench.load_roster("examples/roster_synthetic.csv")
+    frame = roster.to_frame()
+    parts = roster.composition()
+    assert parts["sites"].set_index("site")["students"].to_dict() == (
+        frame["site"].value_counts().to_dict()
+    )
+    groups = parts["groups"].set_index(["attribute", "level"])["students"]
+    assert groups[("first_gen", "yes")] == (frame["first_gen"] == "yes").sum()
+    transport = frame["barriers"].str.contains("transport").sum()
+    assert parts["barriers"].set_index("barrier").loc["transport", "students"] == transport
+    html = roster._repr_html_()
+    mentors = (frame["role"] == "mentor").sum()
+    assert f"{len(frame)} students in 2 site(s): {mentors} mentors" in html
+    assert "who can be either" not in html  # no student has role "both" here
+    assert repr(roster).startswith("<Roster: 60 students in 2 site(s)")

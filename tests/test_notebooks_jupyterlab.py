@@ -23,6 +23,8 @@ from test_notebooks import SMALL
 
 pytestmark = needs_chromium
 TOKEN = "workbench-test"
+NOTEBOOKS = ("01_researcher_quickstart.ipynb", "02_coordinator_guide.ipynb")
+LESSON = "03_teaching_program_design/03_why_rotate.ipynb"
 RUN_ALL = int(
     os.environ.get("WB_RUN_ALL", 600_000)
 )  # ms for every cell of a small notebook (kernel start included)
@@ -37,6 +39,7 @@ def _small_copy(name: str, folder: Path) -> None:
                 key = line.split("=")[0].strip()
                 lines.append(f"{key} = {SMALL[key]!r}" if key in SMALL else line)
             cell.source = "\n".join(lines)
+    (folder / "notebooks" / name).parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, folder / "notebooks" / name)
 
 
@@ -46,7 +49,7 @@ def lab(tmp_path_factory):
     (folder / "notebooks").mkdir()
     for name in ("scenarios", "examples"):
         (folder / name).symlink_to(ROOT / name)
-    for name in ("01_researcher_quickstart.ipynb", "02_coordinator_guide.ipynb"):
+    for name in (*NOTEBOOKS, LESSON):
         _small_copy(name, folder)
     # Draw every cell (JupyterLab 4 otherwise renders only the cells in view), in a
     # settings folder of the test's own, not the user's.
@@ -78,7 +81,7 @@ def browser():
         yield browser
 
 
-def _run_all(browser, base: str, name: str):
+def _open(browser, base: str, name: str):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{base}/lab/tree/notebooks/{name}?token={TOKEN}&reset", timeout=120_000)
     page.wait_for_function(
@@ -88,14 +91,24 @@ def _run_all(browser, base: str, name: str):
         " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
         timeout=120_000,
     )
+    return page
+
+
+def _run_all(browser, base: str, name: str, page=None):
+    page = page or _open(browser, base, name)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    # Done when every code cell has run: its prompt shows a number, not "*" or nothing.
+    # Done when every code cell has an execution count (collapsed ones too) and the
+    # kernel is idle.
     try:
         page.wait_for_function(
             """() => {
-                const panel = window.jupyterapp.shell.currentWidget.node;
-                const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+                const panel = window.jupyterapp.shell.currentWidget;
+                const cells = panel.content.model.cells;
+                for (let i = 0; i < cells.length; i++) {
+                    const cell = cells.get(i);
+                    if (cell.type === 'code' && cell.executionCount === null) return false;
+                }
+                return panel.sessionContext.session.kernel.status === 'idle';
             }""",
             timeout=RUN_ALL,
         )
@@ -140,4 +153,51 @@ def test_coordinator_guide_draws_the_dashboard_as_live_widgets(lab, browser) -> 
     _no_errors(page)
     assert page.locator(".wb-pairs table tbody tr").count() > 10  # the roster matcher's pairs
     assert page.get_by_text("Made in the dashboard from").count() >= 1  # the saved design card
+    assert page.get_by_text("60 students in 2 site(s)").count() >= 1  # the roster card
+    page.close()
+
+
+def test_lesson_opens_in_jupyterlab_with_its_solutions_folded_and_runs(lab, browser) -> None:
+    base, folder = lab
+    notebook = nbformat.read(folder / "notebooks" / LESSON, as_version=4)
+    solutions = [c for c in notebook.cells if "solution" in c.metadata.get("tags", [])]
+    assert solutions and any(c.cell_type == "code" for c in solutions)
+    page = _open(browser, base, LESSON)
+    panel = "window.jupyterapp.shell.currentWidget.node"
+    page.wait_for_function(f"() => {panel}.querySelectorAll('.jp-Cell').length > 0")
+    hidden = page.evaluate(f"() => {panel}.querySelectorAll('.jp-InputPlaceholder').length")
+    assert hidden == len(solutions)  # on opening, every answer is a collapsed cell
+    indices = [k for k, c in enumerate(notebook.cells) if "solution" in c.metadata.get("tags", [])]
+    visible = f"""indices => {{
+        const cells = [...{panel}.querySelectorAll('.jp-Notebook-cell')];
+        return indices.map(k => {{
+            const area = cells[k].querySelector('.jp-InputArea');
+            return area !== null && area.checkVisibility();
+        }});
+    }}"""
+    assert not any(page.evaluate(visible, indices))  # and no answer's text can be seen
+    others = [k for k, c in enumerate(notebook.cells) if k not in indices]
+    assert all(page.evaluate(visible, others))  # while every other cell can
+    page = _run_all(browser, base, LESSON, page)
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-lesson.png"))
+    _no_errors(page)
+    # After Run All, JupyterLab shows the solution cells' outputs and renders the
+    # written answers (00_start_here says so: students get a copy without solutions);
+    # the written answers still sit in closed folds, and the solution code stays hidden.
+    written = [k for k in indices if notebook.cells[k].cell_type == "markdown"]
+    folded = page.evaluate(
+        f"""indices => {{
+            const cells = [...{panel}.querySelectorAll('.jp-Notebook-cell')];
+            return indices.map(k => {{
+                const fold = cells[k].querySelector('details');
+                const text = fold && fold.querySelector(':scope > :not(summary)');
+                return fold !== null && !fold.open && text !== null && !text.checkVisibility();
+            }});
+        }}""",
+        written,
+    )
+    assert written and all(folded)
+    code = [k for k in indices if notebook.cells[k].cell_type == "code"]
+    assert not any(page.evaluate(visible, code))
+    assert page.locator(".jp-OutputArea-output img").count() >= 2  # the lesson's pictures
     page.close()

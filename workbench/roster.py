@@ -191,6 +191,71 @@ class Roster:
             frame[column] = values
         return frame
 
+    def composition(self) -> dict[str, pd.DataFrame]:
+        """Who is on the roster: students and roles by site, group shares, barriers.
+
+        Examples
+        --------
+        >>> from workbench.cohort import generate_roster
+        >>> from workbench.scenario import Scenario
+        >>> roster = generate_roster(Scenario().with_overrides({"cohort.size": 40}).cohort,
+        ...                          np.random.default_rng(1))
+        >>> int(roster.composition()["sites"]["students"].sum())
+        40
+        """
+        frame = pd.DataFrame({"site": self.site.astype(str), "role": self.role.astype(str)})
+        sites = pd.crosstab(frame["site"], frame["role"]).reindex(
+            columns=["mentor", "mentee", "both"], fill_value=0
+        )
+        sites.insert(0, "students", sites.sum(axis=1))
+        sites.columns.name = None
+        groups = pd.concat(
+            [
+                pd.Series(column.astype(str))
+                .value_counts(sort=False)
+                .sort_index()
+                .rename_axis("level")
+                .reset_index(name="students")
+                .assign(attribute=name)
+                for name, column in self.attribute_columns.items()
+            ]
+            or [pd.DataFrame(columns=["level", "students", "attribute"])],
+            ignore_index=True,
+        )[["attribute", "level", "students"]]
+        groups["share"] = groups["students"] / max(len(self), 1)
+        barriers = pd.DataFrame(
+            {"barrier": list(BARRIERS), "students": self.barriers.sum(axis=0).astype(int)}
+        )
+        barriers["share"] = barriers["students"] / max(len(self), 1)
+        return {"sites": sites.reset_index(), "groups": groups, "barriers": barriers}
+
+    def __repr__(self) -> str:
+        sites = len(np.unique(self.site.astype(str)))
+        groups = ", ".join(self.attribute_names) or "none"
+        return f"<Roster: {len(self)} students in {sites} site(s); groups: {groups}>"
+
+    def _repr_html_(self) -> str:
+        from workbench.display import card
+
+        parts = self.composition()
+        roles = pd.Series(self.role.astype(str)).value_counts()
+        grades = np.unique(self.grade)
+        either = f", {roles['both']} who can be either" if roles.get("both", 0) else ""
+        facts = [
+            f"{len(self):,} students in {len(parts['sites'])} site(s): "
+            f"{roles.get('mentor', 0)} mentors, {roles.get('mentee', 0)} mentees{either}"
+            + (f"; grades {grades.min()}–{grades.max()}" if len(grades) else ""),
+            f"{len(self.must_not_meet)} pairs who must not meet; "
+            f"{int(self.barriers.any(axis=1).sum())} students with at least one barrier",
+        ]
+        tables = {
+            "by site": parts["sites"],
+            "groups": parts["groups"],
+            "barriers": parts["barriers"],
+            "first students": self.to_frame().head(5),
+        }
+        return card("Roster", facts, tables, max_rows=12)
+
 
 def _remap_pairs(pairs: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
     """Row pairs of a parent roster as rows of its sub-roster ``index`` (pairs outside dropped)."""
