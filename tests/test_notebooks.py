@@ -8,6 +8,7 @@ The notebooks are run by papermill (a real kernel), with the small values of
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -76,6 +77,10 @@ def test_notebook_is_stored_clean_and_uses_only_the_public_api(path: Path) -> No
             module = None
             if isinstance(node, ast.ImportFrom):
                 module = node.module or ""
+                if module.split(".")[0] == "workbench" and module.count(".") <= 1:
+                    exported = importlib.import_module(module).__all__
+                    for alias in node.names:
+                        assert alias.name in exported, f"{module}.{alias.name} is not public"
             elif isinstance(node, ast.Import):
                 module = ",".join(alias.name for alias in node.names)
             for name in re.findall(r"workbench\.(\w+)", module or ""):
