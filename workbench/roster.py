@@ -238,12 +238,12 @@ class Roster:
         from workbench.display import card
 
         parts = self.composition()
-        roles = pd.Series(self.role.astype(str)).value_counts()
+        roles = parts["sites"][["mentor", "mentee", "both"]].sum()
         grades = np.unique(self.grade)
-        either = f", {roles['both']} who can be either" if roles.get("both", 0) else ""
+        either = f", {roles['both']} who can be either" if roles["both"] else ""
         facts = [
             f"{len(self):,} students in {len(parts['sites'])} site(s): "
-            f"{roles.get('mentor', 0)} mentors, {roles.get('mentee', 0)} mentees{either}"
+            f"{roles['mentor']} mentors, {roles['mentee']} mentees{either}"
             + (f"; grades {grades.min()}–{grades.max()}" if len(grades) else ""),
             f"{len(self.must_not_meet)} pairs who must not meet; "
             f"{int(self.barriers.any(axis=1).sum())} students with at least one barrier",

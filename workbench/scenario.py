@@ -600,8 +600,10 @@ class Scenario(_Strict):
                    setting     value reference
         0  rotation.policy  periodic      none
         """
-        mine = _leaves(self.model_dump(mode="json", exclude=_NOT_DESIGN))
-        other = _leaves((reference or Scenario()).model_dump(mode="json", exclude=_NOT_DESIGN))
+        mine = flatten_settings(self.model_dump(mode="json", exclude=_NOT_DESIGN))
+        other = flatten_settings(
+            (reference or Scenario()).model_dump(mode="json", exclude=_NOT_DESIGN)
+        )
         rows = [
             {"setting": key, "value": value, "reference": other.get(key)}
             for key, value in mine.items()
@@ -639,15 +641,22 @@ _NOT_DESIGN = {"name", "description", "seed"}
 _MISSING = object()
 
 
-def _leaves(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested settings flattened to ``{"levers.weeks": 36, ...}`` (lists stay whole)."""
-    out: dict[str, Any] = {}
+def flatten_settings(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested settings flattened to dotted keys (lists stay whole; empty tables vanish).
+
+    Examples
+    --------
+    >>> flatten_settings({"levers": {"weeks": 36, "supports": {"transport": True}}})
+    {'levers.weeks': 36, 'levers.supports.transport': True}
+    """
+    flat: dict[str, Any] = {}
     for key, value in data.items():
-        if isinstance(value, dict) and value:
-            out.update(_leaves(value, f"{prefix}{key}."))
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten_settings(value, f"{name}."))
         else:
-            out[f"{prefix}{key}"] = value
-    return out
+            flat[name] = value
+    return flat
 
 
 def _drop_none(value: Any) -> Any:

@@ -108,7 +108,8 @@ class SweepResults:
         from workbench.display import card
 
         manifest = self.manifest
-        stored = self.outcomes.loc[self.outcomes["status"] == "ok", "run_id"].nunique()
+        points = self.by_point()
+        stored = int(points["runs"].sum())
         facts = [
             *([manifest["description"]] if manifest.get("description") else []),
             f"{manifest.get('points', '?')} design points × {manifest.get('replications', '?')} "
@@ -118,8 +119,7 @@ class SweepResults:
             "compare(results, metric, by=...) gives means and intervals by policy",
         ]
         figure = None
-        points = int(manifest.get("points", 0) or 0)
-        if "metrics" in self.tables and 0 < points <= 8:
+        if "metrics" in self.tables and 0 < len(points) <= 8:
             import matplotlib.pyplot as plt
 
             from workbench.experiments.plots import plot_trajectories
@@ -127,7 +127,7 @@ class SweepResults:
             figure, ax = plt.subplots(figsize=(6, 3), constrained_layout=True)
             plot_trajectories(self, "belonging", ax=ax)
         title = f"Sweep “{manifest.get('name', self.path.name)}”"
-        return card(title, facts, {"last week, mean over runs": self.by_point()}, figure)
+        return card(title, facts, {"last week, mean over runs": points}, figure)
 
 
 def load_results(path: str | Path | Any, tables: Sequence[str] | None = None) -> SweepResults:

@@ -48,7 +48,7 @@ from typing import Any, Literal
 
 from workbench.errors import WorkbenchError
 from workbench.inputfiles import read_toml
-from workbench.scenario import Scenario, ScenarioError, load_scenario
+from workbench.scenario import Scenario, ScenarioError, flatten_settings, load_scenario
 
 DESIGNS = ("grid", "lhs", "sobol")
 SEEDING = ("common", "independent")
@@ -208,7 +208,7 @@ class SweepSpec:
         fixed = data.get("fixed", {})
         if not isinstance(fixed, dict):
             raise SweepError(f"{source}: fixed: expected a table of dotted settings")
-        fixed = _flatten_fixed(fixed)
+        fixed = flatten_settings(fixed)
         if base is not None and fixed:
             try:
                 base.with_overrides(fixed)
@@ -322,17 +322,6 @@ def _design(table: Any, source: str) -> DesignSpec:
     if second_order and kind != "sobol":
         raise SweepError(f"{source}: design.second_order: only a sobol design has second order")
     return DesignSpec(kind=kind, samples=samples, second_order=second_order, seeds=seeds)
-
-
-def _flatten_fixed(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in table.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten_fixed(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
 
 
 def _flatten_parameters(
