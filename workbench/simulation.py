@@ -27,7 +27,7 @@ TABLES: tuple[str, ...] = ("metrics", "gaps", "run", "students", "links")
 
 
 def _version() -> str:
-    from workbench import __version__
+    from workbench._version import __version__
 
     return __version__
 

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     from workbench.errors import WorkbenchError
-    from workbench.output import atomic_folder, write_tables
+    from workbench.output import atomic_folder, check_out_folder, write_tables
     from workbench.plots import plot_run, summary_table
     from workbench.scenario import load_scenario
     from workbench.simulation import run_scenario
@@ -73,12 +73,12 @@ def run(args: argparse.Namespace) -> int:
         raise WorkbenchError(f"--replications {args.replications}: must be at least 1")
     if args.seed is not None and args.seed < 0:
         raise WorkbenchError(f"--seed {args.seed}: must be a non-negative integer")
-    out = args.out or Path("runs") / scenario.name
+    out = check_out_folder(args.out or Path("runs") / scenario.name, "run")
     result = run_scenario(scenario, seed=args.seed, replications=args.replications, progress=True)
     table = summary_table(result)
     with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
         text = table.to_string()
-    with atomic_folder(out) as folder:
+    with atomic_folder(out, command="run") as folder:
         write_tables(folder, result.tables())
         figure = plot_run(result)
         figure.savefig(folder / "trajectories.png", dpi=110)
