@@ -203,7 +203,7 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
     if seed is None:
         seed = derive_seeds(scenario.seed, replication + 1)[replication]
     model = MentorshipModel(scenario, rng=seed)
-    model.run()
+    model.run_model()
     metrics, gaps = model.recorder.tables()
     run = pd.DataFrame(
         {
@@ -213,7 +213,7 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
             "replication": [replication],
             "version": [_version()],
             "students": [len(model.roster)],
-            "weeks": [model.week],
+            "weeks": [model.steps],
             "policy": [scenario.matching.policy],
             "rotation": [scenario.rotation.policy],
         }

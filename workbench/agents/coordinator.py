@@ -40,7 +40,7 @@ class Coordinator(mesa.Agent):
 
     def step(self) -> None:
         model = self.model
-        state, scenario, week = model.state, model.program, model.week
+        state, scenario, week = model.state, model.program, model.steps
         if scenario.levers.sessions_per_week == 0:
             return  # no program: nobody is matched (the control condition)
         every = scenario.levers.checkin_every_weeks
@@ -117,7 +117,7 @@ class Coordinator(mesa.Agent):
             mentor=pairing.mentor,
             mentee=pairing.mentee,
             group=pairing.group + self.next_group,
-            start=np.full(len(pairing), model.week),
+            start=np.full(len(pairing), model.steps),
             affinity=terms["affinity"],
             complementarity=terms["complementarity"],
             cross=terms["cross_group"],
