@@ -155,6 +155,8 @@ def test_signals_give_one_line(tmp_path: Path, sig: int, code: int, word: str) -
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
+        # a shell without job control starts background jobs with SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     seen = ""
     while "run/s" not in seen and process.poll() is None:  # the runs have started
