@@ -36,7 +36,7 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 
 
 BAD_ROSTERS = {
-    "missing id column": ("name,site\nx,a\n", "no 'id' column"),
+    "missing id column": ("name,site\nx,a\n", "no student id column (columns: name, site)"),
     "duplicate ids": (HEADER + GOOD_ROWS + "a,x,mentee,art,mon,en,no\n", "duplicate id 'a'"),
     "empty file": ("", "empty file"),
     "non-UTF-8": (HEADER.encode() + "é,x,mentor,,,,no\n".encode("latin-1"), "not UTF-8"),
