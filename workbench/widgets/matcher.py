@@ -194,7 +194,10 @@ class RosterMatcher:
         self.columns_box = widgets.VBox([])
         self.columns_box.add_class("wb-columns")
         self.apply_columns = widgets.Button(
-            description="Use these columns", icon="check", button_style="info"
+            description="Use these columns",
+            icon="check",
+            button_style="info",
+            layout=widgets.Layout(width="14em"),
         )
         self.apply_columns.add_class("wb-apply-columns")
         self.apply_columns.on_click(lambda _: self.use_columns())
@@ -445,10 +448,21 @@ class RosterMatcher:
                 layout=widgets.Layout(width="4em"),
                 description_allow_html=False,
             )
-            yes_no = widgets.Checkbox(value=column.yes_no, description="yes/no", indent=False)
-            sensitive = widgets.Checkbox(
-                value=column.sensitive, description="sensitive", indent=False
+            narrow = widgets.Layout(width="7em")
+            yes_no = widgets.Checkbox(
+                value=column.yes_no, description="yes/no", indent=False, layout=narrow
             )
+            sensitive = widgets.Checkbox(
+                value=column.sensitive, description="sensitive", indent=False, layout=narrow
+            )
+            separator.disabled = column.use not in LIST_USES
+            yes_no.disabled = column.use not in ("role", "group")
+
+            def fit(change: dict[str, Any], separator=separator, yes_no=yes_no) -> None:
+                separator.disabled = change["new"] not in LIST_USES
+                yes_no.disabled = change["new"] not in ("role", "group")
+
+            use.observe(fit, "value")
             for control in (use, separator, yes_no, sensitive):
                 control.add_class("wb-column-control")
             self.column_form[header] = {
