@@ -15,7 +15,7 @@ A school's export, its column map and a rule (every pair shares a free period):
 ...                          min_schedule_overlap=1, rng=0)
 >>> result.plain_summary().split(":")[0]
 '8 students paired, 4 waiting'
->>> result.unmatched["reason"].str.startswith("their Free Periods cell is blank").sum()
+>>> int(result.unmatched["reason"].str.startswith("their Free Periods cell is blank").sum())
 2
 >>> list(result.pairs.columns[:8])
 ['group', 'site', 'mentor', 'mentee', 'mentor_name', 'mentee_name', 'score', 'reason']
