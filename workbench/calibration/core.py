@@ -230,7 +230,7 @@ class CalibrationResult:
         fitted = len(d.get("fitted_summaries", [])) or len(self.checks) - held
         shown = "; ".join(
             f"{row.parameter} {fmt(row.mean)} {interval_text(row.q05, row.q95)}"
-            + ("" if _status(row) == "informed" else f" ({_status(row)})")
+            + ("" if _status(row, lead=False) == "informed" else f" ({_status(row, lead=False)})")
             for row in self.intervals.head(4).itertuples()
         )
         more = len(self.intervals) - 4
@@ -265,10 +265,11 @@ class CalibrationResult:
         return paths
 
 
-def _status(row) -> str:
-    """A parameter's status in words (intervals row)."""
+def _status(row, lead: bool = True) -> str:
+    """A parameter's status in words (intervals row); ``lead=False`` leaves out "unreliable"
+    (for a line that already starts by saying the model does not fit)."""
     words = []
-    if not getattr(row, "reliable", True):
+    if lead and not getattr(row, "reliable", True):
         words.append("unreliable (the model does not fit)")
     if not getattr(row, "informed", True):
         words.append("not informed by these data")
