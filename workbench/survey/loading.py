@@ -98,12 +98,13 @@ class Survey:
             return self
         return self.subset(self.data["participated"].fillna(False).to_numpy(bool))
 
-    def reliability(self) -> pd.DataFrame:
-        """Cronbach's alpha (95% CI) and McDonald's omega per scale × wave
+    def reliability(self, bootstrap: int = 200, rng=0) -> pd.DataFrame:
+        """Cronbach's alpha (95% CI) and McDonald's omega (bootstrap 95% CI, ``bootstrap``
+        resamples seeded by ``rng``; 0 skips it) per scale × wave
         (:func:`workbench.survey.reliability.reliability_table`)."""
         from workbench.survey.reliability import reliability_table
 
-        return reliability_table(self)
+        return reliability_table(self, bootstrap=bootstrap, rng=rng)
 
     def item_statistics(self) -> pd.DataFrame:
         """Per scale × wave × item statistics
