@@ -63,7 +63,9 @@ def main() -> None:
                 }
             )
         pd.DataFrame(rows).to_csv(args.out, mode="a", header=run == 0, index=False)
-        print(f"run {run}: {seconds:.0f} s, covered {sum(r['covered'] for r in rows)}/4", flush=True)
+        print(
+            f"run {run}: {seconds:.0f} s, covered {sum(r['covered'] for r in rows)}/4", flush=True
+        )
 
 
 if __name__ == "__main__":

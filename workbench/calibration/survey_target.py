@@ -262,7 +262,10 @@ def survey_target(
             f"{source}: waves {too_late} are after the scenario's last week "
             f"({scenario.levers.weeks}); set levers.weeks or the codebook's [waves]"
         )
-    model = measurement or MeasurementModel().fit(survey)
+    try:
+        model = measurement or MeasurementModel().fit(survey)
+    except ValueError as error:  # e.g. no scale names a latent trait: a codebook problem
+        raise WorkbenchError(str(error)) from None
     data = survey.data
     if participants_only and "participated" in data:
         data = data[data["participated"].fillna(False).to_numpy(bool)].reset_index(drop=True)
