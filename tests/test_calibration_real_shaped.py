@@ -157,6 +157,6 @@ def test_calibrate_cli_misfit_first_line_and_one_line_errors(tmp_path, capsys):
     assert "column 'answer'" in err and "maybe" in err
     no_latent = tmp_path / "no_latent.toml"
     no_latent.write_text(codebook.read_text().replace('latent = "belonging"', ""))
-    assert main([*args[:3], str(no_latent), "--budget", "60"]) == 2
+    assert main([*args[:4], str(no_latent), "--budget", "60"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "no scale names a latent" in err
