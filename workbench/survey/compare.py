@@ -8,11 +8,14 @@ Examples
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.linear_model import LinearRegression
 
+from workbench.seeding import DEFAULT_SEED, RngLike, as_rng
 from workbench.survey.groups import group_gaps
 from workbench.survey.loading import Survey
 
@@ -154,14 +157,21 @@ def compare_regressions(
     simulated: Survey,
     scale: str | None = None,
     bootstrap: int = 300,
-    seed: int = 0,
+    rng: RngLike = DEFAULT_SEED,
+    seed: int | None = None,
 ) -> pd.DataFrame:
     """The same scikit-learn linear regression of score change on pairing features, fitted
     to the observed and to the simulated survey; observed coefficients get bootstrap 90% CIs.
 
     ``scale`` defaults to the scale measuring belonging (else the first scale).
-    Empty when the surveys have fewer than two waves.
+    Empty when the surveys have fewer than two waves. ``rng`` seeds the bootstrap
+    (``seed`` is its deprecated name).
     """
+    if seed is not None:
+        warnings.warn(
+            "compare_regressions(seed=...) is deprecated; use rng=", DeprecationWarning, 2
+        )
+        rng = seed
     if scale is None:
         latent = {s.latent: n for n, s in observed.codebook.scales.items() if s.latent}
         scale = latent.get("belonging", next(iter(observed.codebook.scales)))
@@ -181,7 +191,7 @@ def compare_regressions(
     fitted_sim = LinearRegression().fit(
         sim[features].to_numpy(float), sim["change"].to_numpy(float)
     )
-    rng = np.random.default_rng(seed)
+    rng = as_rng(rng)
     draws = []
     for _ in range(bootstrap):
         idx = rng.integers(len(y_obs), size=len(y_obs))

@@ -53,6 +53,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+from workbench.seeding import RngLike, as_rng
 from workbench.survey.codebook import Codebook, Scale
 from workbench.survey.loading import Survey
 from workbench.survey.reliability import cronbach_alpha
@@ -319,9 +320,7 @@ class MeasurementModel:
             answers[rng.random(answers.shape) < rates] = np.nan
         return answers
 
-    def simulate_survey(
-        self, latent: pd.DataFrame, rng: int | np.random.Generator | None = None
-    ) -> Survey:
+    def simulate_survey(self, latent: pd.DataFrame, rng: RngLike = None) -> Survey:
         """A simulated survey in the fitted codebook from a table of latent traits.
 
         Parameters
@@ -332,9 +331,9 @@ class MeasurementModel:
             ``confidence``; 0-1), and optionally the codebook's group columns and
             ``participated``, ``pair_id``, ``sessions_attended``.
         rng
-            Seed or Generator.
+            Seed or Generator (:func:`workbench.seeding.as_rng`).
         """
-        rng = np.random.default_rng(rng)
+        rng = as_rng(rng)
         book = self.codebook_
         missing = [t for t in self.latents if t not in latent.columns]
         if missing:
