@@ -743,8 +743,7 @@ def _main_effects(
     for j in range(d):
         x = np.repeat(base, len(grid), axis=0)
         x[:, j] = np.tile(grid, bases)
-        mean, _ = emulator.predict(x)
-        curves = mean.reshape(bases, len(grid), -1)
+        curves = emulator.predict_mean(x).reshape(bases, len(grid), -1)
         spread = (curves.max(1) - curves.min(1)).mean(0) / sd
         out[j] = float(spread.max())
     return out
