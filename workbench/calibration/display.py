@@ -125,8 +125,19 @@ def target_card(target: Target) -> str:
         who = "participants" if info.get("participants_only") else "respondents"
         facts.append(
             f"{info['respondents']:,} {who} compared with simulated cohorts of the same size"
-            + (", starting levels set from the week-0 wave" if info.get("anchored") else "")
+            + (
+                ", starting levels set from the week-0 wave"
+                if info.get("anchored")
+                else "; no week-0 wave: starting levels are the scenario's, not the data's"
+            )
         )
+        unrecorded = info.get("unrecorded_attributes") or []
+        if info.get("anchored") and unrecorded:
+            facts.append(
+                f"scenario groups the survey does not record ({', '.join(unrecorded)}): their "
+                "starting shifts do not apply (the observed first wave already contains them); "
+                "their barrier odds do"
+            )
         if info.get("groups") is not None:
             facts.append(
                 "gaps by: "

@@ -335,6 +335,8 @@ def survey_target(
             "anchored": anchor_start and weeks[first] == 0,
             "groups": groups,
             "ignored_groups": [c for c in survey.group_columns if c not in groups],
+            # scenario attributes the survey does not record: no starting shifts when anchored
+            "unrecorded_attributes": [a for a in attributes if a not in groups],
         },
     )
 

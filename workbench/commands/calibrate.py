@@ -102,6 +102,17 @@ def run(args: argparse.Namespace) -> int:
             if info["ignored_groups"]
             else ""
         )
+        + (
+            "; starting levels from the first wave"
+            + (
+                f" (no starting shifts for {', '.join(info['unrecorded_attributes'])}: "
+                "not in the survey)"
+                if info["unrecorded_attributes"]
+                else ""
+            )
+            if info["anchored"]
+            else "; no week-0 wave: starting levels from the scenario"
+        )
     )
     result = calibrate(
         target,
