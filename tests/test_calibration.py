@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from workbench.calibration import Parameter, Target, calibrate, parse_parameter
@@ -162,3 +163,30 @@ def test_parallel_runs_give_the_serial_result():
     )
     assert serial.design.equals(parallel.design)
     assert serial.samples.equals(parallel.samples)
+
+
+def test_poor_predictive_coverage_alone_means_no_fit():
+    """Acceptance can be positive while most summaries miss: that is a misfit too."""
+    from workbench.calibration.core import _misfit
+
+    checks = pd.DataFrame(
+        {
+            "summary": ["a", "b", "c", "d"],
+            "z": [0.5, 2.5, -2.2, 3.0],
+            "inside90": [True, False, False, False],
+            "held_out": [False] * 4,
+        }
+    )
+    reasons = _misfit(checks, acceptance=0.2, no_match_waves=[], waves=3)
+    assert reasons == [
+        "only 1 of 4 fitted summaries (25%) lie inside their 90% predictive interval"
+    ]
+    checks["inside90"] = [True, True, True, False]
+    checks.loc[3, "z"] = -5.0
+    assert "worst: d, z = -5.0" in _misfit(checks, 0.2, [], 3)[0]
+    checks.loc[3, "z"] = 2.0
+    assert _misfit(checks, 0.2, [], 3) == []
+    # a held-out miss is a finding about the prediction, not a failure to fit
+    checks["held_out"] = [False, False, False, True]
+    checks.loc[3, "z"] = 9.0
+    assert _misfit(checks, 0.2, [], 3) == []
