@@ -226,3 +226,16 @@ def test_survey_command_prints_what_its_help_promises(capsys):
     for heading in ("Reliability", "Item statistics", "Group means", "Group gaps"):
         assert heading in out
     assert "omega [95% CI]" in out
+
+
+def test_a_treatment_arm_declares_who_took_part(tmp_path):
+    survey = load_survey(*OUTCOME)
+    arm = survey.data["arm"] == "treatment"
+    np.testing.assert_array_equal(survey.data["participated"].to_numpy(bool), arm.to_numpy())
+    assert survey.participants().respondents == 45
+    # a value list that matches nothing is refused, naming what the column holds
+    text = OUTCOME[1].read_text(encoding="utf-8").replace('["treatment"]', '["mentored"]')
+    other = tmp_path / "codebook.toml"
+    other.write_text(text, encoding="utf-8")
+    with pytest.raises(SurveyError, match="values found: control, treatment"):
+        load_survey(OUTCOME[0], other)

@@ -34,7 +34,8 @@ one line naming the file and the key. Example (``examples/codebook_synthetic.tom
     time_varying = ["school_year"]     # may change between waves (others must not)
 
     [program]
-    participated = "participated"
+    participated = "participated"      # yes/no words, or name the arm that took part:
+    # participated_values = ["treatment"]
     pair_id = "pair_id"
     sessions_attended = "sessions_attended"
 
@@ -200,8 +201,20 @@ class Program(_Strict):
     """Optional columns describing who took part and with whom."""
 
     participated: str | None = None
+    participated_values: list[str] = Field(
+        default_factory=list,
+        description="values of the participated column that mean 'took part' (e.g. a "
+        'treatment arm: ["treatment"]); any other non-missing value means "did not". '
+        "Default: yes/no words (1/0, yes/no, true/false)",
+    )
     pair_id: str | None = None
     sessions_attended: str | None = None
+
+    @model_validator(mode="after")
+    def _values_need_a_column(self) -> Program:
+        if self.participated_values and not self.participated:
+            raise ValueError("participated_values needs program.participated (the column)")
+        return self
 
 
 class Codebook(_Strict):
@@ -261,7 +274,8 @@ class Codebook(_Strict):
     @property
     def program_columns(self) -> dict[str, str]:
         """Role (participated, pair_id, sessions_attended) -> column, for declared ones."""
-        return {k: v for k, v in self.program.model_dump().items() if v}
+        roles = ("participated", "pair_id", "sessions_attended")
+        return {k: getattr(self.program, k) for k in roles if getattr(self.program, k)}
 
 
 def _folded(labels: dict[str, int]) -> dict[str, int]:

@@ -437,7 +437,23 @@ class _Checker:
         self, table: pd.DataFrame, rows: np.ndarray, data: pd.DataFrame, missing: set[str]
     ) -> None:
         columns = self.book.program_columns
-        if "participated" in columns:
+        if "participated" in columns and self.book.program.participated_values:
+            name = columns["participated"]
+            took_part = {v.strip().lower() for v in self.book.program.participated_values}
+            words = table[name].str.lower()
+            flag = pd.array([pd.NA] * len(words), dtype="boolean")
+            answered = ~table[name].isin(missing)
+            flag[answered.to_numpy()] = words[answered].isin(took_part).to_numpy()
+            if not words.isin(took_part).any():
+                self.add(
+                    None,
+                    name,
+                    f"no row has any of program.participated_values "
+                    f"{self.book.program.participated_values}; values found: "
+                    f"{', '.join(sorted(set(table[name]) - set(missing))[:6])}",
+                )
+            data["participated"] = flag
+        elif "participated" in columns:
             name = columns["participated"]
             words = table[name].str.lower()
             flag = pd.array([pd.NA] * len(words), dtype="boolean")
