@@ -252,3 +252,61 @@ def test_sweep_spec_keeps_the_scenario_cap_on_replications() -> None:
         SweepSpec.from_dict(
             {"parameters": {"levers.weeks": {"levels": [2]}}, "replications": 100_001}
         )
+
+
+# -- a real Dask cluster on loopback, its scheduler killed mid-sweep ----------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def dask(*args: str) -> subprocess.Popen:
+    """``dask scheduler`` / ``dask worker`` of this environment."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("dask")), *args],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.slow
+def test_runs_in_flight_when_the_scheduler_dies_are_redone_on_rerun(tmp_path) -> None:
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = dask("scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard")
+    worker = dask("worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard")
+    sweep_file = write_sweep(
+        tmp_path,
+        "seed = 3\nreplications = 40\n[parameters]\n"
+        '"levers.mentor_training" = { levels = [0.0, 1.0] }\n'
+        '"matching.policy" = { levels = ["random", "optimal"] }\n',
+    )
+    out = tmp_path / "store"
+    try:
+        process = workbench(
+            "sweep", str(sweep_file), "--out", str(out), "--scheduler", address, "--timeout",
+            "60", "--quiet", "--flush-seconds", "0.2",
+        )  # fmt: skip
+        while not ((out / "batches").is_dir() and ResultStore(out).batches()):
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.05)
+        scheduler.kill()
+        _, stderr = process.communicate(timeout=300)
+    finally:
+        for server in (scheduler, worker):
+            server.kill()
+            server.wait()
+    assert process.returncode == 2, stderr
+    lines = [line for line in stderr.strip().splitlines() if "runs (" not in line]
+    assert len(lines) == 1 and "run the same command again to resume" in lines[0], stderr
+    stored, failed = ResultStore(out).status()
+    assert failed == {} and 0 < len(stored) < 160
+    report = sweep(sweep_file, out, workers=1, progress=False)
+    assert (report.stored_before, report.completed, report.failed_total) == (
+        len(stored),
+        160 - len(stored),
+        0,
+    )
+    assert load_results(out).metrics["run_id"].nunique() == 160

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures as cf
 import contextlib
+import logging
 import math
 import multiprocessing
 import os
@@ -254,22 +255,31 @@ class DaskExecutor(_Windowed):
             raise SweepError(
                 "--scheduler needs dask[distributed]: pip install 'dask[distributed]'"
             ) from None
+        # the sweep reports a lost or silent scheduler in its own line; Dask's log
+        # would add its own lines (and tracebacks) to it
+        self._log_levels = _quiet("distributed")
+        try:
+            info = self._connect(Client)
+        except BaseException:
+            self.__exit__()
+            raise
+        threads = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+        self.workers = max(1, threads)
+        return self
+
+    def _connect(self, client_type: type) -> dict[str, Any]:
         if self._client is None:
             start = time.monotonic()
             probe_scheduler(self.address, self.timeout)
             left = max(1.0, self.timeout - (time.monotonic() - start))
             try:
-                self._client = Client(self.address, timeout=f"{left}s", set_as_default=False)
+                self._client = client_type(self.address, timeout=f"{left}s", set_as_default=False)
             except Exception as error:
                 raise SweepError(self._no_answer(_reason(error))) from None
         try:
-            info = self._client.scheduler_info()
+            return self._client.scheduler_info()
         except Exception as error:
-            self.__exit__()
             raise SweepError(self._no_answer(_reason(error))) from None
-        threads = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
-        self.workers = max(1, threads)
-        return self
 
     def _no_answer(self, reason: str) -> str:
         return no_answer(self.address, self.timeout, reason)
@@ -279,6 +289,8 @@ class DaskExecutor(_Windowed):
             client, self._client = self._client, None
             with contextlib.suppress(Exception):  # a lost scheduler cannot be told goodbye
                 client.close(timeout=self.timeout)
+        for name, level in getattr(self, "_log_levels", {}).items():
+            logging.getLogger(name).setLevel(level)
 
     def lost(self, error: BaseException) -> bool:
         from distributed.comm.core import CommClosedError
@@ -384,6 +396,17 @@ def probe_scheduler(address: str | None, timeout: float) -> None:
     if error is not None:
         reason = _NO_HANDSHAKE if isinstance(error, asyncio.TimeoutError) else _reason(error)
         raise SweepError(no_answer(address, timeout, reason))
+
+
+def _quiet(package: str) -> dict[str, int]:
+    """Silence the loggers of ``package`` below CRITICAL; returns their levels to restore."""
+    names = [package] + [
+        name for name in logging.root.manager.loggerDict if name.startswith(package + ".")
+    ]
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    return levels
 
 
 def _reason(error: BaseException) -> str:
