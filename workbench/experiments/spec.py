@@ -23,9 +23,13 @@ A sweep file is TOML::
 
 Parameter names are the scenario's dotted settings (as in
 :meth:`workbench.Scenario.with_overrides`); nested tables
-(``[parameters.levers.mentor_training]``) mean the same. Every problem is
-refused with one line naming the file and the key before anything is run or
-written.
+(``[parameters.levers.mentor_training]``) mean the same. The file's shape is
+validated by pydantic models (:class:`SweepFile`, :class:`DesignTable`,
+:class:`ParameterTable`), the values against the base scenario; every problem
+is refused with one line naming the file and the key before anything is run
+or written. Sizes are bounded before a design is built (:data:`MAX_POINTS`
+points, :data:`MAX_RUNS` runs, :data:`MAX_STEPS` steps, the scenario's
+replication cap), counted rather than listed.
 
 Examples
 --------

@@ -13,8 +13,13 @@ Layout::
           gaps.parquet ...   one file per table the model returns
 
 ``outcomes.parquet`` lists every run in the batch (``status`` ok or failed,
-``error``, ``traceback``, ``seconds``, ``worker``): it is what makes a run
-count as stored. Finished runs are buffered for at most ``flush_seconds``
+``error``, ``traceback``, ``seconds``, ``worker``) and, in its metadata, the
+batch's other tables: a run counts as stored only if its batch's every table
+is there and reads (:meth:`ResultStore.check_batch`); a damaged batch is
+refused in one line saying how to have its runs redone. ``design.parquet``
+keeps a copy of the manifest in its metadata, from which the same sweep
+restores a lost ``manifest.json``. ``.lock`` is an OS lock (``flock``) held
+while a sweep writes, so a stale lock can never block a resume. Finished runs are buffered for at most ``flush_seconds``
 (or ``flush_runs`` runs) so that fast runs do not each pay for six small files;
 a SIGKILL loses at most that buffer, which the next run of the same command
 recomputes with the same seeds. Ctrl-C flushes the buffer before stopping.
