@@ -22,7 +22,9 @@ def run() -> workbench.RunResult:
 
 
 @pytest.fixture(scope="module")
-def swept(tmp_path_factory) -> tuple[workbench.experiments.SweepReport, workbench.experiments.SweepResults]:
+def swept(
+    tmp_path_factory,
+) -> tuple[workbench.experiments.SweepReport, workbench.experiments.SweepResults]:
     spec = {
         "name": "training",
         "base": None,

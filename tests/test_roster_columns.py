@@ -189,5 +189,7 @@ def test_no_id_column_says_how_to_name_one(tmp_path) -> None:
 def test_latin1_file_names_the_row_not_the_byte(tmp_path) -> None:
     path = tmp_path / "r.csv"
     path.write_bytes("Student ID,Last Name\n1,Ng\n2,Lefèvre\n".encode("latin-1"))
-    with pytest.raises(workbench.RosterError, match=r"row 3: not UTF-8 text near '2,Lef.vre'"):
+    with pytest.raises(
+        workbench.roster.RosterError, match=r"row 3: not UTF-8 text near '2,Lef.vre'"
+    ):
         load_roster(path)
