@@ -203,30 +203,31 @@ def _look_alike(table, columns, roster):
         for i, cell in enumerate(table.cells(header)):
             if cell:
                 spellings[_code_key(cell)].setdefault(cell, i)
-        for variants in spellings.values():
-            if len(variants) < 2:
-                continue
-            shown = " / ".join(repr(v) for v in variants)
-            i = list(variants.values())[1]
-            if column.use == "grade" or column.yes_no:
-                yield RosterWarning(
-                    header,
-                    f"{shown} are read as the same value",
-                    "nothing to do unless they mean different things",
-                    table.lines[i],
-                    repr(table.cells(header)[i]),
-                    level="note",
-                )
-            else:
-                yield RosterWarning(
-                    header,
-                    f"{shown} look alike but count as different "
-                    f"{'sites' if column.use == 'site' else 'groups'}",
-                    "spell them the same in the roster"
-                    + (", or set yes_no = true in the map" if set(variants) <= _YN else ""),
-                    table.lines[i],
-                    repr(table.cells(header)[i]),
-                )
+        alike = [variants for variants in spellings.values() if len(variants) > 1]
+        if not alike:
+            continue
+        shown = ", ".join(" / ".join(repr(v) for v in variants) for variants in alike)
+        i = list(alike[0].values())[1]
+        if column.use == "grade" or column.yes_no:
+            yield RosterWarning(
+                header,
+                f"{shown} are read as the same value{'s' if len(alike) > 1 else ''}",
+                "nothing to do unless they mean different things",
+                table.lines[i],
+                repr(table.cells(header)[i]),
+                level="note",
+            )
+        else:
+            spelled = set().union(*alike)
+            yield RosterWarning(
+                header,
+                f"{shown} look alike but count as different "
+                f"{'sites' if column.use == 'site' else 'groups'}",
+                "spell them the same in the roster"
+                + (", or set yes_no = true in the map" if spelled <= _YN else ""),
+                table.lines[i],
+                repr(table.cells(header)[i]),
+            )
 
 
 _YN = {"Y", "N", "y", "n", "Yes", "No", "yes", "no", "YES", "NO", "true", "false", "1", "0"}

@@ -246,7 +246,9 @@ class MatchResult:
         facts = [line.strip() for line in rest if not line.startswith("  ")]
         if len(self.unmatched):
             facts = [f for f in facts if not f.startswith("unmatched")]
-        tables = {"pairs": self.pairs[["group", "site", "mentor", "mentee", "score", "reason"]]}
+        shown = ["group", "site", "mentor", "mentee", "mentor_name", "mentee_name"]
+        shown = [c for c in shown if c in self.pairs] + ["score", "reason"]
+        tables = {"pairs": self.pairs[shown]}
         if len(self.unmatched):
             tables["not matched, and why"] = self.unmatched
         fair = self.fairness[self.fairness["attribute"] != "all"]
