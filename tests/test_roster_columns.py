@@ -191,3 +191,60 @@ def test_latin1_file_names_the_row_not_the_byte(tmp_path) -> None:
     path.write_bytes("Student ID,Last Name\n1,Ng\n2,Lefèvre\n".encode("latin-1"))
     with pytest.raises(workbench.RosterError, match=r"row 3: not UTF-8 text near '2,Lef.vre'"):
         load_roster(path)
+
+
+def test_more_spellings_schools_use() -> None:
+    header = ["ID", "LAST_NAME", "FIRST_NAME", "GRADE_LEVEL", "Gender Identity", "EL Status"]
+    header += ["504 Plan", "FRL Status", "HOME_LANG", "Open Periods", "Hobbies/Interests"]
+    header += [
+        "Mentor/Mentee",
+        "EMAIL_ADDRESS",
+        "HOMEROOM_TEACHER",
+        "Student Name",
+        "Race/Ethnicity",
+    ]
+    rows = [
+        [
+            "1",
+            "Ng",
+            "Al",
+            "6",
+            "F",
+            "Y",
+            "N",
+            "Y",
+            "en",
+            "2;5",
+            "a, b",
+            "Mentor",
+            "a@s",
+            "T",
+            "Al Ng",
+            "W",
+        ],
+        [
+            "2",
+            "Li",
+            "Bo",
+            "7",
+            "M",
+            "N",
+            "N",
+            "N",
+            "es",
+            "3",
+            "c",
+            "Mentee",
+            "b@s",
+            "U",
+            "Bo Li",
+            "B",
+        ],
+    ]
+    proposal = propose_columns(header, rows)
+    uses = [proposal.columns[h].use for h in header]
+    assert uses == [
+        "id", "name", "name", "grade", "group", "group", "group", "group", "languages",
+        "schedule", "interests", "role", "info", "info", "name", "group",
+    ]  # fmt: skip
+    assert all(proposal.columns[h].sensitive for h in header[4:8] + ["Race/Ethnicity"])
