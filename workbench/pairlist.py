@@ -205,7 +205,7 @@ def pairlist_html(
         f'<p class="note">Made with Mentorship Workbench on {date.today().isoformat()}. '
         "Private student information: made on this computer, nothing was sent anywhere."
         f"{hidden_note}</p>",
-        f"<h2>Pairs ({pairs['Pair'].nunique() if len(pairs) else 0})</h2>",
+        f"<h2>Pairs ({len(pairs)})</h2>",
         pairs.to_html(index=False, border=0, escape=True) if len(pairs) else "<p>No pairs.</p>",
         f"<h2>Still waiting ({len(waiting)})</h2>",
         waiting.to_html(index=False, border=0, escape=True)
