@@ -22,7 +22,7 @@ def run() -> workbench.RunResult:
 
 
 @pytest.fixture(scope="module")
-def swept(tmp_path_factory) -> tuple[workbench.SweepReport, workbench.SweepResults]:
+def swept(tmp_path_factory) -> tuple[workbench.experiments.SweepReport, workbench.experiments.SweepResults]:
     spec = {
         "name": "training",
         "base": None,

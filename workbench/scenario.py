@@ -34,6 +34,12 @@ class ScenarioError(WorkbenchError):
     """A scenario file or override that cannot be used; the message is one line."""
 
 
+#: Most replications of one scenario (``replications``, ``workbench run --replications``).
+MAX_REPLICATIONS = 100_000
+#: Most students in one simulated cohort (``cohort.size``).
+MAX_COHORT_SIZE = 2_000_000
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
@@ -127,7 +133,7 @@ def _default_group_effects() -> list[GroupEffect]:
 class Cohort(_Strict):
     """Who is in the program: size, sites, groups, barriers, starting levels."""
 
-    size: int = Field(300, ge=2, le=2_000_000, description="students in all sites together")
+    size: int = Field(300, ge=2, le=MAX_COHORT_SIZE, description="students in all sites together")
     sites: int = Field(1, ge=1, le=10_000, description="schools/classes; matching stays within one")
     grades: list[int] = Field(default_factory=lambda: [9, 10, 11, 12], min_length=1)
     mentor_share: float = Field(
@@ -516,7 +522,7 @@ class Scenario(_Strict):
     name: str = "unnamed"
     description: str = ""
     seed: int = Field(0, ge=0)
-    replications: int = Field(10, ge=1, le=100_000)
+    replications: int = Field(10, ge=1, le=MAX_REPLICATIONS)
     cohort: Cohort = Field(default_factory=Cohort)
     matching: Matching = Field(default_factory=Matching)
     rotation: Rotation = Field(default_factory=Rotation)

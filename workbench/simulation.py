@@ -203,7 +203,7 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
     if seed is None:
         seed = derive_seeds(scenario.seed, replication + 1)[replication]
     model = MentorshipModel(scenario, rng=seed)
-    model.run()
+    model.run_model()
     metrics, gaps = model.recorder.tables()
     run = pd.DataFrame(
         {
@@ -213,7 +213,7 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
             "replication": [replication],
             "version": [_version()],
             "students": [len(model.roster)],
-            "weeks": [model.week],
+            "weeks": [model.steps],
             "policy": [scenario.matching.policy],
             "rotation": [scenario.rotation.policy],
         }
@@ -244,12 +244,15 @@ def run_scenario(
     root = scenario.seed if seed is None else seed
     count = scenario.replications if replications is None else replications
     seeds = derive_seeds(root, count)
-    iterator = range(count)
-    if progress:
-        from tqdm.auto import tqdm
+    from tqdm.auto import tqdm
 
-        iterator = tqdm(iterator, desc=scenario.name, unit="run")
-    return RunResult.concat(simulate(scenario, seed=seeds[k], replication=k) for k in iterator)
+    results = []
+    # a context manager, so an interruption ends the bar's line before any message
+    with tqdm(total=count, desc=scenario.name, unit="run", disable=not progress) as bar:
+        for k in range(count):
+            results.append(simulate(scenario, seed=seeds[k], replication=k))
+            bar.update()
+    return RunResult.concat(results)
 
 
 # -- several designs side by side (in memory; for many designs, use a sweep) ------------
