@@ -453,6 +453,19 @@ def looks_like_list(cells: Sequence[str]) -> bool:
     return len(listy) >= max(2, len(filled) / 5)
 
 
+def nearly_one_per_student(cells: Sequence[str]) -> bool:
+    """At least 6 distinct values, and at least one for every two students (a name, an id).
+
+    >>> nearly_one_per_student(["F", "M", "F", "X", "M", "F"])
+    False
+    >>> nearly_one_per_student(["Ava", "Ben", "Cai", "Dee", "Eli", "Fay", "Ava"])
+    True
+    """
+    filled = [c.strip() for c in cells if not _blank(c)]
+    distinct = len(set(filled))
+    return distinct >= max(6, 0.5 * len(filled))
+
+
 def _yes_no_share(cells: Sequence[str]) -> float:
     filled = [c.strip().casefold() for c in cells if not _blank(c)]
     if not filled:
@@ -480,12 +493,10 @@ def _propose_one(header: str, cells: Sequence[str], taken: set[str], n: int) -> 
     sensitive = is_sensitive(header)
     if key in _GROUP_WORDS or sensitive or yes_no_cells:
         return Column(use="group", yes_no=yes_no_cells, sensitive=sensitive)
-    filled = [c.strip() for c in cells if not _blank(c)]
-    distinct = len(set(filled))
     if looks_like_list(cells):
         return Column(use="info")  # a list nobody named: shown, not guessed at
-    if n >= 20 and distinct >= 0.5 * len(filled):
-        return Column(use="info")  # nearly one value per student: never a group
+    if nearly_one_per_student(cells):
+        return Column(use="info")  # a name, an id, a date: never a group
     return Column(use="group")
 
 

@@ -39,6 +39,7 @@ from workbench.columns import (
     attribute_name,
     is_sensitive,
     looks_like_list,
+    nearly_one_per_student,
 )
 from workbench.roster import Roster, RosterError, RosterTable, read_roster_table, roster_from_table
 
@@ -173,7 +174,7 @@ def _one_value_per_student(table, columns, roster):
     for header in columns.headers("group"):
         cells = [c for c in table.cells(header) if c]
         distinct = len(set(cells))
-        if len(cells) >= 6 and distinct > 0.5 * len(cells):
+        if nearly_one_per_student(cells):
             yield RosterWarning(
                 header,
                 f"{distinct} different values for {len(cells)} students: a group attribute "
