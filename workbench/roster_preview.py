@@ -40,6 +40,7 @@ from workbench.columns import (
     is_sensitive,
     looks_like_list,
     nearly_one_per_student,
+    recognised,
 )
 from workbench.roster import Roster, RosterError, RosterTable, read_roster_table, roster_from_table
 
@@ -154,6 +155,7 @@ def roster_warnings(table: RosterTable, columns: ColumnMap, roster: Roster) -> l
         _blank_cells,
         _sides,
         _unmarked_sensitive,
+        _unrecognised_info,
     ):
         found.extend(check(table, columns, roster))
     return found
@@ -347,5 +349,17 @@ def _unmarked_sensitive(table, columns, roster):
                 "looks like private information but is not marked sensitive, so teacher "
                 "lists may show it",
                 "set sensitive = true in the column map",
+                level="note",
+            )
+
+
+def _unrecognised_info(table, columns, roster):
+    for header, column in columns.columns.items():
+        if column.use == "info" and not recognised(header):
+            yield RosterWarning(
+                header,
+                "not a column the matcher knows, so it is carried to the outputs and never "
+                "used to match",
+                'if it is a group that fairness should look at, set use = "group"',
                 level="note",
             )
