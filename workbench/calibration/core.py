@@ -782,7 +782,8 @@ def _dependence_p(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         resid = ((y - design @ coef) ** 2).sum(0)
         with np.errstate(divide="ignore", invalid="ignore"):
             f = ((resid0 - resid) / 2) / (resid / (n - 3))
-        p = stats.f.sf(np.where(np.isfinite(f), f, 0.0), 2, n - 3)
+        # no variation at all: no evidence (nan -> 0); a noiseless exact fit: certain (inf)
+        p = stats.f.sf(np.nan_to_num(f, nan=0.0, posinf=np.inf), 2, n - 3)
         out[j] = float(min(1.0, np.nanmin(p) * k))
     return out
 
