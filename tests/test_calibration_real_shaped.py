@@ -134,7 +134,7 @@ def test_calibrate_out_when_groups_do_not_overlap(tmp_path, capsys):
     )
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert "group columns not in the scenario: ['gender']" in captured.out
+    assert "group columns not in the scenario: ['gender']" in captured.err
     gaps = pd.read_csv(out / "compare_gaps.csv")
     assert len(gaps) == 4 and gaps["gap_simulated"].isna().all()  # not simulated: no crash
     assert {"report.txt", "intervals.csv", "gaps.png", "posterior.png"} <= {
@@ -146,9 +146,9 @@ def test_calibrate_cli_misfit_first_line_and_one_line_errors(tmp_path, capsys):
     survey, codebook = _misfit_file(tmp_path)
     args = ["calibrate", str(SCENARIO), str(survey), "--codebook", str(codebook)]
     assert main([*args, "--budget", "60", "--waves", "1", "--quiet"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("calibrating")
-    assert lines[1].startswith("The model does not fit these data:")
+    captured = capsys.readouterr()
+    assert captured.err.startswith("calibrating")  # status on stderr
+    assert captured.out.startswith("The model does not fit these data:")  # the result's 1st line
     # bad input: one line, exit 2, nothing written
     user = tmp_path / "mine"
     user.mkdir()

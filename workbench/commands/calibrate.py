@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
             )
             if info["anchored"]
             else "; no week-0 wave: starting levels from the scenario"
-        )
+        ),
+        file=sys.stderr,  # status: the result on stdout starts with what the fit cannot tell
     )
     result = calibrate(
         target,
