@@ -153,17 +153,17 @@ def test_calibrate_cli_misfit_first_line_and_one_line_errors(tmp_path, capsys):
     user = tmp_path / "mine"
     user.mkdir()
     (user / "notes.txt").write_text("x", encoding="utf-8")
-    assert main([*args, "--budget", "60", "--out", str(user)]) == 2
+    assert main([*args, "--budget", "60", "--waves", "1", "--out", str(user)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "did not write" in err
     assert [p.name for p in user.iterdir()] == ["notes.txt"]
     bad = tmp_path / "bad.csv"
     bad.write_text(survey.read_text(encoding="utf-8").replace(",yes,", ",maybe,", 1))
-    assert main([*args[:2], str(bad), *args[3:], "--budget", "60"]) == 2
+    assert main([*args[:2], str(bad), *args[3:], "--budget", "60", "--waves", "1"]) == 2
     err = capsys.readouterr().err
     assert "column 'answer'" in err and "maybe" in err
     no_latent = tmp_path / "no_latent.toml"
     no_latent.write_text(codebook.read_text().replace('latent = "belonging"', ""))
-    assert main([*args[:4], str(no_latent), "--budget", "60"]) == 2
+    assert main([*args[:4], str(no_latent), "--budget", "60", "--waves", "1"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "no scale names a latent" in err

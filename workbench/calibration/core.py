@@ -296,7 +296,10 @@ def interval_text(low: float, high: float) -> str:
     return f"[{fmt(low)}, {fmt(high)}]"
 
 
-def _allocate(budget: int, seeds: int, waves: int, confirm: int | None) -> tuple[list[int], int]:
+def allocate_budget(
+    budget: int, seeds: int, waves: int, confirm: int | None
+) -> tuple[list[int], int]:
+    """Design points per history-matching wave and confirmation runs of a budget (or refuse it)."""
     confirm = max(10, round(0.1 * budget)) if confirm is None else confirm
     points = (budget - confirm) // seeds
     if points < 10 * waves:
@@ -479,7 +482,7 @@ def calibrate(
     if held.all():
         raise WorkbenchError("calibrate: every summary is held out; nothing is left to fit")
     fit_target = target.subset(~held) if held.any() else target
-    wave_points, confirm_runs = _allocate(budget, seeds_per_point, waves, confirm)
+    wave_points, confirm_runs = allocate_budget(budget, seeds_per_point, waves, confirm)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
     runner = _Runner(target, parameters, seed, progress, n_jobs)
     d = len(parameters)
