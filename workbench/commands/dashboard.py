@@ -105,11 +105,20 @@ def write_template(folder: Path) -> Path:
 
     Voila's ``lab`` template links Font Awesome from a CDN (blocked in many
     schools, and a page that phones out is not local-only); this copy drops
-    those links. The app uses no icons, so nothing is lost.
+    those links. The app uses no icons, so nothing is lost. It also carries
+    :data:`workbench.widgets.page.PAGE_SCRIPT` (accessible names for sliders,
+    one Tab stop per slider, upload buttons without a file count).
     """
     target = folder / "voila" / "templates" / TEMPLATE_NAME
     target.mkdir(parents=True)
+    from workbench.widgets.page import PAGE_SCRIPT
+
     text = _REMOTE_LINK.sub("", _voila_lab_template().read_text(encoding="utf-8"))
+    footer_end = "{%- endblock body_footer -%}"
+    if footer_end in text:  # the accessibility fixes, after the widgets' containers
+        text = text.replace(
+            footer_end, "{% raw %}" + PAGE_SCRIPT + "{% endraw %}\n" + footer_end, 1
+        )
     (target / "index.html.j2").write_text(text, encoding="utf-8")
     (target / "conf.json").write_text(json.dumps({"base_template": "lab"}), encoding="utf-8")
     return target
