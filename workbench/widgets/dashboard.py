@@ -244,6 +244,7 @@ class Dashboard:
             style={"description_width": "7em"},
             tooltip="A ready-made program design to start from",
         )
+        self.start.add_class("wb-start")
         self.start.observe(self._on_start, "value")
         self.upload = widgets.FileUpload(
             accept=".toml",
@@ -271,6 +272,7 @@ class Dashboard:
             style={"description_width": "10em"},
             layout=widgets.Layout(width="30em"),
         )
+        self.group_by.add_class("wb-group-by")
         self.group_by.observe(self._on_group_by, "value")
 
         self.controls: dict[str, widgets.ValueWidget] = {}

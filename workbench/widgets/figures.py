@@ -27,6 +27,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from workbench.widgets.labels import group_label
 from workbench.widgets.palette import FONT_SIZES, group_style
@@ -70,10 +71,17 @@ def smallest_font_px(figure: Figure) -> float:
     """
     from matplotlib.text import Text
 
+    hidden = {  # the axes of a picture drawn without axes (the network) are not shown
+        id(text)
+        for ax in figure.axes
+        if not ax.axison
+        for axis in (ax.xaxis, ax.yaxis)
+        for text in axis.findobj(Text)
+    }
     sizes = [
         text.get_fontsize()
         for text in figure.findobj(Text)
-        if text.get_visible() and text.get_text().strip()
+        if text.get_visible() and text.get_text().strip() and id(text) not in hidden
     ]
     return min(sizes, default=FONT_SIZES["label"]) * figure.dpi / 72
 
@@ -98,6 +106,9 @@ def _clear(ax) -> None:
 def _style_axes(ax, title: str) -> None:
     ax.set_title(title, fontsize=FONT_SIZES["title"])
     ax.tick_params(labelsize=FONT_SIZES["label"])
+    ax.ticklabel_format(useOffset=False, style="plain")  # "+1" offsets confuse readers
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.get_offset_text().set_fontsize(FONT_SIZES["label"])
     ax.grid(alpha=0.3)
 
 
@@ -515,14 +526,14 @@ class ComparisonFigure:
         from workbench.widgets.reading import outcome_of
 
         rows = len(comparison)
-        height = self.TOP_INCHES + max(rows, 1) * self.ROW_INCHES + 0.5
+        height = self.TOP_INCHES + max(rows, 1) * self.ROW_INCHES + 0.7
         figure = self.figure
         figure.clear()
         figure.set_size_inches(12, height)
-        top = 1 - 0.35 / height
-        bottom_top = 1 - (self.TOP_INCHES - 0.2) / height
-        belonging_ax = figure.add_axes([0.07, bottom_top, 0.36, top - bottom_top - 0.02])
-        gap_ax = figure.add_axes([0.55, bottom_top, 0.36, top - bottom_top - 0.02])
+        top = 1 - 0.4 / height
+        panel_bottom = 1 - (self.TOP_INCHES - 0.95) / height
+        belonging_ax = figure.add_axes([0.07, panel_bottom, 0.36, top - panel_bottom])
+        gap_ax = figure.add_axes([0.55, panel_bottom, 0.36, top - panel_bottom])
         _style_axes(belonging_ax, "Belonging, everyone (0–1 scale)")
         _style_axes(gap_ax, "Belonging gap (0–1 scale; above 0: group behind)")
         for k, (label, (bands, gaps)) in enumerate((("pinned", pinned), ("current", current))):
@@ -546,10 +557,10 @@ class ComparisonFigure:
             _fit(ax, label_room=0.45)
             _spread_labels(ax, share=0.09)
         row_height = self.ROW_INCHES / height
-        first = bottom_top - 0.75 / height
+        first = 1 - (self.TOP_INCHES + 0.1) / height
         figure.text(
             0.07,
-            first + 0.25 / height,
+            first + 0.12 / height,
             "Current − pinned at the end, each outcome in its own unit, with its 95% interval",
             fontsize=FONT_SIZES["title"],
             va="bottom",
@@ -568,8 +579,9 @@ class ComparisonFigure:
             ax.axvline(0, color="#666666", linewidth=1)
             reach = np.nanmax(np.abs([diff, low, high, 1e-3 * scale]))
             ax.set_xlim(-1.35 * reach, 1.35 * reach)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))
             ax.set_yticks([])
-            ax.tick_params(labelsize=FONT_SIZES["label"] - 1)
+            ax.tick_params(labelsize=FONT_SIZES["label"])
             ax.grid(alpha=0.3, axis="x")
             figure.text(
                 0.39,
@@ -577,12 +589,13 @@ class ComparisonFigure:
                 f"{row.outcome}\n({unit})",
                 ha="right",
                 va="center",
-                fontsize=FONT_SIZES["label"] - 1,
+                fontsize=FONT_SIZES["label"],
             )
+            f = ".2f" if reach >= 0.05 else ".3f"
             interval = (
-                f"{diff:+.2f}  ({low:+.2f} to {high:+.2f})"
+                f"{diff:+{f}}  ({low:+{f}} to {high:+{f}})"
                 if np.isfinite([low, high]).all()
-                else f"{diff:+.2f}  (no interval)"
+                else f"{diff:+{f}}  (no interval)"
             )
             figure.text(
                 0.81,
@@ -590,6 +603,6 @@ class ComparisonFigure:
                 interval,
                 ha="left",
                 va="center",
-                fontsize=FONT_SIZES["label"] - 1,
+                fontsize=FONT_SIZES["label"],
             )
         return to_png(figure)

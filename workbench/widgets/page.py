@@ -3,8 +3,10 @@
 ipywidgets 8 leaves a few gaps for screen-reader and keyboard users, which a
 small script in the page template closes as widgets appear or change:
 
-- a slider's handle (``role="slider"``) gets its label as ``aria-label`` and
-  the rounded readout as ``aria-valuetext`` (a screen reader said "slider 0.5");
+- a slider's handle (``role="slider"``) gets its label as ``aria-label``, the
+  rounded readout as ``aria-valuetext`` (a screen reader said "slider 0.5")
+  and its true value as ``aria-valuenow`` (ipywidgets' step rounding gave
+  "0.3" for a typed 0.25 and "0.6000000000000001" for 0.6);
 - the slider's editable readout leaves the Tab order (one Tab stop per control;
   it can still be clicked and typed into);
 - the file-upload buttons lose the file count ipywidgets appends, "(0)".
@@ -29,9 +31,16 @@ PAGE_SCRIPT = r"""
     root.querySelectorAll(".widget-slider").forEach(function (widget) {
       var name = labelOf(widget);
       var readout = widget.querySelector(".widget-readout");
+      var target = widget.querySelector(".noUi-target");
+      var api = target && target.noUiSlider;
       widget.querySelectorAll(".noUi-handle").forEach(function (handle) {
         setAttr(handle, "aria-label", name);
         if (readout) { setAttr(handle, "aria-valuetext", readout.textContent.trim()); }
+        if (api && !Array.isArray(api.get())) {
+          // noUiSlider's aria-valuenow goes through the widget's step rounding
+          // (0.25 read as "0.3", 0.6 as "0.6000000000000001"); give the value itself
+          setAttr(handle, "aria-valuenow", String(Number(Number(api.get()).toFixed(6))));
+        }
       });
       if (readout) {
         setAttr(readout, "tabindex", "-1");

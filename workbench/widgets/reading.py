@@ -194,11 +194,16 @@ def verdict(metric_or_name: str, difference: float, low: float, high: float, lea
     if low == high == difference == 0:
         return f"{lead}, {subject} is the same as in the pinned design in every run."
     near, far = sorted((abs(low), abs(high)))
-    interval = f"95% interval {outcome.amount(near).split(' ')[0]} to {outcome.amount(far)}"
+    first, last = outcome.amount(near), outcome.amount(far)
+    interval = (
+        f"95% interval {first.split(' ')[0]} to {last}"
+        if first != last
+        else f"95% interval also {last} once rounded"
+    )
     sentence = (
         f"{lead}, {subject} is {_signed(outcome, difference)} ({interval}) than the pinned design"
     )
-    if outcome.kind in ("latent", "gap"):
+    if outcome.metric in SURVEY_SCALES or outcome.kind == "gap":
         metric = outcome.metric if outcome.metric in SURVEY_SCALES else "belonging"
         sentence += f": {size_words(metric, difference)}"
     better = {
