@@ -147,7 +147,7 @@ def _check_page_quality(page, where: str) -> None:
             if (focusable.length !== 1) out.stops.push(`${label.trim()}: ${focusable.length}`);
             for (const h of w.querySelectorAll('[role=slider]')) {
                 const now = h.getAttribute('aria-valuenow') || '';
-                if (!/^-?\d+(\.\d{1,4})?$/.test(now)) out.readouts.push(`${label.trim()}: ${now}`);
+                if (!/^-?\\d+(\\.\\d{1,4})?$/.test(now)) out.readouts.push(`${label.trim()}: ${now}`);
             }
             const readout = w.querySelector('.widget-readout');
             if (readout && !/^-?\\d+(\\.\\d{1,2})?$/.test(readout.textContent.trim()))
@@ -192,6 +192,7 @@ def _check_page_quality(page, where: str) -> None:
         assert problems == [], f"{where}: {key}: {problems[:8]}"
 
 
+@pytest.mark.slow  # 20 reloads, each a new kernel: several minutes
 def test_a_day_of_use_leaves_nothing_running_and_nothing_unreadable(server, browser, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     pid = server["process"].pid

@@ -330,6 +330,7 @@ class Dashboard:
         )
         self.confirm_box.add_class("wb-confirm")
         self._confirmed_job: tuple[str, int] | None = None
+        self._held = ""  # why the pictures are not of the settings shown (a large design not run)
         self.status = widgets.HTML('<div class="wb-status" role="status" aria-live="polite"></div>')
         self.summary = widgets.HTML("")
         self.trajectory_image = widgets.HTML("", layout=widgets.Layout(width="100%"))
@@ -515,6 +516,7 @@ class Dashboard:
             self._ask(scenario, runs)
             return False
         self.confirm_box.layout.display = "none"
+        self._held = ""
         self._show_status(f"Running {runs} runs of {scenario.cohort.size:,} students…")
         self._runner.request((scenario, runs), immediate=immediate)
         return True
@@ -538,7 +540,8 @@ class Dashboard:
         self.confirm_box.layout.display = "none"
         shown = self.current_data.get("scenario")
         where = f" ({html.escape(shown.name)})" if shown is not None else ""
-        self._show_status(f"Not run. The pictures still show the previous design{where}.")
+        self._held = f"Not run. The pictures still show the previous design{where}."
+        self._show_status(self._held)
 
     def refresh(self, wait: bool = True, timeout: float | None = None) -> None:
         """Run the current settings now; with ``wait``, return once every picture is updated."""
@@ -568,7 +571,8 @@ class Dashboard:
         size = scenario.cohort.size
 
         def progress(text: str) -> None:
-            self._show_status(f"Running {replications} runs of {size:,} students: {text}…")
+            if not self._held and self.confirm_box.layout.display != "flex":
+                self._show_status(f"Running {replications} runs of {size:,} students: {text}…")
 
         yield from iter_live(
             scenario, replications, self.first_look, cancelled=stale, progress=progress
@@ -682,7 +686,11 @@ class Dashboard:
         self.comparison_box.layout.display = "flex" if pinned is not None else "none"
         self._show_summary(live, summary)
         seconds = time.perf_counter() - started
-        if live.complete:
+        if self.confirm_box.layout.display == "flex":
+            pass  # the question about a large design stays in view
+        elif self._held:
+            self._show_status(self._held)
+        elif live.complete:
             self._show_status(f"Up to date: {runs} of {live.scenario.cohort.size:,} students.")
         else:
             self._show_status(
