@@ -324,7 +324,7 @@ BUILTIN: tuple[PolicyRecord, ...] = (
     _matching(
         "optimal",
         _ASSIGN,
-        "Best overall fit (weighs everything below)",
+        "Best overall fit (uses all the weights)",
         "the largest total weighted score",
         "scipy `linear_sum_assignment` (mentors repeated `capacity` times)",
     ),
