@@ -6,8 +6,9 @@ folder whose ``entry_points.txt`` names its records in the group
 ``workbench.policies``, in a folder on ``sys.path`` (``PYTHONPATH`` for the
 command line). Nothing in the workbench names it; the tests run its matching
 policies through the conformance suite, the simulation, a scenario file,
-``workbench.match``, the ``workbench match`` command and the dashboard's
-choices, and its rotation through the rotation suite and a simulation.
+``workbench.match``, the ``workbench match`` command and the dashboard (its
+choices, a simulator run, the Match tab), and its rotation through the
+rotation suite and a simulation.
 """
 
 from __future__ import annotations
@@ -202,11 +203,32 @@ def test_workbench_match_refuses_an_unknown_policy_in_one_line(tmp_path: Path) -
     assert "signup" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_dashboard_offers_the_installed_policy(plugin_path: Path) -> None:
+def test_dashboard_offers_runs_and_matches_with_the_installed_policy(plugin_path: Path) -> None:
     from workbench.widgets.labels import SETTINGS_BY_KEY
+    from workbench.widgets.matcher import RosterMatcher
+    from workbench.widgets.runs import run_live
+    from workbench.widgets.uploads import upload_entry
 
     values = [value for _, value in SETTINGS_BY_KEY["matching.policy"].options()]
     assert {"signup_order", "stretch"} <= set(values)
+    # the simulator tab's run
+    scenario = Scenario().with_overrides(
+        {"cohort.size": 40, "levers.weeks": 3, "matching.policy": "signup_order"}
+    )
+    live = run_live(scenario, 2)
+    assert live.complete and live.replications == 2 and len(live.metrics) > 0
+    # the Match tab: the same pairs as workbench.match
+    matcher = RosterMatcher(seed=3)
+    matcher.upload.value = (upload_entry(ROSTER.name, ROSTER.read_bytes()),)
+    matcher.policy.value = "signup_order"
+    assert matcher.result.policy == "signup_order"
+    expected = workbench.match(
+        workbench.load_roster(ROSTER),
+        policy="signup_order",
+        weights=matcher.chosen_weights,
+        rng=3,
+    )
+    assert matcher.pairs[["mentor", "mentee"]].equals(expected.pairs[["mentor", "mentee"]])
 
 
 @LABELS_NEED_REGISTRY
