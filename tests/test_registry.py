@@ -107,6 +107,7 @@ def test_every_builtin_names_a_distinct_function_or_shares_the_solver_by_recipe(
     assert shared == {("affinity", "complementary", "cross_group", "balanced", "optimal")}
     for name in ("affinity", "complementary", "cross_group", "balanced"):
         assert isinstance(registry.get("matching", name).weights, WeightRecipe)
+    assert len(set(registry.BUILTIN)) == len(registry.BUILTIN) == 16  # hashable, distinct
 
 
 def _import_graph():

@@ -92,6 +92,9 @@ class WeightRecipe:
     terms: Mapping[str, float | FromSetting]
     kept: tuple[str, ...] = KEPT_TERMS
 
+    def __hash__(self) -> int:  # records are hashable although ``terms`` is a dict
+        return hash((tuple(self.terms.items()), self.kept))
+
     def weights(self, config: Any) -> dict[str, float]:
         """The weights for ``config`` (a ``[matching]`` table), recipe terms first."""
         configured = config.weights.model_dump()
