@@ -144,10 +144,6 @@ def _import_graph():
     return graph
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs scenario.py to read the registry and roster.py to import workbench.neutral",
-)
 def test_no_import_cycle_among_scenario_matching_roster_and_rotation() -> None:
     import networkx as nx
 

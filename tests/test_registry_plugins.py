@@ -34,17 +34,11 @@ from workbench.dynamics import END_REASONS
 from workbench.matching import POLICIES, match_roster
 from workbench.model import MentorshipModel
 from workbench.rotation import ROTATIONS
-from workbench.scenario import Scenario, ScenarioError, load_scenario
+from workbench.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).parents[1]
 PLUGIN = ROOT / "tests" / "data" / "policy_plugin" / "school_policies.py"
 ROSTER = ROOT / "examples" / "roster_synthetic.csv"
-SCENARIO_NEEDS_REGISTRY = pytest.mark.xfail(
-    strict=True, reason="needs scenario.py to read the registry", raises=ScenarioError
-)
-LABELS_NEED_REGISTRY = pytest.mark.xfail(
-    strict=True, reason="needs widgets/labels.py to read the registry"
-)
 
 
 def install(folder: Path) -> Path:
@@ -153,7 +147,6 @@ def test_installed_policy_in_a_scenario_file_and_run_scenario(
     assert len(result.tables()["links"]) > 0
 
 
-@SCENARIO_NEEDS_REGISTRY
 def test_installed_rotation_in_a_scenario(plugin_path: Path) -> None:
     scenario = Scenario().with_overrides(
         {
@@ -231,7 +224,6 @@ def test_dashboard_offers_runs_and_matches_with_the_installed_policy(plugin_path
     assert matcher.pairs[["mentor", "mentee"]].equals(expected.pairs[["mentor", "mentee"]])
 
 
-@LABELS_NEED_REGISTRY
 def test_dashboard_words_and_rotation_come_from_the_records(plugin_path: Path) -> None:
     from workbench.widgets.labels import SETTINGS_BY_KEY, policy_label
 
