@@ -190,3 +190,18 @@ def test_poor_predictive_coverage_alone_means_no_fit():
     checks["held_out"] = [False, False, False, True]
     checks.loc[3, "z"] = 9.0
     assert _misfit(checks, 0.2, [], 3) == []
+
+
+def test_dependence_test_on_the_design_runs():
+    from workbench.calibration.core import _dependence_p
+
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 3))
+    noise = rng.normal(0, 0.1, (40, 2))
+    # summary 0 rises and falls with parameter 0 (not monotone); summary 1 is pure noise
+    y = np.column_stack([np.sin(3 * x[:, 0]), np.zeros(40)]) + noise
+    p = _dependence_p(x, y)
+    assert p[0] < 1e-6 and p[1] > 0.01 and p[2] > 0.01
+    # noiseless: an exact dependence is certain, a constant summary is no evidence
+    exact = _dependence_p(x, np.column_stack([(x[:, 1] - 0.5) ** 2, np.ones(40)]))
+    assert exact[1] < 1e-12 and exact[0] > 0.01 and exact[2] > 0.01

@@ -125,9 +125,9 @@ def test_leftovers_of_a_killed_writer_are_cleared(tmp_path) -> None:
 
 def test_a_store_in_use_is_refused(tmp_path) -> None:
     report = sweep(FLAKY, tmp_path / "s", model=flaky, workers=1, progress=False)
-    with ResultStore(report.path).writing():  # another writer holds the lock
-        with pytest.raises(SweepError, match="in use by another sweep"):
-            sweep(FLAKY, report.path, model=flaky, workers=1, progress=False)
+    holder = ResultStore(report.path)  # another writer holds the lock
+    with holder.writing(), pytest.raises(SweepError, match="in use by another sweep"):
+        sweep(FLAKY, report.path, model=flaky, workers=1, progress=False)
 
 
 def test_a_store_of_another_sweep_is_not_resumed(tmp_path) -> None:

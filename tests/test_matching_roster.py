@@ -200,3 +200,25 @@ def test_every_policy_copes_with_all_zero_weights(name) -> None:
     zero.update(schedule=0.0, language=0.0)
     result = workbench.match(EXAMPLE, policy=name, weights=zero, rng=0)
     assert len(result.pairs) > 0 and (result.pairs["score"] == 0).all()
+
+
+def test_rng_is_the_argument_and_seed_still_works_with_a_warning() -> None:
+    new = workbench.match(EXAMPLE, policy="random", rng=7)
+    with pytest.warns(DeprecationWarning, match="use rng="):
+        old = workbench.match(EXAMPLE, policy="random", seed=7)
+    pd.testing.assert_frame_equal(new.pairs, old.pairs)
+    generator = workbench.match(EXAMPLE, policy="random", rng=np.random.default_rng(7))
+    pd.testing.assert_frame_equal(generator.pairs, new.pairs)
+    assert new.seed == 7 and generator.seed == "generator"
+    with (
+        pytest.raises(WorkbenchError, match="either seed or rng"),
+        pytest.warns(DeprecationWarning),
+    ):
+        workbench.match(EXAMPLE, seed=1, rng=2)
+
+
+def test_compare_reuses_the_seed_of_the_match() -> None:
+    result = workbench.match(EXAMPLE, policy="random", rng=11)
+    row = result.compare(["random"]).iloc[0]
+    assert row["mean_score"] == pytest.approx(result.pairing.score.mean())
+    assert row["links"] == len(result.pairs)

@@ -132,18 +132,22 @@ def test_teacher_lists_show_names_and_hide_sensitive_columns(matched, tmp_path) 
     assert "Mentor ELL" in (opted / "pairs_site.csv").read_text(encoding="utf-8-sig")
 
 
-def test_cross_age_grade_gap_holds_in_the_written_pairs(tmp_path) -> None:
+@pytest.mark.parametrize("gap", [1, 2])
+def test_cross_age_grade_gap_holds_in_the_written_pairs(tmp_path, gap) -> None:
     roster = write_export(tmp_path, EXPORT_A)
+    rules = tmp_path / "rules.toml"
+    rules.write_text(f"grade_gap = {gap}\n", encoding="utf-8")
     out = tmp_path / "pairs.csv"
-    assert (
-        main(["match", str(roster), "--policy", "cross_age", "--out", str(out), "--no-compare"])
-        == 0
+    status = main(
+        ["match", str(roster), "--policy", "cross_age", "--weights", str(rules)]
+        + ["--out", str(out), "--no-compare"]
     )
+    assert status == 0
     facts = _export_facts(roster)
     rows = _rows(out)
     assert rows
     for pair in rows:
-        assert facts[pair["mentor"]]["grade"] - facts[pair["mentee"]]["grade"] >= 1
+        assert facts[pair["mentor"]]["grade"] - facts[pair["mentee"]]["grade"] >= gap
 
 
 # ---------------------------------------------------------------- missing data is neutral
@@ -193,3 +197,21 @@ def test_a_blank_schedule_or_language_scores_as_the_average_known_pair(tmp_path)
         # and on average a blank student is neither helped nor hurt
         known_mean = terms[term][~involved].mean()
         assert terms[term][involved].mean() == pytest.approx(known_mean)
+
+
+@pytest.mark.parametrize(
+    ("settings", "student", "column"),
+    [
+        ({"language_required": True}, "100242", "Home Language"),
+        ({"min_schedule_overlap": 1}, "100235", "Free Periods"),
+        ({"policy": "cross_age"}, "100239", "Grade"),
+    ],
+)
+def test_a_hard_rule_on_a_blank_cell_is_the_students_reason(
+    tmp_path, settings, student, column
+) -> None:
+    text = EXPORT_A.replace("100239,Johnson,Maya,6,", "100239,Johnson,Maya,,")
+    result = workbench.match(write_export(tmp_path, text), rng=0, **settings)
+    reasons = dict(zip(result.unmatched["id"], result.unmatched["reason"], strict=True))
+    assert reasons[student].startswith(f"their {column} cell is blank in the roster"), reasons
+    assert "cannot be checked" in reasons[student]

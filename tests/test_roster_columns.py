@@ -193,3 +193,81 @@ def test_latin1_file_names_the_row_not_the_byte(tmp_path) -> None:
         workbench.roster.RosterError, match=r"row 3: not UTF-8 text near '2,Lef.vre'"
     ):
         load_roster(path)
+
+
+def test_more_spellings_schools_use() -> None:
+    header = ["ID", "LAST_NAME", "FIRST_NAME", "GRADE_LEVEL", "Gender Identity", "EL Status"]
+    header += ["504 Plan", "FRL Status", "HOME_LANG", "Open Periods", "Hobbies/Interests"]
+    header += [
+        "Mentor/Mentee",
+        "EMAIL_ADDRESS",
+        "HOMEROOM_TEACHER",
+        "Student Name",
+        "Race/Ethnicity",
+    ]
+    rows = [
+        [
+            "1",
+            "Ng",
+            "Al",
+            "6",
+            "F",
+            "Y",
+            "N",
+            "Y",
+            "en",
+            "2;5",
+            "a, b",
+            "Mentor",
+            "a@s",
+            "T",
+            "Al Ng",
+            "W",
+        ],
+        [
+            "2",
+            "Li",
+            "Bo",
+            "7",
+            "M",
+            "N",
+            "N",
+            "N",
+            "es",
+            "3",
+            "c",
+            "Mentee",
+            "b@s",
+            "U",
+            "Bo Li",
+            "B",
+        ],
+    ]
+    proposal = propose_columns(header, rows)
+    uses = [proposal.columns[h].use for h in header]
+    assert uses == [
+        "id", "name", "name", "grade", "group", "group", "group", "group", "languages",
+        "schedule", "interests", "role", "info", "info", "name", "group",
+    ]  # fmt: skip
+    assert all(proposal.columns[h].sensitive for h in header[4:8] + ["Race/Ethnicity"])
+
+
+def test_extra_export_columns_are_carried_never_matched(tmp_path) -> None:
+    extra = EXPORT_A.splitlines()
+    extra = [extra[0] + ",Bus Route,Photo Release (Y/N),Allergies"] + [
+        line + f",{3 + k % 4},{'Y' if k % 3 else 'N'},{'peanuts' if k == 2 else ''}"
+        for k, line in enumerate(extra[1:])
+    ]
+    path = write_export(tmp_path, "\n".join(extra) + "\n")
+    from workbench.roster_preview import preview_roster
+
+    preview = preview_roster(path)
+    for header in ("Bus Route", "Photo Release (Y/N)", "Allergies"):
+        assert preview.columns.columns[header].use == "info"
+        assert header in preview.roster.info_columns
+        assert any(w.column == header and w.level == "note" for w in preview.warnings)
+    assert preview.roster.attribute_names == ("Gender", "ELL", "IEP", "First Gen")
+    result = workbench.match(path, rng=0)
+    assert "mentor_Bus Route" in result.pairs and "Bus Route" not in " ".join(
+        result.pairs["reason"]
+    )

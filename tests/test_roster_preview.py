@@ -53,7 +53,7 @@ def test_every_kind_of_warning_names_column_example_and_what_to_do(tmp_path) -> 
     assert "8 different values for 8 students" in text["Student"]
     assert 'use = "info"' in text["Student"]
     assert "'F' / 'f' look alike but count as different groups" in text["Gender"]
-    assert "'Y' / 'yes' look alike" in text["ELL"] and "yes_no = true" in text["ELL"]
+    assert "'Y' / 'yes', 'N' / 'no' look alike" in text["ELL"] and "yes_no = true" in text["ELL"]
     assert "'06' / '6' are read as the same value" in text["Grade"]
     assert "cells look like lists" in text["Clubs"] and "'chess, art'" in text["Clubs"]
     assert "not a yes/no spelling ('Maybe')" in text["Mentor (Y/N)"]

@@ -203,3 +203,19 @@ def test_downloads_waiting_list_and_private_teacher_list(matcher, sis):
     teacher = _download(matcher.download.value, "wb-download-teacher")
     assert "Minh Trần" in teacher and "Left out for privacy: Gender, ELL, IEP, First Gen" in teacher
     assert "Mentor ELL" not in teacher and "http" not in teacher
+
+
+def test_a_saved_column_map_can_be_uploaded(matcher, sis, tmp_path):
+    _upload(matcher, sis.name, sis.read_bytes())
+    saved = tmp_path / "columns.toml"
+    assert main(["match", str(sis), "--write-columns", str(saved), "--preview-only"]) == 0
+    edited = saved.read_text().replace(
+        '"Gender" = { use = "group", sensitive = true }', '"Gender" = { use = "ignore" }'
+    )
+    matcher.columns_upload.value = (upload_entry("columns.toml", edited.encode()),)
+    assert matcher.column_form["Gender"]["use"].value == "ignore"
+    assert "Gender" not in matcher.roster.attribute_names
+    bad = edited.replace('"Email" = { use = "info" }', '"E-mail" = { use = "info" }')
+    matcher.columns_upload.value = (upload_entry("columns.toml", bad.encode()),)
+    assert "columns.toml: column &#x27;E-mail&#x27;: not in" in matcher.message.value
+    assert "Gender" not in matcher.roster.attribute_names  # the last good reading stays

@@ -282,6 +282,12 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "volunteermentor",
             "wouldliketomentor",
             "mentorvolunteer",
+            "mentoryn",
+            "wantstobeamentor",
+            "mentormentee",
+            "mentorormentee",
+            "programrole",
+            "participantrole",
         ),
     ),
     (
@@ -295,6 +301,14 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "spokenlanguages",
             "languagespoken",
             "firstlanguage",
+            "homelang",
+            "lang",
+            "langs",
+            "homelanguages",
+            "languagesathome",
+            "languageathome",
+            "spokenlanguage",
+            "nativelanguage",
         ),
     ),
     (
@@ -309,9 +323,28 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "studyhall",
             "periodsfree",
             "freetime",
+            "freeblocks",
+            "openperiods",
+            "studyhalls",
+            "availableperiods",
+            "freeperiodsavailable",
         ),
     ),
-    ("interests", ("interests", "interest", "hobbies", "clubs", "activities")),
+    (
+        "interests",
+        (
+            "interests",
+            "interest",
+            "hobbies",
+            "clubs",
+            "activities",
+            "interestshobbies",
+            "hobbiesinterests",
+            "extracurriculars",
+            "extracurricular",
+            "likes",
+        ),
+    ),
     ("strengths", ("strengths", "strongsubjects", "goodat")),
     ("needs", ("needs", "needshelpwith", "needshelp", "helpwith", "weaksubjects")),
     ("barriers", ("barriers",)),
@@ -341,6 +374,19 @@ _SENSITIVE_WORDS = (
     "englishlanguagelearner",
     "iep",
     "504",
+    "504plan",
+    "section504",
+    "elstatus",
+    "ellstatus",
+    "lepstatus",
+    "eslstatus",
+    "mlstatus",
+    "multilinguallearner",
+    "frlstatus",
+    "econdisadv",
+    "ecodis",
+    "iepstatus",
+    "specialneeds",
     "sped",
     "specialeducation",
     "specialed",
@@ -407,6 +453,19 @@ def looks_like_list(cells: Sequence[str]) -> bool:
     return len(listy) >= max(2, len(filled) / 5)
 
 
+def nearly_one_per_student(cells: Sequence[str]) -> bool:
+    """At least 6 distinct values, and at least one for every two students (a name, an id).
+
+    >>> nearly_one_per_student(["F", "M", "F", "X", "M", "F"])
+    False
+    >>> nearly_one_per_student(["Ava", "Ben", "Cai", "Dee", "Eli", "Fay", "Ava"])
+    True
+    """
+    filled = [c.strip() for c in cells if not _blank(c)]
+    distinct = len(set(filled))
+    return distinct >= max(6, 0.5 * len(filled))
+
+
 def _yes_no_share(cells: Sequence[str]) -> float:
     filled = [c.strip().casefold() for c in cells if not _blank(c)]
     if not filled:
@@ -414,7 +473,19 @@ def _yes_no_share(cells: Sequence[str]) -> float:
     return sum(c in YES or c in NO for c in filled) / len(filled)
 
 
-def _propose_one(header: str, cells: Sequence[str], taken: set[str], n: int) -> Column:
+def recognised(header: str) -> bool:
+    """Whether the proposal knows this header (a known spelling, a name, an email, a group word)."""
+    key = _bare(header)
+    return (
+        any(key in keys for _, keys in _PATTERNS)
+        or "email" in key
+        or key.endswith("name")
+        or key in _GROUP_WORDS
+        or is_sensitive(header)
+    )
+
+
+def _propose_one(header: str, cells: Sequence[str], taken: set[str], native: bool) -> Column:
     key = _bare(header)
     use = next((u for u, keys in _PATTERNS if key in keys), None)
     if use == "id" and "id" in taken:
@@ -432,15 +503,15 @@ def _propose_one(header: str, cells: Sequence[str], taken: set[str], n: int) -> 
     if use is not None:
         return Column(use=use, sensitive=use == "group" and is_sensitive(header))
     sensitive = is_sensitive(header)
-    if key in _GROUP_WORDS or sensitive or yes_no_cells:
+    if key in _GROUP_WORDS or sensitive:
         return Column(use="group", yes_no=yes_no_cells, sensitive=sensitive)
-    filled = [c.strip() for c in cells if not _blank(c)]
-    distinct = len(set(filled))
-    if looks_like_list(cells):
-        return Column(use="info")  # a list nobody named: shown, not guessed at
-    if n >= 20 and distinct >= 0.5 * len(filled):
-        return Column(use="info")  # nearly one value per student: never a group
-    return Column(use="group")
+    if looks_like_list(cells) or nearly_one_per_student(cells):
+        return Column(use="info")  # a list nobody named, a name, an id, a date: never a group
+    if not native:
+        # an export's column nobody named (bus route, locker, photo release...): carried and
+        # shown, never matched on, until the coordinator says it is a group
+        return Column(use="info")
+    return Column(use="group", yes_no=yes_no_cells)
 
 
 def propose_columns(header: Sequence[str], rows: Sequence[Sequence[str]]) -> ColumnMap:
@@ -450,15 +521,18 @@ def propose_columns(header: Sequence[str], rows: Sequence[Sequence[str]]) -> Col
     (``"Student ID"``, ``"student_id"``, ``"STUDENT-ID"``); names and emails
     are never proposed as group attributes; a column of Y/N cells is read as
     yes/no; a list column's separator is the one its cells use. A column
-    nothing matches is a group attribute if it has few distinct values,
-    else information only.
+    nothing matches is information only (carried, never matched on), except
+    in the workbench's own layout (a column named exactly ``id``), where it is
+    a group attribute if it has few distinct values.
     """
     taken: set[str] = set()
     columns: dict[str, Column] = {}
+    # the workbench's own layout (an "id" column) documents "any other column is a group"
+    native = "id" in header
     # the id first, so "ID" wins over "State ID" only if it comes first in the file
     for k, name in enumerate(header):
         cells = [row[k] if k < len(row) else "" for row in rows]
-        column = _propose_one(name, cells, taken, len(rows))
+        column = _propose_one(name, cells, taken, native)
         taken.add(column.use)
         columns[name] = column
     if "id" not in taken:

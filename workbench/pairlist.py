@@ -205,7 +205,7 @@ def pairlist_html(
         f'<p class="note">Made with Mentorship Workbench on {date.today().isoformat()}. '
         "Private student information: made on this computer, nothing was sent anywhere."
         f"{hidden_note}</p>",
-        f"<h2>Pairs ({pairs['Pair'].nunique() if len(pairs) else 0})</h2>",
+        f"<h2>Pairs ({len(pairs)})</h2>",
         pairs.to_html(index=False, border=0, escape=True) if len(pairs) else "<p>No pairs.</p>",
         f"<h2>Still waiting ({len(waiting)})</h2>",
         waiting.to_html(index=False, border=0, escape=True)
@@ -220,32 +220,37 @@ def _slug(key: str) -> str:
     return re.sub(r"[^0-9A-Za-z._-]+", "_", key).strip("_") or "list"
 
 
+def write_lists_into(
+    result, folder: Path, by: str | None = "site", include_sensitive: bool = False
+) -> list[str]:
+    """Write the lists into an existing (temporary) ``folder``; return the file names."""
+    lists = teacher_lists(result, by, include_sensitive)
+    roster: Roster = result.roster
+    hidden = [] if include_sensitive else list(roster.sensitive)
+    what = "Site" if by in (None, "site") else by
+    names = []
+    for key, (pairs, waiting) in lists.items():
+        stem = f"pairs_{_slug(key)}"
+        (folder / f"{stem}.html").write_text(
+            pairlist_html(f"Mentor pairs: {what} {key}", pairs, waiting, hidden),
+            encoding="utf-8",
+        )
+        # utf-8-sig: spreadsheet programs then show accented names right
+        pairs.to_csv(folder / f"{stem}.csv", index=False, encoding="utf-8-sig")
+        waiting.to_csv(folder / f"waiting_{_slug(key)}.csv", index=False, encoding="utf-8-sig")
+        names += [f"{stem}.html", f"{stem}.csv", f"waiting_{_slug(key)}.csv"]
+    return names
+
+
 def write_teacher_lists(
     result, folder: str | Path, by: str | None = "site", include_sensitive: bool = False
 ) -> list[Path]:
     """Write ``pairs_<key>.html``, ``pairs_<key>.csv`` and ``waiting_<key>.csv`` per list.
 
-    All or nothing.
-
-    The folder is written with :func:`workbench.output.atomic_folder` (an
-    earlier pair-list folder is replaced; a folder of other files is refused).
+    All or nothing: the folder is written with :func:`workbench.output.atomic_folder`
+    (an earlier pair-list folder is replaced; a folder of other files is refused).
     """
-    lists = teacher_lists(result, by, include_sensitive)
-    roster: Roster = result.roster
-    hidden = [] if include_sensitive else list(roster.sensitive)
-    what = "Site" if by in (None, "site") else by
-    written = []
+    teacher_lists(result, by, include_sensitive)  # a bad ``by`` is refused before writing
     with atomic_folder(folder, command="match") as temporary:
-        for key, (pairs, waiting) in lists.items():
-            stem = f"pairs_{_slug(key)}"
-            (temporary / f"{stem}.html").write_text(
-                pairlist_html(f"Mentor pairs: {what} {key}", pairs, waiting, hidden),
-                encoding="utf-8",
-            )
-            # utf-8-sig: spreadsheet programs then show accented names right
-            pairs.to_csv(temporary / f"{stem}.csv", index=False, encoding="utf-8-sig")
-            waiting_name = f"waiting_{_slug(key)}.csv"
-            waiting.to_csv(temporary / waiting_name, index=False, encoding="utf-8-sig")
-            written += [Path(folder) / f"{stem}.{ext}" for ext in ("html", "csv")]
-            written.append(Path(folder) / waiting_name)
-    return written
+        names = write_lists_into(result, temporary, by, include_sensitive)
+    return [Path(folder) / name for name in names]

@@ -39,6 +39,8 @@ from workbench.columns import (
     attribute_name,
     is_sensitive,
     looks_like_list,
+    nearly_one_per_student,
+    recognised,
 )
 from workbench.roster import Roster, RosterError, RosterTable, read_roster_table, roster_from_table
 
@@ -153,6 +155,7 @@ def roster_warnings(table: RosterTable, columns: ColumnMap, roster: Roster) -> l
         _blank_cells,
         _sides,
         _unmarked_sensitive,
+        _unrecognised_info,
     ):
         found.extend(check(table, columns, roster))
     return found
@@ -173,7 +176,7 @@ def _one_value_per_student(table, columns, roster):
     for header in columns.headers("group"):
         cells = [c for c in table.cells(header) if c]
         distinct = len(set(cells))
-        if len(cells) >= 6 and distinct > 0.5 * len(cells):
+        if nearly_one_per_student(cells):
             yield RosterWarning(
                 header,
                 f"{distinct} different values for {len(cells)} students: a group attribute "
@@ -203,30 +206,31 @@ def _look_alike(table, columns, roster):
         for i, cell in enumerate(table.cells(header)):
             if cell:
                 spellings[_code_key(cell)].setdefault(cell, i)
-        for variants in spellings.values():
-            if len(variants) < 2:
-                continue
-            shown = " / ".join(repr(v) for v in variants)
-            i = list(variants.values())[1]
-            if column.use == "grade" or column.yes_no:
-                yield RosterWarning(
-                    header,
-                    f"{shown} are read as the same value",
-                    "nothing to do unless they mean different things",
-                    table.lines[i],
-                    repr(table.cells(header)[i]),
-                    level="note",
-                )
-            else:
-                yield RosterWarning(
-                    header,
-                    f"{shown} look alike but count as different "
-                    f"{'sites' if column.use == 'site' else 'groups'}",
-                    "spell them the same in the roster"
-                    + (", or set yes_no = true in the map" if set(variants) <= _YN else ""),
-                    table.lines[i],
-                    repr(table.cells(header)[i]),
-                )
+        alike = [variants for variants in spellings.values() if len(variants) > 1]
+        if not alike:
+            continue
+        shown = ", ".join(" / ".join(repr(v) for v in variants) for variants in alike)
+        i = list(alike[0].values())[1]
+        if column.use == "grade" or column.yes_no:
+            yield RosterWarning(
+                header,
+                f"{shown} are read as the same value{'s' if len(alike) > 1 else ''}",
+                "nothing to do unless they mean different things",
+                table.lines[i],
+                repr(table.cells(header)[i]),
+                level="note",
+            )
+        else:
+            spelled = set().union(*alike)
+            yield RosterWarning(
+                header,
+                f"{shown} look alike but count as different "
+                f"{'sites' if column.use == 'site' else 'groups'}",
+                "spell them the same in the roster"
+                + (", or set yes_no = true in the map" if spelled <= _YN else ""),
+                table.lines[i],
+                repr(table.cells(header)[i]),
+            )
 
 
 _YN = {"Y", "N", "y", "n", "Yes", "No", "yes", "no", "YES", "NO", "true", "false", "1", "0"}
@@ -345,5 +349,17 @@ def _unmarked_sensitive(table, columns, roster):
                 "looks like private information but is not marked sensitive, so teacher "
                 "lists may show it",
                 "set sensitive = true in the column map",
+                level="note",
+            )
+
+
+def _unrecognised_info(table, columns, roster):
+    for header, column in columns.columns.items():
+        if column.use == "info" and not recognised(header):
+            yield RosterWarning(
+                header,
+                "not a column the matcher knows, so it is carried to the outputs and never "
+                "used to match",
+                'if it is a group that fairness should look at, set use = "group"',
                 level="note",
             )

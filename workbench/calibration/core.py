@@ -22,9 +22,12 @@ What the result says it cannot tell (checked on every fit, shown first):
 
 - **Not informed by these data**: moving the parameter across its whole prior
   range changes no emulated summary by more than :data:`INFORMED_SD` of that
-  summary's noise sd (averaged over the other parameters). Its likelihood is
-  flat, so its posterior is its prior: its draws are redrawn uniformly over the
-  prior range, and the interval is reported as the prior range.
+  summary's noise sd (averaged over the other parameters), or the wave-1 runs
+  themselves (a Latin hypercube) show no dependence of any summary on it (F test
+  of a quadratic in the parameter, Bonferroni over summaries, p ≥
+  :data:`DEPENDENCE_P`; this guards against an emulator that mistook seed noise
+  for an effect). Its likelihood is flat, so its posterior is its prior: its
+  draws are redrawn uniformly over the prior range.
 - **At the edge of its range**: more than :data:`EDGE_MASS` of the posterior
   lies in the outer 5% of the prior range at one end (a flat posterior has 5%):
   the data may want a value outside the range.
@@ -63,6 +66,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.stats import qmc
 from tqdm.auto import tqdm
 
@@ -85,6 +89,8 @@ MIN_ESS = 1000
 POOL = 20_000
 #: A parameter is *not informed* when no summary moves by more than this many noise sds over its range.
 INFORMED_SD = 0.5
+#: ... or when the wave-1 runs show no dependence on it at this level (Bonferroni over summaries).
+DEPENDENCE_P = 0.01
 #: Posterior share in the outer 5% of the prior range (at one end) that flags "at the edge".
 EDGE_MASS = 0.2
 #: Fitted summaries inside their 90% predictive interval below this share: the model does not fit.
@@ -290,7 +296,10 @@ def interval_text(low: float, high: float) -> str:
     return f"[{fmt(low)}, {fmt(high)}]"
 
 
-def _allocate(budget: int, seeds: int, waves: int, confirm: int | None) -> tuple[list[int], int]:
+def allocate_budget(
+    budget: int, seeds: int, waves: int, confirm: int | None
+) -> tuple[list[int], int]:
+    """Design points per history-matching wave and confirmation runs of a budget (or refuse it)."""
     confirm = max(10, round(0.1 * budget)) if confirm is None else confirm
     points = (budget - confirm) // seeds
     if points < 10 * waves:
@@ -473,7 +482,7 @@ def calibrate(
     if held.all():
         raise WorkbenchError("calibrate: every summary is held out; nothing is left to fit")
     fit_target = target.subset(~held) if held.any() else target
-    wave_points, confirm_runs = _allocate(budget, seeds_per_point, waves, confirm)
+    wave_points, confirm_runs = allocate_budget(budget, seeds_per_point, waves, confirm)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
     runner = _Runner(target, parameters, seed, progress, n_jobs)
     d = len(parameters)
@@ -566,7 +575,11 @@ def calibrate(
             "intervals are rough: raise the budget"
         )
     effects = _main_effects(emulator, d, obs_var, rng)  # (d,) largest effect in noise sds
-    informed = effects >= INFORMED_SD
+    first = wave_points[0]  # the wave-1 Latin hypercube: uniform, independent parameters
+    dependence = _dependence_p(design_x[:first], design_y[:first][:, :, ~held].mean(1))
+    # informed: the emulator shows a sizeable effect AND the runs themselves show a dependence
+    # (a GP can mistake seed noise for short wiggles; the test on the runs cannot)
+    informed = (effects >= INFORMED_SD) & (dependence < DEPENDENCE_P)
     # a flat likelihood in a parameter: its posterior is its prior (whatever the sampler's noise)
     posterior_x[:, ~informed] = rng.random((len(posterior_x), int((~informed).sum())))
     draws = posterior_x[systematic_resample(weights, samples, rng)]
@@ -574,14 +587,20 @@ def calibrate(
     sample_frame = pd.DataFrame(values, columns=names)
     intervals = _intervals(parameters, runner.values(posterior_x), weights, identifiability)
     intervals["effect_sd"] = effects
+    intervals["dependence_p"] = dependence
     intervals["informed"] = informed
     intervals["edge"] = [_edge(posterior_x[:, j], weights) if informed[j] else "" for j in range(d)]
     for row in intervals.itertuples():
         if not row.informed:
+            why = (
+                f"no fitted summary changes by more than {row.effect_sd:.2f} of its noise sd"
+                if row.effect_sd < INFORMED_SD
+                else "the simulator runs show no dependence of any fitted summary on it "
+                f"(p = {row.dependence_p:.2g})"
+            )
             messages.append(
                 f"{row.parameter} is not informed by these data: over its whole prior range "
-                f"{interval_text(row.prior_low, row.prior_high)} no fitted summary changes by "
-                f"more than {row.effect_sd:.2f} of its noise sd; its posterior is its prior"
+                f"{interval_text(row.prior_low, row.prior_high)} {why}; its posterior is its prior"
             )
         elif row.edge:
             messages.append(
@@ -746,6 +765,29 @@ def _main_effects(
         curves = emulator.predict_mean(x).reshape(bases, len(grid), -1)
         spread = (curves.max(1) - curves.min(1)).mean(0) / sd
         out[j] = float(spread.max())
+    return out
+
+
+def _dependence_p(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(d,) per parameter: smallest p-value, Bonferroni-corrected over the summaries, of an
+    F test that a summary's run means depend on the parameter (quadratic in it) in a
+    uniform design ``x`` (n, d) with outputs ``y`` (n, k); 1 when there are too few runs.
+    """
+    n, d = x.shape
+    k = y.shape[1]
+    out = np.ones(d)
+    if n < 8:
+        return out
+    resid0 = ((y - y.mean(0)) ** 2).sum(0)
+    for j in range(d):
+        design = np.column_stack([np.ones(n), x[:, j] - 0.5, (x[:, j] - 0.5) ** 2])
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        resid = ((y - design @ coef) ** 2).sum(0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = ((resid0 - resid) / 2) / (resid / (n - 3))
+        # no variation at all: no evidence (nan -> 0); a noiseless exact fit: certain (inf)
+        p = stats.f.sf(np.nan_to_num(f, nan=0.0, posinf=np.inf), 2, n - 3)
+        out[j] = float(min(1.0, np.nanmin(p) * k))
     return out
 
 

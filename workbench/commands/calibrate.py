@@ -85,6 +85,11 @@ def run(args: argparse.Namespace) -> int:
                 raise WorkbenchError(f"--param {parameter.name}: {error}") from None
     if args.budget < 1:
         raise WorkbenchError("--budget must be positive")
+    if not 1 <= args.waves <= 5:
+        raise WorkbenchError("--waves must be 1 to 5")
+    from workbench.calibration.core import allocate_budget
+
+    allocate_budget(args.budget, 2, args.waves, None)  # refuse a budget too small, before any work
     if args.jobs == 0 or args.jobs < -1:
         raise WorkbenchError("--jobs must be a positive number of processes, or -1 for all cores")
     if args.out is not None:  # refuse a bad --out before the long run, not after it
@@ -112,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
             )
             if info["anchored"]
             else "; no week-0 wave: starting levels from the scenario"
-        )
+        ),
+        file=sys.stderr,  # status: the result on stdout starts with what the fit cannot tell
     )
     result = calibrate(
         target,

@@ -11,10 +11,17 @@ left out and the teacher lists appear together, or none do.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.errors import WorkbenchError
 from workbench.matching import POLICIES
+
+if TYPE_CHECKING:
+    from workbench.matching.api import MatchResult
+    from workbench.roster_preview import RosterPreview
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -99,13 +106,21 @@ def _check_targets(args: argparse.Namespace) -> None:
         args.columns is not None and args.columns.resolve() in resolved[:2]
     ):
         raise WorkbenchError("an output file would overwrite the roster or its column map")
+    for path in files:  # an unwritable place is refused before any work
+        existing = next(p for p in (path.resolve().parent, *path.resolve().parents) if p.exists())
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            raise WorkbenchError(
+                f"{path}: cannot write there ({existing} is not a writable folder)"
+            )
+    if args.teacher_lists is not None:
+        from workbench.output import check_out_folder
+
+        check_out_folder(args.teacher_lists, "match")
 
 
 def run(args: argparse.Namespace) -> int:
     from workbench.columns import columns_toml
-    from workbench.matching.api import match
-    from workbench.output import atomic_files, write_text
-    from workbench.pairlist import teacher_lists, write_teacher_lists
+    from workbench.output import atomic_files, atomic_folder, write_text
     from workbench.roster_preview import preview_roster
 
     _check_targets(args)
@@ -123,6 +138,35 @@ def run(args: argparse.Namespace) -> int:
         preview.check_strict()
     if args.preview_only:
         return 0
+    files = [(p, name) for p, name in ((args.out, "pairs"), (args.unmatched_out, "unmatched"))]
+    files = [(p, name) for p, name in files if p is not None]
+    with contextlib.ExitStack() as stack:
+        # the temporaries exist before any work: an unwritable place fails first
+        temporaries = stack.enter_context(atomic_files([p for p, _ in files])) if files else []
+        folder = None
+        if args.teacher_lists is not None:
+            folder = stack.enter_context(atomic_folder(args.teacher_lists, command="match"))
+        result, written = _match_and_write(args, preview, files, temporaries, folder)
+    if args.out is not None:
+        print(f"\nwrote {args.out} ({len(result.pairs)} links)")
+    if args.unmatched_out is not None:
+        print(f"wrote {args.unmatched_out} ({len(result.unmatched)} students)")
+    if args.teacher_lists is not None:
+        print(f"wrote {written} teacher list(s) (HTML and CSV) in {args.teacher_lists}")
+    return 0
+
+
+def _match_and_write(
+    args: argparse.Namespace,
+    preview: RosterPreview,
+    files: list[tuple[Path, str]],
+    temporaries: list[Path],
+    folder: Path | None,
+) -> tuple[MatchResult, int]:
+    """Match, print the report, and write every output into its temporary place."""
+    from workbench.matching.api import match
+    from workbench.pairlist import teacher_lists, write_lists_into
+
     result = match(
         preview.roster,
         policy=args.policy,
@@ -130,8 +174,8 @@ def run(args: argparse.Namespace) -> int:
         preferences=args.preferences,
         rng=args.seed,
     )
-    if args.teacher_lists is not None:
-        teacher_lists(result, args.lists_by, args.include_sensitive)  # refuse a bad column now
+    if folder is not None:
+        teacher_lists(result, args.lists_by, args.include_sensitive)  # a bad column, now
     print()
     print(result.summary())
     print()
@@ -146,24 +190,10 @@ def run(args: argparse.Namespace) -> int:
         table.insert(0, "", ["*" if p == args.policy else "" for p in table["policy"]])
         print("\nall policies on this roster (same weights; * = chosen):")
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    tables = [(args.out, result.pairs), (args.unmatched_out, result.unmatched)]
-    tables = [(path, frame) for path, frame in tables if path is not None]
-    if tables:
-        with atomic_files([path for path, _ in tables]) as temporaries:
-            for temporary, (_, frame) in zip(temporaries, tables, strict=True):
-                frame.to_csv(temporary, index=False, encoding="utf-8")
-            if args.teacher_lists is not None:
-                written = write_teacher_lists(
-                    result, args.teacher_lists, args.lists_by, args.include_sensitive
-                )
-    elif args.teacher_lists is not None:
-        written = write_teacher_lists(
-            result, args.teacher_lists, args.lists_by, args.include_sensitive
-        )
-    if args.out is not None:
-        print(f"\nwrote {args.out} ({len(result.pairs)} links)")
-    if args.unmatched_out is not None:
-        print(f"wrote {args.unmatched_out} ({len(result.unmatched)} students)")
-    if args.teacher_lists is not None:
-        print(f"wrote {len(written) // 3} teacher list(s) (HTML and CSV) in {args.teacher_lists}")
-    return 0
+    tables = {"pairs": result.pairs, "unmatched": result.unmatched}
+    for temporary, (_, name) in zip(temporaries, files, strict=True):
+        tables[name].to_csv(temporary, index=False, encoding="utf-8")
+    written = 0
+    if folder is not None:
+        written = len(write_lists_into(result, folder, args.lists_by, args.include_sensitive)) // 3
+    return result, written

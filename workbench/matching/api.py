@@ -110,6 +110,9 @@ def matching_settings(
     return config
 
 
+#: "argument not given" (``None`` means fresh entropy for an ``rng`` argument)
+_UNSET: Any = object()
+
 FAIRNESS_SHOWN = (
     "attribute",
     "level",
@@ -225,18 +228,18 @@ class MatchResult:
     def compare(
         self,
         policies: Sequence[str] | None = None,
-        rng: RngLike | object = None,
+        rng: Any = _UNSET,
         *,
         seed: int | None = None,
     ) -> pd.DataFrame:
         """Run other policies on the same roster and settings; one row per policy.
 
         ``rng`` defaults to the seed this matching used, so the chosen policy's
-        row repeats this result (``seed=`` is deprecated; use ``rng=``).
+        row repeats this result (``None`` asks for fresh entropy; ``seed=`` is
+        deprecated, use ``rng=``).
         """
-        rng = _renamed_seed(seed, rng, None)
-        if rng is None:
-            rng = self.seed if isinstance(self.seed, int) else DEFAULT_SEED
+        own = self.seed if isinstance(self.seed, int) else DEFAULT_SEED
+        rng = _renamed_seed(seed, rng, own)
         return compare_policies(self.roster, self.config, policies, rng, self.rankings)
 
     def _repr_html_(self) -> str:
@@ -246,7 +249,9 @@ class MatchResult:
         facts = [line.strip() for line in rest if not line.startswith("  ")]
         if len(self.unmatched):
             facts = [f for f in facts if not f.startswith("unmatched")]
-        tables = {"pairs": self.pairs[["group", "site", "mentor", "mentee", "score", "reason"]]}
+        shown = ["group", "site", "mentor", "mentee", "mentor_name", "mentee_name"]
+        shown = [c for c in shown if c in self.pairs] + ["score", "reason"]
+        tables = {"pairs": self.pairs[shown]}
         if len(self.unmatched):
             tables["not matched, and why"] = self.unmatched
         fair = self.fairness[self.fairness["attribute"] != "all"]
@@ -310,9 +315,6 @@ def _tables(
     )
     fairness = fairness_report(roster, pairing, config.cross_group_attributes)
     return pairs, unmatched, fairness
-
-
-_UNSET: Any = object()
 
 
 def _renamed_seed(seed: int | None, rng: Any, default: Any) -> Any:

@@ -139,7 +139,9 @@ def pair_feasibility(
                 "grade_gap",
                 f"not at least {grade_gap} grade{'s' if grade_gap != 1 else ''} older "
                 f"(cross_age grade_gap = {grade_gap})",
-                gap >= grade_gap & roster.grade_known[a][:, None] & roster.grade_known[b][None, :],
+                (gap >= grade_gap)
+                & roster.grade_known[a][:, None]
+                & roster.grade_known[b][None, :],
             )
         )
         what = f"their {roster.label('grade')} cell"

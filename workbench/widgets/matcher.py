@@ -6,7 +6,8 @@ The same steps as ``workbench match`` and the same function underneath
 1. **Upload** the roster CSV as the school's system exports it.
 2. **Columns**: a form proposes what each column means (the column map of
    :mod:`workbench.columns`); change any row and press *Use these columns*.
-   The map downloads as TOML for ``workbench match --columns``.
+   The map downloads as TOML for ``workbench match --columns``; a map saved
+   earlier (``--write-columns``) can be uploaded instead.
 3. **Check**: who is on the roster and every warning of
    :mod:`workbench.roster_preview`. When there are warnings, matching waits
    until the coordinator presses *Make pairs*.
@@ -51,6 +52,7 @@ import html
 import io
 import shutil
 import tempfile
+import tomllib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, get_args
@@ -66,6 +68,7 @@ from workbench.columns import (
     Use,
     check_columns,
     columns_toml,
+    parse_columns,
     propose_columns,
 )
 from workbench.errors import WorkbenchError
@@ -202,6 +205,14 @@ class RosterMatcher:
         self.apply_columns.add_class("wb-apply-columns")
         self.apply_columns.on_click(lambda _: self.use_columns())
         self.columns_download = widgets.HTML("")
+        self.columns_upload = widgets.FileUpload(
+            accept=".toml",
+            multiple=False,
+            description="Or upload a column map (.toml)",
+            layout=widgets.Layout(width="22em"),
+        )
+        self.columns_upload.add_class("wb-columns-upload")
+        self.columns_upload.observe(self._on_columns_upload, "value")
         self.checks = widgets.HTML("")
         self.checks.add_class("wb-checks")
 
@@ -336,7 +347,7 @@ class RosterMatcher:
                     "columns stay off the teacher list.</p>"
                 ),
                 self.columns_box,
-                widgets.HBox([self.apply_columns, self.columns_download]),
+                widgets.HBox([self.apply_columns, self.columns_upload, self.columns_download]),
                 widgets.HTML("<h3>2. Check the roster</h3>"),
                 self.checks,
                 widgets.HTML("<h3>3. Rules</h3>"),
@@ -504,6 +515,28 @@ class RosterMatcher:
         except WorkbenchError as error:
             self._say(str(error), error=True)
             return
+        self._accept(preview)
+
+    def _on_columns_upload(self, change: dict[str, Any]) -> None:
+        """A column map saved earlier (``--write-columns`` or this page): fill the form, use it."""
+        if not change["new"]:
+            return
+        items = list(change["new"].values()) if isinstance(change["new"], dict) else change["new"]
+        name = Path(str(items[-1].get("name", "columns.toml"))).name
+        try:
+            if self.table is None:
+                raise WorkbenchError(f"{name}: upload the roster first, then its column map")
+            try:
+                data = tomllib.loads(bytes(items[-1]["content"]).decode("utf-8"))
+            except (UnicodeDecodeError, tomllib.TOMLDecodeError) as problem:
+                raise WorkbenchError(f"{name}: not a column map (TOML): {problem}") from None
+            columns = parse_columns(data, name)
+            check_columns(columns, self.table.header, self.table.rows, name, str(self.table.path))
+            preview = self._read(self.table, columns, proposed=False)
+        except WorkbenchError as error:
+            self._say(str(error), error=True)
+            return
+        self._show_form(columns)
         self._accept(preview)
 
     def _accept(self, preview: RosterPreview) -> None:
