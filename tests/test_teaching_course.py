@@ -1,13 +1,18 @@
 """The teaching course in notebooks/03_teaching_program_design/ is well formed.
 
-Executing the notebooks is tests/test_notebooks.py's job; these tests check
-their structure: parameters, exercises, hidden solutions, and that the
-instructor's nbconvert command really removes the solutions.
+Executing the notebooks is tests/test_notebooks.py's job (and with it, every
+lesson's reading checks: cells tagged ``reading-check`` that recompute what the
+text above them says and raise when the numbers no longer say it). These tests
+check the structure: parameters, objectives, exercises, hidden solutions,
+discussion prompts students can see, a check under every written reading, and
+that the instructor's nbconvert command really removes the solutions and the
+instructor notes.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import nbformat
@@ -26,10 +31,14 @@ def _read(path: Path):
     return nbformat.read(path, as_version=4)
 
 
-def test_course_has_a_start_and_five_to_seven_lessons() -> None:
+def test_course_has_a_start_and_its_lessons() -> None:
     names = [path.name for path in LESSONS]
     assert names[0] == "00_start_here.ipynb"
-    assert 5 <= len(names) - 1 <= 7
+    assert 5 <= len(names) - 1 <= 9
+    assert "07_critique_the_model.ipynb" in names and "08_ethics_of_matching.ipynb" in names
+    start = "\n".join(cell.source for cell in _read(LESSONS[0]).cells)
+    for name in names[1:]:
+        assert f"]({name})" in start, f"the start page does not list {name}"
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
@@ -105,19 +114,99 @@ def test_lesson_links_resolve(path: Path) -> None:
         assert target.exists(), link
 
 
-def test_student_copy_has_no_solutions() -> None:
+def _instructor_command() -> list[str]:
+    """The tags the start page's nbconvert command removes (read from the page itself)."""
+    text = "\n".join(cell.source for cell in _read(LESSONS[0]).cells)
+    command = text.split("jupyter nbconvert --to notebook", 1)[1].split("```", 1)[0]
+    return re.findall(r"--TagRemovePreprocessor\.remove_cell_tags (\w+)", command)
+
+
+def _student_copy(path: Path, tags: list[str]):
     from nbconvert.exporters import NotebookExporter
     from traitlets.config import Config
 
     config = Config()
     config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_cell_tags = ["solution"]
-    path = COURSE / "03_why_rotate.ipynb"
-    original = _read(path)
+    config.TagRemovePreprocessor.remove_cell_tags = tags
     body, _ = NotebookExporter(config=config).from_filename(str(path))
-    student = nbformat.reads(body, as_version=4)
-    assert not [cell for cell in student.cells if "solution" in _tags(cell)]
-    solutions = [cell for cell in original.cells if "solution" in _tags(cell)]
-    assert solutions
-    assert len(student.cells) == len(original.cells) - len(solutions)
-    assert any("**Exercise" in cell.source for cell in student.cells)
+    return nbformat.reads(body, as_version=4)
+
+
+def test_the_documented_command_removes_solutions_and_instructor_notes() -> None:
+    assert set(_instructor_command()) == {"solution", "instructor"}
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_student_copy_has_no_solutions_or_instructor_notes(path: Path) -> None:
+    original = _read(path)
+    student = _student_copy(path, _instructor_command())
+    removed = [c for c in original.cells if {"solution", "instructor"} & set(_tags(c))]
+    assert len(student.cells) == len(original.cells) - len(removed)
+    text = "\n".join(cell.source for cell in student.cells)
+    assert "For instructors" not in text and "**Solution.**" not in text
+    assert "**Exercise" in text and "**Discuss.**" in text, "students see exercises and prompts"
+    if path.stem.startswith("00"):
+        assert any("For instructors" in c.source for c in removed), "the notes are tagged"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_lesson_states_objectives_and_discussion_outside_the_folds(path: Path) -> None:
+    cells = _read(path).cells
+    assert any("**After this lesson you can**" in c.source for c in cells[:3])
+    for cell in cells:
+        if "solution" in _tags(cell):
+            assert "Discuss" not in cell.source, "a discussion prompt is hidden in a solution"
+    folds = [c for c in cells if "solution" in _tags(c) and c.cell_type == "markdown"]
+    prompts = [c for c in cells if c.cell_type == "markdown" and "**Discuss.**" in c.source]
+    assert len(prompts) >= len(folds) >= 1
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_written_reading_has_a_computed_check(path: Path) -> None:
+    cells = _read(path).cells
+    text = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    assert "in our runs" not in text.lower(), "say the numbers, not 'in our runs'"
+    assert "EXPECT" not in text, "a placeholder was left in"
+    for k, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and cell.source.startswith("### What the"):
+            check = cells[k + 1]
+            assert "reading-check" in _tags(check), f"reading in cell {k} has no check under it"
+            tree = ast.parse(check.source)
+            assert any(isinstance(node, ast.Assert) for node in ast.walk(tree))
+    checks = [c for c in cells if "reading-check" in _tags(c)]
+    assert checks, "a lesson without a reading check"
+    for check in checks:
+        assert check.cell_type == "code" and "solution" not in _tags(check)
+
+
+def test_start_page_has_a_glossary_and_a_session_plan() -> None:
+    cells = _read(LESSONS[0]).cells
+    glossary = next(c.source for c in cells if c.source.startswith("## Words we use"))
+    for term in [
+        "Replication",
+        "Seed",
+        "Band",
+        "Gap",
+        "Latent 0–1 scale",
+        "Two kinds of retention",
+        "Plausible worlds",
+    ]:
+        assert f"**{term}**" in glossary, term
+    assert "later\n  version of the model" in glossary or "later version" in glossary
+    notes = next(c.source for c in cells if c.source.startswith("## For instructors"))
+    assert "90-minute session" in notes and "| 75–90 |" in notes
+    assert "--to html" in notes, "the printable worksheet command"
+
+
+def test_printable_worksheet_has_questions_and_no_solutions_or_code() -> None:
+    from nbconvert.exporters import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = _instructor_command()
+    config.TemplateExporter.exclude_input = True
+    path = COURSE / "08_ethics_of_matching.ipynb"
+    html, _ = HTMLExporter(config=config).from_filename(str(path))
+    assert "Discuss." in html and "Exercise 1." in html
+    assert "Solution" not in html and "import workbench" not in html
