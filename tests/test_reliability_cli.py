@@ -195,7 +195,7 @@ def test_sweep_flags_are_bounded(tmp_path, capsys, flags, expected) -> None:
         ),
         (
             '[parameters]\n"levers.mentor_training" = { range = [0, nan], steps = 2 }\n',
-            "parameters.levers.mentor_training.range.1: Input should be a finite number",
+            "parameters.levers.mentor_training.range: expected [low, high], two finite numbers (got nan)",
         ),
         ('seed = -1\n[parameters]\n"levers.weeks" = { levels = [2] }\n', "seed: Input should"),
         ('[parameters]\n"levers.weeks" = { levels = [2], colour = 1 }\n', "colour: unknown key"),
