@@ -226,8 +226,11 @@ def sweep(
     design = build_design(spec)
     store = ResultStore(out or Path("runs") / spec.name, flush_seconds=flush_seconds)
     if store.exists or store.looks_like_a_store:
-        store.restore_manifest(spec.hash(), model_name(model))  # only if lost and ours
+        if store.restore_manifest(spec.hash(), model_name(model)) and announce is not None:
+            announce(f"{store.manifest_path}: was lost; restored from the copy in design.parquet")
         store.check_same_sweep(spec.hash(), model_name(model))
+        for batch in store.batches():  # a damaged batch is refused before a cluster is called
+            store.check_batch(batch)
     else:
         check_out_folder(store.path, "sweep")  # refused before a cluster is contacted
     lost: list[BaseException] = []
