@@ -63,8 +63,10 @@ def wait_http(url: str, process: subprocess.Popen, timeout: float = SERVER_START
 
 
 @contextlib.contextmanager
-def serving(command: list[str], url: str, log: Path, cwd: Path | None = None) -> Iterator[str]:
-    """Run a server ``command`` (own process group), wait for ``url``, stop it afterwards."""
+def serving_process(
+    command: list[str], url: str, log: Path, cwd: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run a server ``command`` (own process group), wait for ``url``; yield both, stop it after."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -72,7 +74,7 @@ def serving(command: list[str], url: str, log: Path, cwd: Path | None = None) ->
         )
         try:
             wait_http(url, process)
-            yield url
+            yield url, process
         except Exception:
             print(log.read_text())
             raise
@@ -80,10 +82,76 @@ def serving(command: list[str], url: str, log: Path, cwd: Path | None = None) ->
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@contextlib.contextmanager
+def serving(command: list[str], url: str, log: Path, cwd: Path | None = None) -> Iterator[str]:
+    """Run a server ``command`` (own process group), wait for ``url``, stop it afterwards."""
+    with serving_process(command, url, log, cwd) as (address, _):
+        yield address
+
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class LocalOnly:
+    """Refuse every request a browser context makes to anywhere but this computer, and list them.
+
+    A page that needs nothing from the internet works with all of them refused;
+    ``refused`` says what it tried to fetch.
+    """
+
+    def __init__(self, context) -> None:
+        self.refused: list[str] = []
+        context.route("**/*", self._route)
+
+    def _route(self, route) -> None:
+        from urllib.parse import urlsplit
+
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob") or parts.hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.refused.append(url)
+            route.abort()
+
+
+AXE = ROOT / "tests" / "data" / "axe-core" / "axe.min.js"
+_AXE_RUN = """async () => {
+    const result = await axe.run(document, {resultTypes: ['violations']});
+    return result.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary),
+    }));
+}"""
+
+
+def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
+    """axe-core's violations on ``page`` at the given impacts (the script is injected inline)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    return [v for v in page.evaluate(_AXE_RUN) if v["impact"] in impacts]
+
+
+def process_tree(pid: int) -> tuple[int, int]:
+    """(kernel processes, resident memory in bytes) of process ``pid`` and its descendants."""
+    import psutil
+
+    root = psutil.Process(pid)
+    kernels, rss = 0, 0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            if "ipykernel_launcher" in " ".join(process.cmdline()):
+                kernels += 1
+            rss += process.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return kernels, rss
 
 
 @contextlib.contextmanager

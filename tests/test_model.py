@@ -137,7 +137,7 @@ def test_rotation_and_plan_b_give_students_new_partners(small: Scenario) -> None
         {"rotation.policy": "plan_b"},
     ):
         model = MentorshipModel(small.with_overrides({"levers.weeks": 30, **rotation}), rng=5)
-        model.run()
+        model.run_model()
         links = model.state.links
         pairs = np.sort(np.column_stack([links.mentor, links.mentee]), axis=1)
         assert len(links) > len(np.unique(model.state.links.mentor))  # there were rematches

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -163,7 +164,7 @@ def test_pin_and_compare_matches_a_direct_run_of_both_designs(board, small):
         assert row["difference"] == pytest.approx((vb - va).mean())
         assert row["low"] <= row["difference"] <= row["high"]
     assert board.comparison_box.layout.display == "flex"
-    assert board.comparison_image.value[:4] == b"\x89PNG"
+    assert 'src="data:image/png;base64,iVBORw0KGgo' in board.comparison_image.value
     board.unpin()
     assert board.pinned is None and board.comparison_box.layout.display == "none"
 
@@ -195,7 +196,7 @@ def test_saved_settings_load_back_equal(board, tmp_path, data):
     loaded = workbench.load_scenario(path)
     changed = board.scenario.changes(board._base)
     assert loaded.model_copy(update={"description": ""}) == board.scenario.model_copy(
-        update={"name": "my_design", "description": ""}
+        update={"name": "my design", "description": ""}
     )
     if len(changed):  # the starting design's description would no longer be true
         assert loaded.description.startswith("Made in the dashboard from")
@@ -211,6 +212,8 @@ def test_save_button_writes_a_file_and_a_download_link(board, tmp_path):
     path = tmp_path / "transport_plan.toml"
     assert workbench.load_scenario(path).levers.supports.transport
     assert 'download="transport_plan.toml"' in board.download.value
+    board.set("levers.supports.transport", False)  # the message described other settings
+    assert board.download.value == ""
 
 
 def test_uploaded_scenario_replaces_the_settings_and_a_bad_one_is_refused(board):
@@ -297,3 +300,128 @@ def test_docs_list_every_control():
     text = Path("docs/dashboard.md").read_text(encoding="utf-8")
     for setting in SETTINGS:
         assert f"| {setting.label} | `{setting.key}` |" in text, setting.key
+
+
+def test_comparison_says_in_words_what_changed_and_what_it_means(board):
+    board.refresh(wait=True)
+    board.pin()
+    board.set("rotation.policy", "periodic")
+    board.set("rotation.every_weeks", 2)
+    board.refresh(wait=True)
+    text = board.comparison_text.value
+    assert "When partners change: Keep the same partner all year → " in text
+    assert "Weeks between changes" in text
+    verdicts = board.current_data["verdicts"]
+    comparison = board.current_data["comparison"]
+    assert len(verdicts) == len(comparison)
+    for sentence, row in zip(verdicts, comparison.itertuples(index=False), strict=True):
+        assert sentence.startswith("With the 2 changes listed, ")
+        if row.low == row.high == 0:  # e.g. nobody without ties in any run
+            assert "the same as in the pinned design in every run" in sentence
+        elif row.low <= 0 <= row.high:  # the interval includes no difference
+            assert "do not settle it" in sentence
+        else:
+            assert ("higher" if row.difference > 0 else "lower") in sentence
+            assert "95% interval" in sentence and "do not settle" not in sentence
+    # the table reads in units, never a raw float
+    table = board.comparison_table.value
+    assert "95% interval of the difference" in table and "0.6000000000000001" not in table
+
+
+def test_one_change_is_named_in_the_verdict_and_an_equal_design_is_the_same(board):
+    board.refresh(wait=True)
+    board.pin()
+    assert all("same as in the pinned design" in v for v in board.current_data["verdicts"])
+    board.set("levers.mentor_training", 1.0)
+    board.refresh(wait=True)
+    belonging = board.current_data["verdicts"][0]
+    assert belonging.startswith("With “Mentor training” at 1 instead of 0.5, belonging at the end")
+
+
+def test_summary_gives_every_number_a_scale_and_rounds_it(board):
+    board.refresh(wait=True)
+    summary = board.summary.value
+    assert "0–1 scale" in summary and "% of students" in summary and "ties per student" in summary
+    assert "average answer of" in summary  # the latent level in survey terms
+    values = board.current_data["headline"].set_index("outcome")["value"]
+    expected = f"{values['Belonging at the end']:.2f}"
+    assert f"<td>{expected}</td>" in summary
+    assert not re.search(r"\d\.\d{4,}", re.sub(r'data-[a-z]+="[^"]*"', "", summary))
+
+
+def test_everyone_together_explains_the_empty_gap_panel(board):
+    board.refresh(wait=True)
+    board.group_by.value = "all"
+    board.wait()
+    board.wait_for_update(0, timeout=60)
+    alt = board.trajectory_image.value
+    assert "No groups chosen, so no gap is shown" in alt
+
+
+def test_one_run_is_not_announced_as_more_on_the_way(small, tmp_path):
+    board = Dashboard(small, replications=1, live=False, save_dir=tmp_path)
+    try:
+        board.refresh(wait=True)
+        assert "more on the way" not in board.trajectory_image.value
+        assert "Up to date" in board.status.value
+    finally:
+        board.close()
+
+
+def test_a_large_design_asks_before_running(small, tmp_path):
+    board = Dashboard(small, replications=2, save_dir=tmp_path)
+    try:
+        board.refresh(wait=True)
+        board.replications.value = 10
+        board.wait(timeout=120)
+        shown = board.current_data["scenario_hash"]
+        board.controls["cohort.size"].value = 3000  # 30,000 student-runs: asks first
+        assert board.confirm_box.layout.display == "flex"
+        assert "3,000 students" in board.confirm_text.value
+        board.wait(timeout=5)
+        assert board.current_data["scenario_hash"] == shown  # nothing ran
+        board._cancelled()
+        assert "Not run" in board.status.value and board.confirm_box.layout.display == "none"
+        board.replications.value = 2  # 6,000: runs at once
+        assert board.confirm_box.layout.display == "none"
+        board.wait(timeout=300)
+        assert board.current_data["scenario"].cohort.size == 3000
+    finally:
+        board.close()
+
+
+def test_saved_design_keeps_its_name_and_reopens_as_itself(board, tmp_path):
+    board.set("rotation.policy", "periodic")
+    board.set("rotation.every_weeks", 6)
+    board.save_name.value = "Rotate every 6 weeks (Lincoln MS)"
+    board._save_clicked()
+    path = tmp_path / "Rotate_every_6_weeks_Lincoln_MS.toml"
+    assert workbench.load_scenario(path).name == "Rotate every 6 weeks (Lincoln MS)"
+    other = Dashboard(None, replications=1, live=False, save_dir=tmp_path)
+    try:
+        other.upload.value = (upload_entry(path.name, path.read_bytes()),)
+        assert other.save_name.value == "Rotate every 6 weeks (Lincoln MS)"
+        label = dict((v, k) for k, v in other.start.options)[other.start.value]
+        assert label == "Rotate every 6 weeks (Lincoln MS) (opened)"
+        assert other.controls["rotation.every_weeks"].value == 6
+    finally:
+        other.close()
+
+
+def test_design_file_errors_name_the_file_not_a_temporary_path(board):
+    board.upload.value = (upload_entry("mine.toml", b"[levers]\nmentor_training = 7\n"),)
+    status = board.status.value
+    assert "mine.toml" in status and "workbench-upload" not in status and "/tmp" not in status
+
+
+def test_large_cohort_network_shows_its_pairs():
+    from workbench.widgets.figures import sample_network
+    from workbench.widgets.runs import run_live
+
+    scenario = workbench.load_scenario("scenarios/baseline.toml").with_overrides(
+        {"cohort.size": 3000, "levers.weeks": 2}
+    )
+    live = run_live(scenario, 1)
+    nodes, edges = sample_network(live.network, "first_gen", 300)
+    assert len(nodes) <= 300
+    assert edges["mentoring"].sum() >= 100  # an even sample alone keeps about 1

@@ -34,7 +34,8 @@ def test_opens_a_store_and_plots_the_mean_of_each_level(store):
     for level, part in merged.groupby("levers.mentor_training"):
         assert summary.loc[level, "mean"] == pytest.approx(part["value"].mean())
         assert summary.loc[level, "runs"] == len(part) == 4
-    assert explorer.image.value[:4] == b"\x89PNG"
+    assert 'src="data:image/png;base64,iVBORw0KGgo' in explorer.image.value
+    assert 'alt="Belonging (at the end of the program) against' in explorer.image.value
 
 
 def test_filters_outcomes_groups_and_axes(store):
@@ -58,3 +59,10 @@ def test_gap_needs_a_group_and_a_missing_folder_is_a_message(tmp_path, store):
     explorer.open(tmp_path / "nowhere")
     assert "no such result folder" in explorer.message.value
     assert explorer.results is not None  # the open store stays
+
+
+def test_before_a_sweep_the_explorer_explains_itself_and_hides_empty_menus():
+    explorer = SweepExplorer()
+    assert explorer.body.layout.display == "none"
+    assert "No sweep is open yet" in explorer.intro.value
+    assert "--out" not in explorer.intro.value and explorer.image.value == ""

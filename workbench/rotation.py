@@ -43,9 +43,22 @@ def register(name: str) -> Callable[[Rotation], Rotation]:
     return decorate
 
 
+def every_k_weeks(week: int, k: int) -> bool:
+    """Whether something done every ``k`` weeks (from week 1, not in it) happens in ``week``.
+
+    The one rule for check-ins and scheduled rotations: weeks ``k + 1``,
+    ``2k + 1``, … (week 1 is the first meeting); ``k = 0`` means never.
+
+    Examples
+    --------
+    >>> [w for w in range(1, 14) if every_k_weeks(w, 6)]
+    [7, 13]
+    """
+    return k > 0 and week > 1 and (week - 1) % k == 0
+
+
 def _due(scenario: Scenario, week: int) -> bool:
-    every = scenario.rotation.every_weeks
-    return week > 1 and (week - 1) % every == 0
+    return every_k_weeks(week, scenario.rotation.every_weeks)
 
 
 @register("none")

@@ -16,7 +16,7 @@ from threadpoolctl import ThreadpoolController
 
 from workbench.dynamics import checkin, end_links
 from workbench.matching import match_roster, pairwise_terms
-from workbench.rotation import ROTATIONS
+from workbench.rotation import ROTATIONS, every_k_weeks
 
 if TYPE_CHECKING:
     from workbench.model import MentorshipModel
@@ -40,11 +40,10 @@ class Coordinator(mesa.Agent):
 
     def step(self) -> None:
         model = self.model
-        state, scenario, week = model.state, model.program, model.week
+        state, scenario, week = model.state, model.program, model.steps
         if scenario.levers.sessions_per_week == 0:
             return  # no program: nobody is matched (the control condition)
-        every = scenario.levers.checkin_every_weeks
-        checkin_week = every > 0 and week > 1 and (week - 1) % every == 0
+        checkin_week = every_k_weeks(week, scenario.levers.checkin_every_weeks)
         if week == 1:
             self.rematch(np.flatnonzero(state.active))
             return
@@ -117,7 +116,7 @@ class Coordinator(mesa.Agent):
             mentor=pairing.mentor,
             mentee=pairing.mentee,
             group=pairing.group + self.next_group,
-            start=np.full(len(pairing), model.week),
+            start=np.full(len(pairing), model.steps),
             affinity=terms["affinity"],
             complementarity=terms["complementarity"],
             cross=terms["cross_group"],

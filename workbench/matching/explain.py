@@ -88,7 +88,12 @@ def _clause(term: str, roster: Roster, a: int, b: int, cross: list[str]) -> str 
         slots = _names(roster.schedule[a] & roster.schedule[b], roster.slot_names)
         if not slots:
             return None
-        return f"{len(slots)} shared free slot{'s' if len(slots) > 1 else ''} ({_listing(slots)})"
+        label = roster.label("schedule")
+        if label == "schedule":
+            return (
+                f"{len(slots)} shared free slot{'s' if len(slots) > 1 else ''} ({_listing(slots)})"
+            )
+        return f"shared {label.lower()}: {_listing(slots)}"
     if term == "language":
         common = _names(roster.languages[a] & roster.languages[b], roster.language_names)
         return f"common language {_listing(common, 2)}" if common else None

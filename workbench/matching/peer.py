@@ -398,7 +398,9 @@ def peer_matching(
     weight = np.maximum(weight + jitter + jitter.T, 0.0) + MIN_WEIGHT
     checks = pair_feasibility(roster, config, context, everyone, everyone)
     feasibility = Feasibility.from_checks(
-        [*checks.checks, ("self", "themself", ~np.eye(len(roster), dtype=bool))], weight.shape
+        [*checks.checks, ("self", "themself", ~np.eye(len(roster), dtype=bool))],
+        weight.shape,
+        checks.blanks,
     )
     feasibility.ensure_possible(context, site_name(roster))
     allowed = feasibility.allowed

@@ -26,6 +26,7 @@ from workbench.matching.constraints import Feasibility, pair_feasibility
 from workbench.matching.context import MatchContext, avoid_penalty
 from workbench.matching.pairing import Pairing
 from workbench.matching.scores import TERMS, combine, pair_terms, pairwise_terms
+from workbench.matching.uniform import uniform_max_matching
 from workbench.roster import Roster
 from workbench.scenario import Matching as MatchConfig
 
@@ -270,8 +271,20 @@ def random_matching(
     rng: np.random.Generator,
     context: MatchContext | None = None,
 ) -> Pairing:
-    """Pairs drawn uniformly at random (within capacity and constraints)."""
-    return _assign(roster, config, rng, context, "random")
+    """Pairs drawn uniformly at random among the largest matchings the hard rules allow.
+
+    A maximum assignment of random scores finds how many can be matched; the
+    Markov chain of :mod:`workbench.matching.uniform` then draws uniformly
+    among all matchings of that size. With recent partners to avoid (rotation
+    in the simulation) the assignment's draw is kept: it avoids them, but is
+    not exactly uniform.
+    """
+    context = context or MatchContext.from_roster(roster)
+    problem = bipartite_problem(roster, config, rng, context, "random", config.capacity)
+    rows, cols = assignment(problem.objective, problem.allowed, config.capacity)
+    if not problem.avoided.any():
+        rows, cols = uniform_max_matching(problem.allowed, rows, cols, config.capacity, rng)
+    return finish(problem, rows, cols, "random", config.capacity)
 
 
 @register("affinity")

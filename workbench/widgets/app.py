@@ -53,6 +53,8 @@ class App:
     ) -> None:
         self.dashboard = Dashboard(scenario, save_dir=save_dir)
         self.matcher = RosterMatcher()
+        # the page loads no icon font (nothing from outside this computer): no icons
+        self.matcher.match_button.icon = ""
         self.explorer = SweepExplorer(results)
         self.pages = widgets.ToggleButtons(
             options=self.PAGES,

@@ -16,7 +16,7 @@ import ipywidgets as widgets
 
 from workbench.widgets.labels import Setting
 
-LABEL_WIDTH = "17em"
+LABEL_WIDTH = "13em"
 CSS = """
 <style>
 .wb-app { font-size: 16px; line-height: 1.4; color: #1a1a1a; }
@@ -32,6 +32,23 @@ CSS = """
 .wb-app table.wb-table { border-collapse: collapse; font-size: 15px; }
 .wb-app table.wb-table th, .wb-app table.wb-table td
   { border-bottom: 1px solid #cccccc; padding: 3px 10px; text-align: left; }
+.wb-app table.wb-table caption { text-align: left; font-size: 14px; color: #333333; }
+/* labels wrap instead of being cut off with "…" */
+.wb-app .widget-label, .wb-app .widget-label-basic
+  { white-space: normal; overflow: visible; text-overflow: clip; height: auto;
+    min-height: var(--jp-widgets-inline-height); line-height: 1.25;
+    display: flex; align-items: center; }
+.wb-app .widget-inline-hbox .widget-label { justify-content: flex-end; }
+.wb-app select { text-overflow: clip; }
+/* links look like links */
+.wb-app a, .wb-app a:visited { color: #0047A3; text-decoration: underline; }
+.wb-app a.wb-download, .wb-app a.wb-link
+  { display: inline-block; margin: 6px 0; font-weight: bold; }
+.wb-app i.fa:empty { display: none; }
+.wb-app details.wb-reading { margin: 8px 0; font-size: 15px; }
+.wb-app details.wb-reading summary { cursor: pointer; font-weight: bold; }
+.wb-app ul.wb-verdicts li { margin: 4px 0; }
+.wb-app .wb-changes h4, .wb-app .wb-comparison-text h4 { margin: 8px 0 2px 0; font-size: 16px; }
 </style>
 """
 

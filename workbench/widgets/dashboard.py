@@ -45,8 +45,17 @@ from workbench.widgets.figures import (
     NetworkFigure,
     TrajectoryFigure,
     sample_network,
+    smallest_font_px,
 )
 from workbench.widgets.labels import SECTIONS, SETTINGS, get_value, group_label
+from workbench.widgets.reading import (
+    READING_HTML,
+    changes_html,
+    design_changes,
+    lead_words,
+    outcome_of,
+    verdict,
+)
 from workbench.widgets.runner import LiveRunner
 from workbench.widgets.runs import LiveResult, iter_live, run_live
 from workbench.widgets.summaries import (
@@ -54,7 +63,10 @@ from workbench.widgets.summaries import (
     end_values,
     gap_bands,
     headline,
+    network_alt,
+    readable,
     trajectories,
+    trajectory_alt,
 )
 from workbench.widgets.uploads import bundled_scenarios, scenario_from_upload
 
@@ -68,6 +80,31 @@ def _as_scenario(scenario: Scenario | str | Path | None) -> Scenario:
     return load_scenario(scenario)
 
 
+def _my_version(name: str) -> str:
+    """The suggested name for a changed design (a human name; the file name is made from it)."""
+    return name if name.endswith("(my version)") else f"{name} (my version)"
+
+
+def file_stem(name: str) -> str:
+    """A file name for a design name: letters, digits, ``-`` and ``_``, runs of others as one ``_``.
+
+    Examples
+    --------
+    >>> file_stem("Rotate every 6 weeks (Lincoln MS)")
+    'Rotate_every_6_weeks_Lincoln_MS'
+    """
+    stem, gap = [], False
+    for ch in name.strip():
+        if ch.isalnum() or ch in "-_":
+            if gap and stem:
+                stem.append("_")
+            stem.append(ch)
+            gap = False
+        else:
+            gap = True
+    return "".join(stem) or "my_design"
+
+
 def close_tree(widget: widgets.Widget) -> None:
     """Close ``widget`` and every widget inside it."""
     for child in getattr(widget, "children", ()):
@@ -75,8 +112,11 @@ def close_tree(widget: widgets.Widget) -> None:
     widget.close()
 
 
-def _table(frame: pd.DataFrame, digits: int = 3) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+LARGE_RUNS = 20_000  # students × runs per picture above which a design asks before running
+
+
+def _table(frame: pd.DataFrame, digits: int = 2, caption: str = "") -> str:
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
     rows = []
     for row in frame.itertuples(index=False):
         cells = []
@@ -84,7 +124,50 @@ def _table(frame: pd.DataFrame, digits: int = 3) -> str:
             text = f"{value:.{digits}f}" if isinstance(value, float) else str(value)
             cells.append(f"<td>{html.escape(text)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    return f'<table class="wb-table"><tr>{head}</tr>{"".join(rows)}</table>'
+    caption = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return (
+        f'<table class="wb-table">{caption}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def picture_html(png: bytes, alt: str, min_font_px: float) -> str:
+    """A PNG as an ``<img>`` with alt text stating its message, shown at most at natural size.
+
+    ``data-min-font-px`` is the smallest text in the picture at natural size
+    (the browser test checks none is shown below 11 px).
+    """
+    payload = base64.b64encode(png).decode()
+    return (
+        f'<img class="wb-picture" src="data:image/png;base64,{payload}" '
+        f'alt="{html.escape(alt)}" data-min-font-px="{min_font_px:.1f}" '
+        'style="max-width:100%;height:auto;display:block">'
+    )
+
+
+def _comparison_frame(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison table in words: values with units, the interval as one column."""
+    rows = []
+    for row in comparison.itertuples(index=False):
+        outcome = outcome_of(row.outcome)
+        scale = 100.0 if outcome.kind == "share" else 1.0
+        unit = {"share": " pts", "count": ""}.get(outcome.kind, "")
+        interval = (
+            f"{scale * row.low:+.2f} to {scale * row.high:+.2f}{unit}"
+            if pd.notna(row.low) and pd.notna(row.high)
+            else "none (one run)"
+        )
+        rows.append(
+            {
+                "outcome": row.outcome,
+                "scale": outcome.unit,
+                "pinned": outcome.show(row.pinned),
+                "current": outcome.show(row.current),
+                "current − pinned": f"{scale * row.difference:+.2f}{unit}",
+                "95% interval of the difference": interval,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 class Dashboard:
@@ -161,11 +244,13 @@ class Dashboard:
             style={"description_width": "7em"},
             tooltip="A ready-made program design to start from",
         )
+        self.start.add_class("wb-start")
         self.start.observe(self._on_start, "value")
         self.upload = widgets.FileUpload(
             accept=".toml",
             multiple=False,
             description="Open a design file (.toml)",
+            tooltip="Open a design saved earlier (a .toml scenario file)",
             layout=widgets.Layout(width="auto"),
         )
         self.upload.add_class("wb-scenario-upload")
@@ -187,6 +272,7 @@ class Dashboard:
             style={"description_width": "10em"},
             layout=widgets.Layout(width="30em"),
         )
+        self.group_by.add_class("wb-group-by")
         self.group_by.observe(self._on_group_by, "value")
 
         self.controls: dict[str, widgets.ValueWidget] = {}
@@ -208,7 +294,6 @@ class Dashboard:
         self.pin_button = widgets.Button(
             description="Pin this design",
             layout=widgets.Layout(width="auto"),
-            icon="thumb-tack",
             tooltip="Keep these results to compare the next designs against",
         )
         self.pin_button.on_click(lambda _: self.pin())
@@ -217,36 +302,56 @@ class Dashboard:
         )
         self.unpin_button.on_click(lambda _: self.unpin())
         self.save_name = widgets.Text(
-            value=f"{self._base.name}_custom",
+            value=_my_version(self._base.name),
             description="Design name",
             style={"description_width": "7em"},
+            layout=widgets.Layout(width="30em"),
         )
         self.save_button = widgets.Button(
             description="Save settings as a file",
             layout=widgets.Layout(width="auto"),
-            icon="save",
             tooltip="Write these settings as a scenario file (.toml)",
         )
         self.save_button.on_click(lambda _: self._save_clicked())
         self.download = widgets.HTML("")
+        self.download.add_class("wb-saved")
+        self.confirm_text = widgets.HTML("")
+        self.confirm_button = widgets.Button(
+            description="Run it", button_style="primary", layout=widgets.Layout(width="auto")
+        )
+        self.confirm_button.on_click(lambda _: self._confirmed())
+        self.cancel_button = widgets.Button(
+            description="Not now", layout=widgets.Layout(width="auto")
+        )
+        self.cancel_button.on_click(lambda _: self._cancelled())
+        self.confirm_box = widgets.VBox(
+            [self.confirm_text, widgets.HBox([self.confirm_button, self.cancel_button])],
+            layout=widgets.Layout(display="none"),
+        )
+        self.confirm_box.add_class("wb-confirm")
+        self._confirmed_job: tuple[str, int] | None = None
+        self._held = ""  # why the pictures are not of the settings shown (a large design not run)
         self.status = widgets.HTML('<div class="wb-status" role="status" aria-live="polite"></div>')
         self.summary = widgets.HTML("")
-        self.trajectory_image = widgets.Image(format="png", layout=widgets.Layout(width="100%"))
+        self.trajectory_image = widgets.HTML("", layout=widgets.Layout(width="100%"))
         self.trajectory_image.add_class("wb-trajectories")
-        self.network_image = widgets.Image(
-            format="png", layout=widgets.Layout(width="46%", min_width="320px")
-        )
+        self.network_image = widgets.HTML("", layout=widgets.Layout(width="540px", min_width="0"))
         self.network_image.add_class("wb-network")
-        self.comparison_image = widgets.Image(format="png", layout=widgets.Layout(width="100%"))
+        self.comparison_image = widgets.HTML("", layout=widgets.Layout(width="100%"))
+        self.comparison_image.add_class("wb-comparison-picture")
+        self.comparison_text = widgets.HTML("")
+        self.comparison_text.add_class("wb-comparison-text")
         self.comparison_table = widgets.HTML("")
         self.comparison_box = widgets.VBox(
             [
                 widgets.HTML("<h3>Pinned design compared with the current one</h3>"),
+                self.comparison_text,
                 self.comparison_image,
                 self.comparison_table,
             ],
             layout=widgets.Layout(display="none"),
         )
+        self.comparison_box.add_class("wb-comparison")
         left = widgets.VBox(
             [self.replications, *column],
             # the settings scroll on their own, so the pictures stay in view beside them
@@ -261,9 +366,11 @@ class Dashboard:
         right = widgets.VBox(
             [
                 self.status,
+                self.confirm_box,
                 self.group_by,
                 self.trajectory_image,
                 self.summary,
+                widgets.HTML(READING_HTML),
                 widgets.HBox(
                     [
                         self.network_image,
@@ -271,8 +378,10 @@ class Dashboard:
                             '<div class="wb-help">Each dot is a student, placed on the arc of '
                             "their group. Grey lines are friendships, black lines mentoring "
                             "pairs, dashed orange lines pairs across groups. Hollow marks are "
-                            "students who left the program.</div>",
-                            layout=widgets.Layout(width="40%"),
+                            "students who left the program. In a large cohort half the "
+                            "students drawn are an even sample and the rest their mentoring "
+                            "partners.</div>",
+                            layout=widgets.Layout(width="30%", min_width="12em"),
                         ),
                     ]
                 ),
@@ -281,6 +390,7 @@ class Dashboard:
             layout=widgets.Layout(width="62%"),
         )
         right.add_class("wb-pictures")
+        left.add_class("wb-settings")
         self.widget = widgets.VBox(
             [
                 css(),
@@ -312,10 +422,24 @@ class Dashboard:
                 (group_label(name), name) for name in attributes
             ]
             self.group_by.value = attributes[-1] if attributes else "all"
-            self.save_name.value = f"{scenario.name}_custom"
+            self.save_name.value = (
+                _my_version(scenario.name) if scenario.name in self._files else scenario.name
+            )
+            self._show_start(scenario)
         finally:
             self._quiet = False
         self._update_applies()
+
+    def _show_start(self, scenario: Scenario) -> None:
+        """*Start from* shows the bundled design, or the opened one by its own name."""
+        options = [(k, v) for k, v in self.start.options if v != ""]
+        path = self._files.get(scenario.name)
+        if path is not None and str(path) in [v for _, v in options]:
+            self.start.options = options
+            self.start.value = str(path)
+        else:
+            self.start.options = [(f"{scenario.name} (opened)", ""), *options]
+            self.start.value = ""
 
     def _values(self) -> dict[str, Any]:
         return {key: control.value for key, control in self.controls.items()}
@@ -348,6 +472,7 @@ class Dashboard:
     def _on_change(self, change: dict[str, Any] | None = None) -> None:
         if self._quiet:
             return
+        self.download.value = ""  # a "Saved to" line would now describe other settings
         self._update_applies()
         if self.live:
             self._request()
@@ -373,20 +498,50 @@ class Dashboard:
         except WorkbenchError as error:
             self._show_status(str(error), error=True)
             return
+        self.download.value = ""
         self.load(scenario)
-        self._show_status(f"Opened {html.escape(scenario.name)}.")
+        if self.confirm_box.layout.display != "flex":
+            self._show_status(f"Opened {html.escape(scenario.name)}.")
 
-    def _request(self, immediate: bool = False) -> bool:
+    def _request(self, immediate: bool = False, confirmed: bool = False) -> bool:
         try:
             scenario = self.scenario
         except WorkbenchError as error:
             self._show_status(f"These settings cannot be run: {error}", error=True)
             return False
-        self._show_status(
-            f"Running {self.replications.value} runs of {scenario.cohort.size:,} students…"
-        )
-        self._runner.request((scenario, self.replications.value), immediate=immediate)
+        runs = self.replications.value
+        key = (scenario.hash(), runs)
+        large = scenario.cohort.size * runs > LARGE_RUNS
+        if large and self.live and not confirmed and self._confirmed_job != key:
+            self._ask(scenario, runs)
+            return False
+        self.confirm_box.layout.display = "none"
+        self._held = ""
+        self._show_status(f"Running {runs} runs of {scenario.cohort.size:,} students…")
+        self._runner.request((scenario, runs), immediate=immediate)
         return True
+
+    def _ask(self, scenario: Scenario, runs: int) -> None:
+        """A large design asks before it runs (it can take minutes and much memory)."""
+        self.confirm_text.value = (
+            f'<div class="wb-status" role="alert">{html.escape(scenario.name)} has '
+            f"{scenario.cohort.size:,} students; {runs} run{'s' * (runs > 1)} of it can take "
+            "several minutes, during which the pictures show the previous design. Run it, or "
+            "lower “Students in the program” or “Runs per picture” first.</div>"
+        )
+        self.confirm_box.layout.display = "flex"
+        self._show_status("Waiting for your answer: run the large design?")
+
+    def _confirmed(self) -> None:
+        self._confirmed_job = (self.scenario.hash(), self.replications.value)
+        self._request(immediate=True, confirmed=True)
+
+    def _cancelled(self) -> None:
+        self.confirm_box.layout.display = "none"
+        shown = self.current_data.get("scenario")
+        where = f" ({html.escape(shown.name)})" if shown is not None else ""
+        self._held = f"Not run. The pictures still show the previous design{where}."
+        self._show_status(self._held)
 
     def refresh(self, wait: bool = True, timeout: float | None = None) -> None:
         """Run the current settings now; with ``wait``, return once every picture is updated."""
@@ -413,7 +568,15 @@ class Dashboard:
             yield job
             return
         scenario, replications = job
-        yield from iter_live(scenario, replications, self.first_look, cancelled=stale)
+        size = scenario.cohort.size
+
+        def progress(text: str) -> None:
+            if not self._held and self.confirm_box.layout.display != "flex":
+                self._show_status(f"Running {replications} runs of {size:,} students: {text}…")
+
+        yield from iter_live(
+            scenario, replications, self.first_look, cancelled=stale, progress=progress
+        )
 
     def _report_error(self, error: BaseException) -> None:
         self._error = error
@@ -436,10 +599,17 @@ class Dashboard:
         values = end_values(live.metrics, live.gaps, attribute)
         summary = headline(values)
         runs = f"{live.replications} run{'s' * (live.replications > 1)}"
-        note = f"{live.scenario.name}: {runs}" + (
-            ", bands = 95% of runs" if live.replications > 1 else " (more on the way)"
-        )
+        note = f"{live.scenario.name}: {runs}"
+        if live.replications > 1:
+            note += ", bands = 95% of runs"
+        if not live.complete:
+            note += " (more on the way)"
         trajectory_png = self._trajectory_figure.draw(bands, gaps, attribute, note)
+        trajectory_html = picture_html(
+            trajectory_png,
+            trajectory_alt(bands, gaps, attribute),
+            smallest_font_px(self._trajectory_figure.figure),
+        )
         nodes, edges = sample_network(live.network, attribute, self.max_network)
         shown = (
             f"{len(nodes)} of {len(live.network.groups):,} students"
@@ -447,12 +617,24 @@ class Dashboard:
             else f"{len(nodes)} students"
         )
         network_png = self._network_figure.draw(nodes, edges, attribute, f"first run, {shown}")
+        network_html = picture_html(
+            network_png,
+            network_alt(nodes, edges, attribute, len(live.network.groups)),
+            smallest_font_px(self._network_figure.figure),
+        )
         comparison = None
-        comparison_png = None
+        comparison_html = None
+        verdicts: list[str] = []
         pinned = self._pinned
         if pinned is not None and live.complete:
             pinned_values = end_values(pinned.metrics, pinned.gaps, attribute)
             comparison = compare_end(pinned_values, values, paired=True)
+            changes = design_changes(pinned.scenario, live.scenario)
+            lead = lead_words(changes)
+            verdicts = [
+                verdict(row.outcome, row.difference, row.low, row.high, lead)
+                for row in comparison.itertuples(index=False)
+            ]
             comparison_png = self._comparison_figure.draw(
                 (
                     trajectories(pinned.metrics, "all", ("belonging",)),
@@ -460,6 +642,17 @@ class Dashboard:
                 ),
                 (trajectories(live.metrics, "all", ("belonging",)), gaps),
                 comparison,
+            )
+            comparison_html = picture_html(
+                comparison_png,
+                "Pinned and current design compared. " + " ".join(verdicts[:2]),
+                smallest_font_px(self._comparison_figure.figure),
+            )
+            comparison_text = (
+                changes_html(changes, (pinned.replications, live.replications))
+                + '<h4>What it means</h4><ul class="wb-verdicts">'
+                + "".join(f'<li class="wb-verdict">{html.escape(v)}</li>' for v in verdicts)
+                + "</ul>"
             )
         data = {
             "scenario": live.scenario,
@@ -474,22 +667,36 @@ class Dashboard:
             "network_nodes": nodes,
             "network_edges": edges,
             "comparison": comparison,
+            "verdicts": verdicts,
             "pinned": pinned.scenario if pinned is not None else None,
         }
         with self._lock:
             if live.complete:
                 self._last = live
             self._data = data
-        self.trajectory_image.value = trajectory_png
-        self.network_image.value = network_png
-        if comparison_png is not None:
-            self.comparison_image.value = comparison_png
-            self.comparison_table.value = _table(comparison)
+        self.trajectory_image.value = trajectory_html
+        self.network_image.value = network_html
+        if comparison_html is not None:
+            self.comparison_text.value = comparison_text
+            self.comparison_image.value = comparison_html
+            self.comparison_table.value = _table(
+                _comparison_frame(comparison),
+                caption="The numbers behind the comparison (pts = percentage points)",
+            )
         self.comparison_box.layout.display = "flex" if pinned is not None else "none"
         self._show_summary(live, summary)
         seconds = time.perf_counter() - started
-        state = "Up to date" if live.complete else "First look"
-        self._show_status(f"{state}: {runs} of {live.scenario.cohort.size:,} students.")
+        if self.confirm_box.layout.display == "flex":
+            pass  # the question about a large design stays in view
+        elif self._held:
+            self._show_status(self._held)
+        elif live.complete:
+            self._show_status(f"Up to date: {runs} of {live.scenario.cohort.size:,} students.")
+        else:
+            self._show_status(
+                f"First look from {runs} of {live.scenario.cohort.size:,} students; "
+                "the other runs are on the way…"
+            )
         data["draw_seconds"] = seconds
         with self._published:
             self._publish_count += 1
@@ -504,10 +711,13 @@ class Dashboard:
             "data-belonging": f"{values.get('Belonging at the end', float('nan')):.6f}",
         }
         attrs = " ".join(f'{key}="{html.escape(value)}"' for key, value in attributes.items())
+        table = readable(summary).rename(
+            columns={"value": "average", "scale": "scale or unit", "meaning": "in other words"}
+        )
         self.summary.value = (
             f'<div class="wb-summary" {attrs}>'
             "<h3>At the end of the program (average of the runs)</h3>"
-            f"{_table(summary.rename(columns={'outcome': 'outcome', 'value': 'average'}))}</div>"
+            f"{_table(table)}</div>"
         )
 
     @property
@@ -561,25 +771,30 @@ class Dashboard:
     def save(self, path: str | Path | None = None, name: str | None = None) -> Path:
         """Write the current settings as a scenario file; :func:`load_scenario` reads it back.
 
-        The file is named after ``name`` (default: the "Design name" box) in
-        ``save_dir`` unless ``path`` is given. When the controls changed the
-        design, the description says so and lists the changes (the starting
-        design's description no longer fits it).
+        The design keeps the human name (default: the "Design name" box); the
+        file is named after it (:func:`file_stem`) in ``save_dir`` unless
+        ``path`` is given. When the controls changed the design, the
+        description says so and lists the changes (the starting design's
+        description no longer fits it).
         """
-        name = (name or self.save_name.value or "my_design").strip()
-        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name) or "my_design"
+        name = " ".join((name or self.save_name.value or "My design").split())
         scenario = self.scenario
         changes = scenario.changes(self._base)
-        update: dict[str, Any] = {"name": safe}
+        update: dict[str, Any] = {"name": name}
         if len(changes):
             listed = ", ".join(
                 f"{k} = {v}" for k, v in zip(changes["setting"], changes["value"], strict=True)
             )
             update["description"] = f"Made in the dashboard from “{self._base.name}”: {listed}."
         scenario = scenario.model_copy(update=update)
-        path = Path(path) if path is not None else self.save_dir / f"{safe}.toml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scenario.save(path)
+        path = Path(path) if path is not None else self.save_dir / f"{file_stem(name)}.toml"
+        try:
+            from workbench.output import atomic_file
+        except ImportError:  # until the lead's output helper lands on main
+            scenario.save(path)
+        else:
+            with atomic_file(path) as temporary:
+                scenario.save(temporary)
         return path
 
     def _save_clicked(self) -> None:
@@ -590,7 +805,9 @@ class Dashboard:
             return
         payload = base64.b64encode(path.read_bytes()).decode()
         self.download.value = (
-            f"Saved to <code>{html.escape(str(path))}</code>. "
-            f'<a download="{html.escape(path.name)}" '
+            f'<div class="wb-saved-line" role="status">Saved “{html.escape(self.save_name.value)}” '
+            f"to <code>{html.escape(str(path))}</code>. "
+            f'<a class="wb-link" download="{html.escape(path.name)}" '
             f'href="data:application/toml;base64,{payload}">Download {html.escape(path.name)}</a>'
+            "</div>"
         )

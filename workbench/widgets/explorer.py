@@ -82,12 +82,14 @@ class SweepExplorer:
         wide = widgets.Layout(width="98%")
         self.path = widgets.Text(
             value=str(path or ""),
-            description="Result folder",
-            placeholder="the --out folder of workbench sweep",
+            description="Results folder",
+            placeholder="e.g. runs/policies",
             style=style,
-            layout=wide,
+            layout=widgets.Layout(width="40em"),
         )
-        self.open_button = widgets.Button(description="Open", icon="folder-open")
+        self.open_button = widgets.Button(
+            description="Open", tooltip="Open the results folder typed on the left"
+        )
         self.open_button.on_click(lambda _: self.open(self.path.value))
         self.message = widgets.HTML('<div class="wb-status" role="status"></div>')
         self.metric = widgets.Dropdown(description="Outcome", style=style, layout=wide)
@@ -100,37 +102,52 @@ class SweepExplorer:
             control.observe(self._on_change, "value")
         self.filters_box = widgets.VBox([])
         self.filters: dict[str, widgets.Widget] = {}
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%"))
+        self.image = widgets.HTML("", layout=widgets.Layout(width="100%"))
         self.image.add_class("wb-explorer-plot")
         self.table = widgets.HTML("")
+        self.intro = widgets.HTML(
+            '<div class="wb-help wb-explorer-intro"><p>No sweep is open yet. A sweep runs '
+            "many designs (for example every rotation interval from 2 to 12 weeks) and saves "
+            "the results in a folder. Type that folder above and choose <em>Open</em>; then "
+            "pick an outcome and see how it changes with each setting that was varied.</p>"
+            "<p>Sweeps are run by a researcher with <code>workbench sweep</code> (see "
+            "docs/experiments.md), or opened at start with "
+            "<code>workbench dashboard --results FOLDER</code>.</p></div>"
+        )
+        self.body = self._parts()
         self.widget = widgets.VBox(
             [
                 css(),
                 widgets.HTML("<h2>Explore a sweep</h2>"),
                 widgets.HBox([self.path, self.open_button]),
                 self.message,
-                widgets.HBox(
-                    [
-                        widgets.VBox(
-                            [
-                                self.metric,
-                                self.quantity,
-                                self.attribute,
-                                self.x,
-                                widgets.HTML("<h3>Keep runs where</h3>"),
-                                self.filters_box,
-                            ],
-                            layout=widgets.Layout(width="38%"),
-                        ),
-                        widgets.VBox([self.image, self.table], layout=widgets.Layout(width="60%")),
-                    ]
-                ),
+                self.intro,
+                self.body,
             ]
         )
         self.widget.add_class("wb-app")
         self.widget.add_class("wb-explorer")
         if path:
             self.open(path)
+
+    def _parts(self) -> widgets.Widget:
+        return widgets.HBox(
+            [
+                widgets.VBox(
+                    [
+                        self.metric,
+                        self.quantity,
+                        self.attribute,
+                        self.x,
+                        widgets.HTML("<h3>Keep runs where</h3>"),
+                        self.filters_box,
+                    ],
+                    layout=widgets.Layout(width="38%"),
+                ),
+                widgets.VBox([self.image, self.table], layout=widgets.Layout(width="60%")),
+            ],
+            layout=widgets.Layout(display="none"),  # shown once a sweep is open
+        )
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -174,6 +191,8 @@ class SweepExplorer:
             self._build_filters(parameters)
         finally:
             self._quiet = False
+        self.body.layout.display = "flex"
+        self.intro.layout.display = "none"
         runs = results.design["run_id"].nunique()
         self._say(f"Opened {path.name}: {runs} runs over {len(parameters)} parameter(s).")
         self.update()
@@ -304,7 +323,21 @@ class SweepExplorer:
             )
         ax.relim()
         ax.autoscale_view()
-        self.image.value = to_png(self.figure)
+        from workbench.widgets.dashboard import picture_html
+        from workbench.widgets.figures import smallest_font_px
+
+        alt = (
+            f"{humanize(self.metric.value)} ({quantity.lower()}) against "
+            f"{parameter_label(x)}: "
+            + "; ".join(
+                f"{g}: {t['mean'].iloc[0]:.2f} at {t[x].iloc[0]} to {t['mean'].iloc[-1]:.2f} "
+                f"at {t[x].iloc[-1]}"
+                for g, t in self.summary.groupby("group", sort=True)
+            )
+            if len(self.summary)
+            else "no runs match the filters"
+        )
+        self.image.value = picture_html(to_png(self.figure), alt, smallest_font_px(self.figure))
         self.table.value = self.summary.to_html(
             index=False, classes="wb-table", border=0, float_format=lambda v: f"{v:.3f}"
         )

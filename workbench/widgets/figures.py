@@ -27,6 +27,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from workbench.widgets.labels import group_label
 from workbench.widgets.palette import FONT_SIZES, group_style
@@ -62,6 +63,29 @@ def to_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def smallest_font_px(figure: Figure) -> float:
+    """The smallest text drawn in ``figure``, in pixels at its natural size (legends included).
+
+    The page compares it with the displayed size of the picture, so that no text
+    is shown smaller than 11 px.
+    """
+    from matplotlib.text import Text
+
+    hidden = {  # the axes of a picture drawn without axes (the network) are not shown
+        id(text)
+        for ax in figure.axes
+        if not ax.axison
+        for axis in (ax.xaxis, ax.yaxis)
+        for text in axis.findobj(Text)
+    }
+    sizes = [
+        text.get_fontsize()
+        for text in figure.findobj(Text)
+        if text.get_visible() and text.get_text().strip() and id(text) not in hidden
+    ]
+    return min(sizes, default=FONT_SIZES["label"]) * figure.dpi / 72
+
+
 def _data_artists(ax) -> list:
     """What a redraw replaces: everything drawn in ``ax`` except the fixed reference lines."""
     return [
@@ -82,6 +106,9 @@ def _clear(ax) -> None:
 def _style_axes(ax, title: str) -> None:
     ax.set_title(title, fontsize=FONT_SIZES["title"])
     ax.tick_params(labelsize=FONT_SIZES["label"])
+    ax.ticklabel_format(useOffset=False, style="plain")  # "+1" offsets confuse readers
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.get_offset_text().set_fontsize(FONT_SIZES["label"])
     ax.grid(alpha=0.3)
 
 
@@ -252,6 +279,17 @@ class TrajectoryFigure:
                 offset = 0
             for k, ((_, frame), label) in enumerate(zip(groups, labels, strict=True)):
                 _line(ax, frame, label, k + offset)
+            if name == "gap" and not len(part):
+                ax.text(
+                    0.5,
+                    0.5,
+                    "No groups chosen:\nchoose a group in\n“Show groups by”\nto see the gap",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    fontsize=FONT_SIZES["label"],
+                    color="#333333",
+                )
             if len(part):
                 values = part[["mean", "low", "high"]].to_numpy(dtype=float)
                 values = values[np.isfinite(values)]
@@ -303,6 +341,17 @@ def sample_network(
     groups = network.groups
     n = len(groups)
     keep = np.unique(np.linspace(0, n - 1, min(n, max_students)).round().astype(np.int64))
+    if len(keep) < n and len(network.edges):
+        # half the sample evenly spaced, the rest their mentoring partners, so that a large
+        # cohort still shows its pairs (an even sample alone keeps ~1% of the ties)
+        keep = keep[: max(1, len(keep) // 2)]
+        chosen = np.zeros(n, dtype=bool)
+        chosen[keep] = True
+        a, b = network.edges[:, 0], network.edges[:, 1]
+        pairs = network.mentoring & (chosen[a] | chosen[b])
+        partners = np.unique(np.concatenate([a[pairs], b[pairs]]))
+        keep = np.union1d(keep, partners)[:max_students] if len(partners) else keep
+        keep = np.unique(keep)
     column = groups[attribute].to_numpy() if attribute in groups else np.array(["everyone"] * n)
     levels, codes = np.unique(column[keep], return_inverse=True)
     position = group_circle(codes)
@@ -400,7 +449,7 @@ class NetworkFigure:
             loc="upper center",
             bbox_to_anchor=(0.5, 0.02),
             ncol=3,
-            fontsize=FONT_SIZES["label"] - 1,
+            fontsize=FONT_SIZES["label"],
             frameon=False,
         )
         for handle in handles[len(self.KINDS) :]:
@@ -455,18 +504,17 @@ class NetworkFigure:
 
 
 class ComparisonFigure:
-    """Pinned vs current: belonging for everyone, the belonging gap, and the differences."""
+    """Pinned vs current: belonging over the weeks, the belonging gap, then each outcome's
+    difference on its own axis and in its own unit (shares in percentage points, counts in
+    ties per student, levels on the 0–1 scale), so no outcome is squeezed by another's scale.
+    """
+
+    ROW_INCHES = 0.62
+    TOP_INCHES = 3.4
 
     def __init__(self, dpi: int = 72) -> None:
-        self.figure = Figure(figsize=(13.5, 4.6), dpi=dpi)
-        boxes = ([0.05, 0.14, 0.23, 0.72], [0.33, 0.14, 0.23, 0.72], [0.80, 0.14, 0.18, 0.72])
-        self.axes = [self.figure.add_axes(box) for box in boxes]  # room for outcome names
-        for ax, title in zip(
-            self.axes,
-            ("Belonging, everyone", "Belonging gap", "Current − pinned at the end"),
-            strict=True,
-        ):
-            _style_axes(ax, title)
+        self.dpi = dpi
+        self.figure = Figure(figsize=(12, self.TOP_INCHES + 8 * self.ROW_INCHES), dpi=dpi)
 
     def draw(
         self,
@@ -475,27 +523,86 @@ class ComparisonFigure:
         comparison: pd.DataFrame,
     ) -> bytes:
         """``pinned``/``current`` are (everyone's belonging bands, gap bands)."""
-        belonging_ax, gap_ax, diff_ax = self.axes
-        for ax in self.axes:
-            _clear(ax)
+        from workbench.widgets.reading import outcome_of
+
+        rows = len(comparison)
+        height = self.TOP_INCHES + max(rows, 1) * self.ROW_INCHES + 0.7
+        figure = self.figure
+        figure.clear()
+        figure.set_size_inches(12, height)
+        top = 1 - 0.4 / height
+        panel_bottom = 1 - (self.TOP_INCHES - 0.95) / height
+        belonging_ax = figure.add_axes([0.07, panel_bottom, 0.36, top - panel_bottom])
+        gap_ax = figure.add_axes([0.55, panel_bottom, 0.36, top - panel_bottom])
+        _style_axes(belonging_ax, "Belonging, everyone (0–1 scale)")
+        _style_axes(gap_ax, "Belonging gap (0–1 scale; above 0: group behind)")
         for k, (label, (bands, gaps)) in enumerate((("pinned", pinned), ("current", current))):
             _line(belonging_ax, bands, label, k)
             part = gaps[gaps["metric"] == "belonging"]
             for group, frame in part.groupby("group", sort=True):
                 _line(gap_ax, frame, f"{label}: {group}", k)
+        if not len(current[1]):
+            gap_ax.text(
+                0.5,
+                0.5,
+                "No groups chosen: choose a group\nin “Show groups by” to see the gap",
+                transform=gap_ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=FONT_SIZES["label"],
+            )
         gap_ax.axhline(0, color="#666666", linewidth=1)
         for ax in (belonging_ax, gap_ax):
             ax.set_xlabel("week", fontsize=FONT_SIZES["label"])
-            _fit(ax, label_room=0.35)
-        y = np.arange(len(comparison))[::-1]
-        diff = comparison["difference"].to_numpy(dtype=float)
-        low = comparison["low"].to_numpy(dtype=float)
-        high = comparison["high"].to_numpy(dtype=float)
-        error = np.vstack([np.nan_to_num(diff - low), np.nan_to_num(high - diff)])
-        diff_ax.errorbar(diff, y, xerr=error, fmt="o", color="#000000", capsize=4)
-        diff_ax.axvline(0, color="#666666", linewidth=1)
-        diff_ax.set_yticks(y, comparison["outcome"], fontsize=FONT_SIZES["label"])
-        diff_ax.set_xlabel("difference with 95% interval", fontsize=FONT_SIZES["label"])
-        diff_ax.relim()
-        diff_ax.autoscale_view()
-        return to_png(self.figure)
+            _fit(ax, label_room=0.45)
+            _spread_labels(ax, share=0.09)
+        row_height = self.ROW_INCHES / height
+        first = 1 - (self.TOP_INCHES + 0.1) / height
+        figure.text(
+            0.07,
+            first + 0.12 / height,
+            "Current − pinned at the end, each outcome in its own unit, with its 95% interval",
+            fontsize=FONT_SIZES["title"],
+            va="bottom",
+        )
+        for i, row in enumerate(comparison.itertuples(index=False)):
+            outcome = outcome_of(row.outcome)
+            scale = 100.0 if outcome.kind == "share" else 1.0
+            unit = {
+                "share": "percentage points",
+                "count": "ties per student",
+            }.get(outcome.kind, "0–1 scale")
+            ax = figure.add_axes([0.40, first - (i + 1) * row_height, 0.40, row_height * 0.55])
+            diff, low, high = (scale * float(v) for v in (row.difference, row.low, row.high))
+            error = np.array([[np.nan_to_num(diff - low)], [np.nan_to_num(high - diff)]])
+            ax.errorbar([diff], [0], xerr=error, fmt="o", color="#000000", capsize=4)
+            ax.axvline(0, color="#666666", linewidth=1)
+            reach = np.nanmax(np.abs([diff, low, high, 1e-3 * scale]))
+            ax.set_xlim(-1.35 * reach, 1.35 * reach)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))
+            ax.set_yticks([])
+            ax.tick_params(labelsize=FONT_SIZES["label"])
+            ax.grid(alpha=0.3, axis="x")
+            figure.text(
+                0.39,
+                first - (i + 1) * row_height + row_height * 0.27,
+                f"{row.outcome}\n({unit})",
+                ha="right",
+                va="center",
+                fontsize=FONT_SIZES["label"],
+            )
+            f = ".2f" if reach >= 0.05 else ".3f"
+            interval = (
+                f"{diff:+{f}}  ({low:+{f}} to {high:+{f}})"
+                if np.isfinite([low, high]).all()
+                else f"{diff:+{f}}  (no interval)"
+            )
+            figure.text(
+                0.81,
+                first - (i + 1) * row_height + row_height * 0.27,
+                interval,
+                ha="left",
+                va="center",
+                fontsize=FONT_SIZES["label"],
+            )
+        return to_png(figure)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 Kind = Literal["choice", "float", "int", "toggle"]
 
 POLICY_LABELS: dict[str, str] = {
-    "optimal": "Best overall fit (weighs everything below)",
+    "optimal": "Best overall fit (uses all the weights)",
     "random": "Random pairs",
     "affinity": "Similar interests and background",
     "complementary": "Mentor's strengths cover the mentee's needs",

@@ -66,9 +66,20 @@ class LiveResult:
     complete: bool
 
 
-def _first_run(scenario: Scenario, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, Network]:
+Progress = Callable[[str], None]
+
+
+def _first_run(
+    scenario: Scenario, seed: int, progress: Progress, cancelled: Callable[[], bool]
+) -> tuple[pd.DataFrame, pd.DataFrame, Network] | None:
     model = MentorshipModel(scenario, rng=seed)
-    model.run()
+    weeks = scenario.levers.weeks
+    while model.running:  # what model.run() does, week by week, to report and to stop early
+        model.step()
+        if model.week % 4 == 0 or not model.running:
+            progress(f"first run: week {model.week} of {weeks}")
+        if cancelled():
+            return None
     metrics, gaps = model.recorder.tables()
     metrics.insert(0, "replication", 0)
     gaps.insert(0, "replication", 0)
@@ -93,14 +104,19 @@ def iter_live(
     replications: int,
     first_look: int = 1,
     cancelled: Callable[[], bool] = lambda: False,
+    progress: Progress = lambda text: None,
 ) -> Iterator[LiveResult]:
     """Yield a first look after ``first_look`` replications, then the full set.
 
     Stops early (yielding nothing more) as soon as ``cancelled()`` is true,
-    checked between replications.
+    checked every week of the first run and between replications.
+    ``progress(text)`` hears how far the runs are ("run 2 of 4").
     """
     seeds = derive_seeds(scenario.seed, replications)
-    metrics, gaps, network = _first_run(scenario, seeds[0])
+    first = _first_run(scenario, seeds[0], progress, cancelled)
+    if first is None:
+        return
+    metrics, gaps, network = first
     all_metrics, all_gaps = [metrics], [gaps]
     checkpoints = {min(max(first_look, 1), replications), replications}
     for k in range(1, replications + 1):
@@ -115,6 +131,7 @@ def iter_live(
             )
         if k == replications or cancelled():
             return
+        progress(f"run {k + 1} of {replications}")
         result = simulate(scenario, seed=seeds[k], replication=k)
         all_metrics.append(result.metrics)
         all_gaps.append(result.gaps)

@@ -25,6 +25,7 @@ import pandas as pd
 
 from workbench.experiments.analysis import diff_ci
 from workbench.widgets.labels import group_label
+from workbench.widgets.reading import OUTCOMES, outcome_of, survey_terms
 
 BAND_LEVEL = 0.95
 
@@ -73,21 +74,17 @@ def end_values(metrics: pd.DataFrame, gaps: pd.DataFrame, attribute: str) -> pd.
     everyone = metrics[(metrics["attribute"] == "all") & (metrics["group"] == "all")]
     at_end = everyone[everyone["week"] == last]
     rows = []
-    for metric, outcome in (
-        ("belonging", "Belonging at the end"),
-        ("confidence", "Confidence at the end"),
-        ("retention", "Still in the program at the end"),
-        ("dependency", "Dependency at the end"),
-        ("cross_group_ties", "Cross-group ties per student"),
-        ("isolated", "Students with no ties"),
-    ):
+    for metric in ("belonging", "confidence", "retention", "dependency"):
         part = at_end[at_end["metric"] == metric]
-        rows.append(part.assign(outcome=outcome)[["replication", "outcome", "value"]])
+        rows.append(part.assign(outcome=OUTCOMES[metric].name)[["replication", "outcome", "value"]])
+    for metric in ("cross_group_ties", "isolated"):
+        part = at_end[at_end["metric"] == metric]
+        rows.append(part.assign(outcome=OUTCOMES[metric].name)[["replication", "outcome", "value"]])
     attendance = everyone[(everyone["metric"] == "attendance") & (everyone["week"] > 0)]
     rows.append(
         attendance.groupby("replication", as_index=False)["value"]
         .mean()
-        .assign(outcome="Attendance over the program")
+        .assign(outcome=OUTCOMES["attendance"].name)
     )
     if attribute != "all":
         part = gaps[
@@ -148,3 +145,93 @@ def compare_end(
 def headline(values: pd.DataFrame) -> pd.DataFrame:
     """Mean of each outcome over replications: ``outcome, value``."""
     return values.groupby("outcome", sort=False, as_index=False)["value"].mean()
+
+
+def readable(summary: pd.DataFrame) -> pd.DataFrame:
+    """The headline for reading: each value rounded with its unit, latent levels in survey terms.
+
+    Returns ``outcome, value, scale, meaning`` (all text).
+
+    Examples
+    --------
+    >>> table = readable(pd.DataFrame({"outcome": ["Belonging at the end",
+    ...                                            "Students with no ties"], "value": [0.537, 0.0]}))
+    >>> table["value"].tolist(), table["scale"].tolist()
+    (['0.54', '0%'], ['0–1 scale', '% of students'])
+    """
+    rows = []
+    for name, value in zip(summary["outcome"], summary["value"], strict=True):
+        outcome = outcome_of(name)
+        if outcome.metric in ("belonging", "confidence"):
+            meaning = f"≈ {survey_terms(outcome.metric, value)}"
+        elif outcome.kind == "gap":
+            meaning = (
+                "no gap"
+                if abs(value) < 0.005
+                else ("the group is behind" if value > 0 else "the group is ahead")
+            )
+        elif outcome.metric == "dependency":
+            meaning = "0 = not at all, 1 = fully leaning on the mentor"
+        else:
+            meaning = ""
+        rows.append(
+            {
+                "outcome": name,
+                "value": outcome.show(value),
+                "scale": outcome.unit,
+                "meaning": meaning,
+            }
+        )
+    return pd.DataFrame(rows, columns=["outcome", "value", "scale", "meaning"])
+
+
+def _end_of(bands: pd.DataFrame, metric: str) -> dict[str, tuple[float, float]]:
+    """First and last weekly mean of ``metric`` by group."""
+    part = bands[bands["metric"] == metric].sort_values("week")
+    return {
+        str(group): (float(frame["mean"].iloc[0]), float(frame["mean"].iloc[-1]))
+        for group, frame in part.groupby("group", sort=True)
+    }
+
+
+def trajectory_alt(bands: pd.DataFrame, gaps: pd.DataFrame, attribute: str) -> str:
+    """Alt text of the six-panel picture: its main message in one or two sentences."""
+    weeks = int(bands["week"].max()) if len(bands) else 0
+    belonging = _end_of(bands, "belonging")
+    parts = [
+        f"{'everyone' if group == 'all' else group} {start:.2f} to {end:.2f}"
+        for group, (start, end) in belonging.items()
+    ]
+    text = f"Sense of belonging (0–1 scale) over {weeks} weeks: {', '.join(parts)}."
+    part = gaps[(gaps["metric"] == "belonging") & (gaps["week"] == gaps["week"].max())]
+    for row in part.itertuples(index=False):
+        side = "behind" if row.mean > 0 else "ahead"
+        text += (
+            f" Belonging gap at the end ({row.reference} − {row.group}): {row.mean:.2f},"
+            f" {row.group} {side}."
+        )
+    if attribute == "all":
+        text += " No groups chosen, so no gap is shown."
+    retention = _end_of(bands, "retention")
+    if retention:
+        kept = ", ".join(
+            f"{'everyone' if g == 'all' else g} {100 * end:.0f}%"
+            for g, (_, end) in retention.items()
+        )
+        text += f" Still in the program at the end: {kept}."
+    return text
+
+
+def network_alt(nodes: pd.DataFrame, edges: pd.DataFrame, attribute: str, students: int) -> str:
+    """Alt text of the network picture: how many pairs, how many across groups."""
+    pairs = int(edges["mentoring"].sum())
+    bridges = int((edges["mentoring"] & edges["cross"]).sum())
+    friends = int((~edges["mentoring"]).sum())
+    share = f" ({100 * bridges / pairs:.0f}%)" if pairs else ""
+    left = int((~nodes["active"]).sum())
+    by = "" if attribute == "all" else f" by {group_label(attribute).lower()}"
+    return (
+        f"Who is connected at the end of the first run{by}: {len(nodes)} of {students:,} "
+        f"students drawn, {pairs} mentoring pairs, {bridges}{share} of them across groups, "
+        f"{friends} friendships; {left} of the students drawn left the program."
+    )

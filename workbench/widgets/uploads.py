@@ -20,7 +20,8 @@ notes.txt: not a CSV file; choose the roster saved as .csv (one row per student,
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -82,11 +83,20 @@ def _single(upload: Sequence[dict[str, Any]] | dict[str, Any]) -> tuple[str, byt
     return name, bytes(item["content"])
 
 
-def _saved(name: str, content: bytes) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="workbench-upload-"))
-    path = folder / name
-    path.write_bytes(content)
-    return path
+@contextmanager
+def _saved(name: str, content: bytes) -> Iterator[Path]:
+    """The upload as a file in a temporary folder, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="workbench-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        yield path
+
+
+def _plain(message: str, folder: Path) -> str:
+    """An error message with the temporary folder left out (the file name is what users know)."""
+    for form in {str(folder), str(folder.resolve())}:
+        message = message.replace(form + "/", "").replace(form, "")
+    return message
 
 
 def scenario_from_upload(upload: Sequence[dict[str, Any]]) -> Scenario:
@@ -97,14 +107,14 @@ def scenario_from_upload(upload: Sequence[dict[str, Any]]) -> Scenario:
     name, content = _single(upload)
     if not name.lower().endswith(".toml"):
         raise UploadError(f"{name}: not a scenario file; choose a .toml scenario file")
-    path = _saved(name, content)
-    for stem, bundled in bundled_scenarios().items():  # `base = "baseline.toml"` still resolves
-        if f"{stem}.toml" != name:
-            (path.parent / f"{stem}.toml").write_bytes(bundled.read_bytes())
-    try:
-        return load_scenario(path)
-    except WorkbenchError as error:
-        raise UploadError(str(error).replace(str(Path(tempfile.gettempdir())), "…")) from None
+    with _saved(name, content) as path:
+        for stem, bundled in bundled_scenarios().items():  # `base = "baseline.toml"` resolves
+            if f"{stem}.toml" != name:
+                (path.parent / f"{stem}.toml").write_bytes(bundled.read_bytes())
+        try:
+            return load_scenario(path)
+        except WorkbenchError as error:
+            raise UploadError(_plain(str(error), path.parent)) from None
 
 
 def roster_from_upload(upload: Sequence[dict[str, Any]]) -> tuple[str, Roster]:
@@ -119,8 +129,8 @@ def roster_from_upload(upload: Sequence[dict[str, Any]]) -> tuple[str, Roster]:
         content.decode("utf-8")
     except UnicodeDecodeError:
         raise UploadError(f"{name}: not UTF-8 text; save the roster as CSV (UTF-8)") from None
-    path = _saved(name, content)
-    try:
-        return name, load_roster(path)
-    except WorkbenchError as error:
-        raise UploadError(str(error).replace(str(path), name)) from None
+    with _saved(name, content) as path:
+        try:
+            return name, load_roster(path)
+        except WorkbenchError as error:
+            raise UploadError(_plain(str(error), path.parent)) from None
