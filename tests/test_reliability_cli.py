@@ -76,8 +76,8 @@ def test_sigterm_stores_finished_runs_frees_the_lock_and_resumes_to_the_same_res
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
-    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert process.returncode == 143, stderr
+    assert "stopped (SIGTERM)" in stderr and "Traceback" not in stderr
     assert not (out / ".lock").exists()
     partial = len(ResultStore(out).status()[0])
     assert 0 < partial < 120
