@@ -250,10 +250,7 @@ def sweep(
                 with closing(executor.imap_unordered(execute, tasks, model)) as results:
                     for task, outcome, error in results:
                         if isinstance(error, BrokenProcessPool):
-                            raise SweepError(
-                                f"{store.path}: a worker process died ({error}); finished runs are "
-                                "stored; run the same command again to resume"
-                            )
+                            raise error
                         if error is not None and executor.lost(error):
                             lost.append(error)  # not recorded: the rerun redoes it
                             break
@@ -268,6 +265,12 @@ def sweep(
                             failed[task.run_id] = outcome.error or ""
                         bar.update(1)
                         bar.set_postfix(failed=len(failed), refresh=False)
+            except BrokenProcessPool as error:
+                # from a run's result, or from submitting the next run to the broken pool
+                raise SweepError(
+                    f"{store.path}: a worker process died ({error}); finished runs are "
+                    "stored; run the same command again to resume"
+                ) from None
             finally:
                 bar.close()
     if lost:
