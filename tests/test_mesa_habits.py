@@ -60,7 +60,7 @@ def test_batch_run_matches_our_own_runs() -> None:
     frame = _seeded(SMALL, [11, 12])
     scenario = Scenario().with_overrides({"cohort.size": 40, "levers.weeks": 6})
     for seed, rows in frame.groupby("rng"):
-        ours = simulate(scenario, seed=int(seed))
+        ours = simulate(scenario, rng=int(seed))
         for _, row in rows.iterrows():  # Step k is week k
             for metric in REPORTED:
                 expected = ours.value(metric, week=int(row["Step"]))

@@ -28,6 +28,7 @@ from typing import Any
 import mesa
 import numpy as np
 
+from workbench import registry
 from workbench.agents import Coordinator, Student
 from workbench.cohort import build_roster
 from workbench.dynamics import CohortState, advance_week, end_links
@@ -176,10 +177,10 @@ class MentorshipModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _tie_groups(self, fresh: np.ndarray) -> None:
-        """Ties from first meetings; in a circle every member who has met is tied to the others."""
+        """Ties from first meetings; in a group (circles) every member who has met is tied to the others."""
         links = self.state.links
         self.ties.add(links.mentor[fresh], links.mentee[fresh])
-        if self.program.matching.policy != "circles":
+        if not registry.get("matching", self.program.matching.policy).forms_groups:
             return
         for group in np.unique(links.group[fresh]):
             members = links.tied & (links.group == group)

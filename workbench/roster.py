@@ -284,7 +284,7 @@ class Roster:
         pair with one unknown side scores what the average pair of two known
         students scores (1 when nobody's is known).
         """
-        from workbench.matching.scores import neutral_overlap, neutral_shared
+        from workbench.neutral import neutral_overlap, neutral_shared
 
         return {
             "schedule": neutral_overlap(self.schedule),

@@ -24,6 +24,7 @@ import pandas as pd
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from workbench import registry
 from workbench.errors import WorkbenchError
 from workbench.inputfiles import read_toml, validation_line
 
@@ -228,20 +229,21 @@ class Matching(_Strict):
     @field_validator("policy")
     @classmethod
     def _known_policy(cls, value: str) -> str:
-        from workbench.matching import POLICIES
-
-        if value not in POLICIES:
-            raise ValueError(f"unknown policy {value!r}; allowed: {', '.join(sorted(POLICIES))}")
-        return value
+        return registry.get("matching", value).name
 
 
 class Rotation(_Strict):
     """When pairs are dissolved and students rematched."""
 
-    policy: Literal["none", "periodic", "plan_b", "dependency", "role"] = "none"
+    policy: str = "none"
     every_weeks: int = Field(6, ge=1, le=52, description="periodic/role: weeks between rotations")
     poor_checkins: int = Field(2, ge=1, le=10, description="plan_b: consecutive poor check-ins")
     dependency_threshold: float = Field(0.6, gt=0.0, le=1.0, description="dependency trigger")
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        return registry.get("rotation", value).name
 
 
 class Supports(_Strict):
@@ -623,13 +625,7 @@ class Scenario(_Strict):
         cohort, levers, rotation = self.cohort, self.levers, self.rotation
         who = f"roster {cohort.roster}" if cohort.roster else f"{cohort.size:,} students"
         sites = f" in {cohort.sites:,} sites" if cohort.sites > 1 else ""
-        rotate = {
-            "none": "partners are kept",
-            "periodic": f"partners change every {rotation.every_weeks} weeks",
-            "plan_b": f"a pair is rematched after {rotation.poor_checkins} poor check-ins",
-            "dependency": f"a pair is rematched at dependency {rotation.dependency_threshold}",
-            "role": f"roles swap every {rotation.every_weeks} weeks",
-        }[rotation.policy]
+        rotate = registry.get("rotation", rotation.policy).describe(rotation.model_dump())
         supports = [name for name, on in levers.supports.model_dump().items() if on]
         facts = [
             *([self.description] if self.description else []),

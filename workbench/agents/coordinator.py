@@ -14,9 +14,10 @@ import mesa
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from workbench import registry
 from workbench.dynamics import checkin, end_links
 from workbench.matching import match_roster, pairwise_terms
-from workbench.rotation import ROTATIONS, every_k_weeks
+from workbench.rotation import RotationPolicy, every_k_weeks
 
 if TYPE_CHECKING:
     from workbench.model import MentorshipModel
@@ -49,7 +50,8 @@ class Coordinator(mesa.Agent):
             return
         if checkin_week:
             checkin(state, scenario)
-        ended, reason = ROTATIONS[scenario.rotation.policy](state, scenario, week)
+        rotate: RotationPolicy = registry.get("rotation", scenario.rotation.policy).load()
+        ended, reason = rotate(state, scenario, week)
         if len(ended):
             students = np.union1d(state.links.mentor[ended], state.links.mentee[ended])
             end_links(state, ended, week, reason, scenario)

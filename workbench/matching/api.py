@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from workbench import registry
 from workbench.errors import WorkbenchError
 from workbench.inputfiles import read_toml, validation_line
 from workbench.matching import POLICIES, match_roster
@@ -192,7 +193,7 @@ class MatchResult:
         """A few lines for a coordinator: matched, unmatched and why, cross-group, scores."""
         n = len(self.roster)
         matched = n - len(self.unmatched)
-        kind = "circles" if self.policy == "circles" else "pairs"
+        kind = "groups" if registry.get("matching", self.policy).forms_groups else "pairs"
         groups = self.pairs["group"].nunique()
         sites = self.roster.site_codes.max() + 1 if n else 0
         lines = [
