@@ -56,7 +56,7 @@ def test_a_stored_run_is_exactly_workbench_simulate(tmp_path) -> None:
     spec = as_spec(SPEC)
     row = results.design.iloc[7]
     point = {p.name: row[p.name] for p in spec.parameters}
-    direct = simulate(spec.scenario.with_overrides(point), seed=int(row["seed"]))
+    direct = simulate(spec.scenario.with_overrides(point), rng=int(row["seed"]))
     stored = results.metrics[results.metrics["run_id"] == row["run_id"]]
     stored = stored.drop(columns=["run_id", "point", "replication"]).reset_index(drop=True)
     expected = direct.metrics.drop(columns=["replication"]).reset_index(drop=True)

@@ -76,8 +76,8 @@ def test_sigterm_stores_finished_runs_frees_the_lock_and_resumes_to_the_same_res
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
-    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert process.returncode == 143, stderr
+    assert "stopped (SIGTERM)" in stderr and "Traceback" not in stderr
     assert not (out / ".lock").exists()
     partial = len(ResultStore(out).status()[0])
     assert 0 < partial < 120
@@ -195,7 +195,7 @@ def test_sweep_flags_are_bounded(tmp_path, capsys, flags, expected) -> None:
         ),
         (
             '[parameters]\n"levers.mentor_training" = { range = [0, nan], steps = 2 }\n',
-            "parameters.levers.mentor_training.range.1: Input should be a finite number",
+            "parameters.levers.mentor_training.range: expected [low, high], two finite numbers (got nan)",
         ),
         ('seed = -1\n[parameters]\n"levers.weeks" = { levels = [2] }\n', "seed: Input should"),
         ('[parameters]\n"levers.weeks" = { levels = [2], colour = 1 }\n', "colour: unknown key"),

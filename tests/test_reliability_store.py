@@ -326,3 +326,24 @@ def test_ishigami_store_loads(tmp_path) -> None:
     outcomes = pq.read_table(batch / "outcomes.parquet").replace_schema_metadata(None)
     pq.write_table(outcomes, batch / "outcomes.parquet")
     assert len(load_results(report.path).metrics) == 8
+
+
+class BreaksOnSubmit(SerialExecutor):
+    """A pool that breaks while the next run is being submitted (not in a run's result)."""
+
+    def imap_unordered(self, fn, items, *args):
+        from concurrent.futures.process import BrokenProcessPool
+
+        for index, found in enumerate(super().imap_unordered(fn, items, *args)):
+            if index == 3:
+                raise BrokenProcessPool("A child process terminated abruptly")
+            yield found
+
+
+def test_a_pool_broken_while_submitting_is_one_line_and_resumes(tmp_path) -> None:
+    path = tmp_path / "s"
+    with pytest.raises(SweepError, match="a worker process died"):
+        sweep(SPEC, path, model=linear, executor=BreaksOnSubmit(), progress=False)
+    assert not (path / ".lock").exists()
+    report = resume(path)
+    assert (report.stored_before, report.completed) == (3, 9)

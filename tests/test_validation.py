@@ -99,7 +99,7 @@ def test_survey_instrument_measures_like_a_questionnaire(book) -> None:
     from workbench.validation.runner import instrument_for
 
     instrument = instrument_for(book)
-    students = simulate(Scenario().with_overrides({"cohort.size": 120}), seed=5).students
+    students = simulate(Scenario().with_overrides({"cohort.size": 120}), rng=5).students
     measured = instrument.measure(students, np.random.default_rng(1))
     again = instrument.measure(students, np.random.default_rng(1))
     pd.testing.assert_frame_equal(measured, again)

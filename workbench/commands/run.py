@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    result = run_scenario(scenario, seed=args.seed, replications=args.replications, progress=True)
+    result = run_scenario(scenario, rng=args.seed, replications=args.replications, progress=True)
     table = summary_table(result)
     with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
         text = table.to_string()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -68,18 +66,19 @@ def run(args: argparse.Namespace) -> int:
     check_workers(args.workers)
     check_timeout(args.timeout)
     check_flush_seconds(args.flush_seconds)
-    with terminate_as_interrupt():
-        report = sweep(
-            args.sweep,
-            out=args.out,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            retry_failed=args.retry_failed,
-            timeout=args.timeout,
-            progress=not args.quiet,
-            flush_seconds=args.flush_seconds,
-            announce=lambda line: print(line, file=sys.stderr, flush=True),
-        )
+    # SIGTERM arrives here as a KeyboardInterrupt (workbench.cli): the store's
+    # lock and buffer are handled by the same cleanup as Ctrl-C
+    report = sweep(
+        args.sweep,
+        out=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        retry_failed=args.retry_failed,
+        timeout=args.timeout,
+        progress=not args.quiet,
+        flush_seconds=args.flush_seconds,
+        announce=lambda line: print(line, file=sys.stderr, flush=True),
+    )
     print(
         f"{report.path}: {report.runs - report.failed_total} of {report.runs} runs stored "
         f"({report.completed} now, {report.stored_before} before) on {report.executor} "
@@ -93,30 +92,3 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
-
-
-@contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C while the sweep runs: finished runs are written, the lock freed.
-
-    ``kill``, ``docker stop`` and batch schedulers end a job with SIGTERM,
-    whose default action would skip every ``finally``. Raising
-    :class:`KeyboardInterrupt` instead runs the same path as Ctrl-C. (Until
-    ``workbench.cli`` installs this for every command; only the main thread
-    can set a handler, so elsewhere this does nothing.)
-    """
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -373,11 +373,14 @@ def probe_scheduler(address: str | None, timeout: float) -> None:
     abandoned when the deadline passes.
     """
     from distributed.comm import connect
+    from distributed.security import Security
 
     outcome: dict[str, BaseException | None] = {}
+    # the TLS settings a Client would use (dask config), so tls:// is probed as it will connect
+    arguments = Security().get_connection_args("client")
 
     async def attempt() -> None:
-        comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
+        comm = await asyncio.wait_for(connect(address, timeout=timeout, **arguments), timeout)
         await comm.close()
 
     def run() -> None:

@@ -30,7 +30,7 @@ Model = Callable[[dict[str, Any], int], Mapping[str, pd.DataFrame]]
 
 
 class ScenarioModel:
-    """Run ``workbench.simulate(base.with_overrides(point), seed=seed)`` and return its tables."""
+    """Run ``workbench.simulate(base.with_overrides(point), rng=seed)`` and return its tables."""
 
     def __init__(self, base: Scenario) -> None:
         self.base = base
@@ -38,7 +38,7 @@ class ScenarioModel:
     def __call__(self, point: dict[str, Any], seed: int) -> dict[str, pd.DataFrame]:
         from workbench.simulation import simulate
 
-        return simulate(self.base.with_overrides(point), seed=seed).tables()
+        return simulate(self.base.with_overrides(point), rng=seed).tables()
 
     def __repr__(self) -> str:
         return f"ScenarioModel({self.base.name!r}, hash={self.base.hash()})"

@@ -226,8 +226,11 @@ def sweep(
     design = build_design(spec)
     store = ResultStore(out or Path("runs") / spec.name, flush_seconds=flush_seconds)
     if store.exists or store.looks_like_a_store:
-        store.restore_manifest(spec.hash(), model_name(model))  # only if lost and ours
+        if store.restore_manifest(spec.hash(), model_name(model)) and announce is not None:
+            announce(f"{store.manifest_path}: was lost; restored from the copy in design.parquet")
         store.check_same_sweep(spec.hash(), model_name(model))
+        for batch in store.batches():  # a damaged batch is refused before a cluster is called
+            store.check_batch(batch)
     else:
         check_out_folder(store.path, "sweep")  # refused before a cluster is contacted
     lost: list[BaseException] = []
@@ -247,10 +250,7 @@ def sweep(
                 with closing(executor.imap_unordered(execute, tasks, model)) as results:
                     for task, outcome, error in results:
                         if isinstance(error, BrokenProcessPool):
-                            raise SweepError(
-                                f"{store.path}: a worker process died ({error}); finished runs are "
-                                "stored; run the same command again to resume"
-                            )
+                            raise error
                         if error is not None and executor.lost(error):
                             lost.append(error)  # not recorded: the rerun redoes it
                             break
@@ -265,6 +265,12 @@ def sweep(
                             failed[task.run_id] = outcome.error or ""
                         bar.update(1)
                         bar.set_postfix(failed=len(failed), refresh=False)
+            except BrokenProcessPool as error:
+                # from a run's result, or from submitting the next run to the broken pool
+                raise SweepError(
+                    f"{store.path}: a worker process died ({error}); finished runs are "
+                    "stored; run the same command again to resume"
+                ) from None
             finally:
                 bar.close()
     if lost:

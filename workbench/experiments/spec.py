@@ -48,7 +48,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -160,9 +160,6 @@ class Parameter:
 
 
 # -- the file's schema (pydantic) --------------------------------------------------------
-Finite = Annotated[float, Field(allow_inf_nan=False, strict=False)]
-
-
 class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -194,7 +191,7 @@ class DesignTable(_Table):
 class ParameterTable(_Table):
     """One entry of ``[parameters]``: ``range`` (with ``steps``, ``integer``) or ``levels``."""
 
-    range: tuple[Finite, Finite] | None = None
+    range: tuple[Any, Any] | None = None
     levels: list[Any] | None = None
     steps: StrictInt | None = Field(None, ge=2, le=MAX_STEPS)
     integer: StrictBool | None = None
@@ -206,11 +203,17 @@ class ParameterTable(_Table):
             raise ValueError("empty; list at least one value")
         return value
 
-    @field_validator("range", mode="before")
+    @field_validator("range")
     @classmethod
-    def _numbers(cls, value: Any) -> Any:
-        if isinstance(value, list | tuple) and any(isinstance(v, bool) for v in value):
-            raise ValueError("range: expected [low, high] numbers, not true/false")
+    def _numbers(cls, value: tuple[Any, Any] | None) -> tuple[Any, Any] | None:
+        # numbers are kept as written (1 stays 1, not 1.0): the sweep hash depends on them
+        for number in value or ():
+            if (
+                isinstance(number, bool)
+                or not isinstance(number, int | float)
+                or not math.isfinite(number)
+            ):
+                raise ValueError(f"expected [low, high], two finite numbers (got {number!r})")
         return value
 
     @model_validator(mode="after")

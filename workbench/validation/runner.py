@@ -101,7 +101,7 @@ def replication_values(
     """
     arms = {}
     for name, scenario in scenarios.items():
-        result = simulate(scenario, seed=seed)
+        result = simulate(scenario, rng=seed)
         students = result.students
         if instrument is not None:
             students = instrument.measure(students, np.random.default_rng(seed))
