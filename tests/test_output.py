@@ -134,3 +134,9 @@ def test_cli_run_keeps_a_users_folder(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "did not write" in done.stderr
     assert _names(keep) == ["notes.txt"]
+
+
+def test_atomic_files_removes_the_folders_it_made_on_error(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), atomic_files([tmp_path / "new" / "deep" / "v.csv"]):
+        raise RuntimeError("disk full")
+    assert _names(tmp_path) == []

@@ -36,6 +36,7 @@ workbench.errors.WorkbenchError: ...mine: folder has files the workbench did not
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -103,11 +104,12 @@ def _marker_command(folder: Path) -> str | None:
         return None
 
 
-def _temporary_name(target: Path, suffix: str = "") -> str:
+def temporary_name(target: Path, suffix: str = "") -> str:
+    """A hidden name beside ``target`` for its temporary, with this process's id in it."""
     return f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}{_TEMP_SUFFIX}{suffix}"
 
 
-def _sweep_leftovers(target: Path) -> None:
+def sweep_leftovers(target: Path) -> None:
     """Remove temporaries of ``target`` left by processes that no longer run."""
     for leftover in target.parent.glob(f".{target.name}.*{_TEMP_SUFFIX}*"):
         try:
@@ -149,8 +151,8 @@ def atomic_folder(path: str | Path, *, command: str = "output") -> Iterator[Path
     """
     path = check_out_folder(path, command)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _sweep_leftovers(path)
-    temporary = path.parent / _temporary_name(path)
+    sweep_leftovers(path)
+    temporary = path.parent / temporary_name(path)
     temporary.mkdir()
     try:
         yield temporary
@@ -167,7 +169,7 @@ def _replace_folder(new: Path, target: Path) -> None:
     if not target.exists():
         new.rename(target)
         return
-    aside = target.parent / _temporary_name(target, ".old")
+    aside = target.parent / temporary_name(target, ".old")
     target.rename(aside)
     try:
         new.rename(target)
@@ -201,11 +203,14 @@ def atomic_files(paths: Sequence[str | Path]) -> Iterator[list[Path]]:
         if target.is_dir():
             raise WorkbenchError(f"{target}: is a folder; give a file name")
     temporaries: list[Path] = []
+    made: list[Path] = []  # folders this call created: removed again on error
     try:
         for target in targets:
+            missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
             target.parent.mkdir(parents=True, exist_ok=True)
-            _sweep_leftovers(target)
-            temporary = target.parent / _temporary_name(target, target.suffix)
+            made += [p for p in missing if p not in made]
+            sweep_leftovers(target)
+            temporary = target.parent / temporary_name(target, target.suffix)
             temporary.touch(exist_ok=False)
             temporaries.append(temporary)
         yield list(temporaries)
@@ -214,6 +219,9 @@ def atomic_files(paths: Sequence[str | Path]) -> Iterator[list[Path]]:
     except BaseException:
         for temporary in temporaries:
             temporary.unlink(missing_ok=True)
+        for folder in sorted(made, key=lambda p: len(p.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if still empty
         raise
 
 
@@ -239,6 +247,8 @@ __all__ = [
     "atomic_files",
     "atomic_folder",
     "check_out_folder",
+    "sweep_leftovers",
+    "temporary_name",
     "write_tables",
     "write_text",
 ]

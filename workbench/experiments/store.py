@@ -59,7 +59,7 @@ import pyarrow.parquet as pq
 
 from workbench.experiments.spec import SweepError
 from workbench.experiments.worker import Outcome
-from workbench.output import MARKER, _sweep_leftovers, _temporary_name, check_out_folder
+from workbench.output import MARKER, check_out_folder, sweep_leftovers, temporary_name
 
 try:  # POSIX: the kernel releases a flock when its holder dies, however it dies
     import fcntl
@@ -224,8 +224,8 @@ class ResultStore:
         """
         check_out_folder(self.path, "sweep")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        _sweep_leftovers(self.path)
-        temporary = self.path.parent / _temporary_name(self.path)
+        sweep_leftovers(self.path)
+        temporary = self.path.parent / temporary_name(self.path)
         temporary.mkdir()
         try:
             (temporary / "batches").mkdir()
