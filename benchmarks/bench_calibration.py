@@ -74,7 +74,7 @@ def recovery(trials: int, sizes: list[int], budget: int, out: Path | None) -> No
                 base, observed, measurement=model, participants_only=False, anchor_start=False
             )
             start = time.perf_counter()
-            result = calibrate(target, parameters, budget=budget, seed=trial, progress=False)
+            result = calibrate(target, parameters, budget=budget, rng=trial, progress=False)
             seconds = time.perf_counter() - start
             for row in result.intervals.itertuples():
                 rows.append(

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         budget=args.budget,
         seeds_per_point=2,
         waves=3,
-        seed=args.seed,
+        rng=args.seed,
         holdout=args.holdout,
         progress=True,
     )

@@ -134,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser(command) if command else build_parser(overview=True)
         args = parser.parse_args(argv)
-        return int(args.handler(args) or 0)
+        status = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handlers below, not at exit
+        return status
     except Terminated:
         print(f"{prog}: stopped (SIGTERM)", file=sys.stderr)
         return 143
