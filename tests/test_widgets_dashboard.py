@@ -425,3 +425,31 @@ def test_large_cohort_network_shows_its_pairs():
     nodes, edges = sample_network(live.network, "first_gen", 300)
     assert len(nodes) <= 300
     assert edges["mentoring"].sum() >= 100  # an even sample alone keeps about 1
+
+
+def _label_boxes(figure):
+    renderer = figure.canvas.get_renderer()
+    figure.canvas.draw()
+    boxes = []
+    for ax in figure.axes:
+        for text in ax.texts:
+            if hasattr(text, "xy") and text.get_text():
+                boxes.append((ax, text.get_text(), text.get_window_extent(renderer)))
+    return boxes
+
+
+def test_direct_labels_never_overprint_or_run_into_another_chart(board):
+    board.refresh(wait=True)
+    board.pin()  # pinned and current identical: their lines and labels coincide
+    for figure in (board._comparison_figure.figure, board._trajectory_figure.figure):
+        boxes = _label_boxes(figure)
+        assert boxes
+        whole = figure.bbox
+        for i, (ax, text, box) in enumerate(boxes):
+            assert whole.x0 <= box.x0 and box.x1 <= whole.x1, f"{text!r} leaves the picture"
+            for other in figure.axes:
+                if other is not ax:
+                    assert not box.overlaps(other.bbox), f"{text!r} runs into another chart"
+            for ax2, text2, box2 in boxes[i + 1 :]:
+                if ax2 is ax:
+                    assert not box.overlaps(box2), f"{text!r} and {text2!r} overprint"
