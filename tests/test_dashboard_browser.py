@@ -400,11 +400,12 @@ def test_sigterm_stops_voila_its_kernels_and_removes_the_temporary_folder(browse
         context = browser.new_context(viewport=VIEWPORT)
         page = _open(context, url)
         tree = [process, *psutil.Process(process.pid).children(recursive=True)]
-        assert process_tree(process.pid)[0] == 1
+        assert process_tree(process.pid)[0] >= 1  # the page's (and the readiness poll's)
         mine = [
             folder
             for folder in Path(tempfile.gettempdir()).glob("workbench-dashboard-*")
-            if f'"pid": {process.pid},' in (folder / "owner.json").read_text()
+            if (folder / "owner.json").is_file()
+            and f'"pid": {process.pid},' in (folder / "owner.json").read_text()
         ]
         assert len(mine) == 1
         os.kill(process.pid, signal.SIGTERM)  # the command itself, not its process group
