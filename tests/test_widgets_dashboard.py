@@ -453,3 +453,23 @@ def test_direct_labels_never_overprint_or_run_into_another_chart(board):
             for ax2, text2, box2 in boxes[i + 1 :]:
                 if ax2 is ax:
                     assert not box.overlaps(box2), f"{text!r} and {text2!r} overprint"
+
+
+def test_network_picture_keeps_its_title_when_the_grouping_changes(board):
+    import base64
+    import io
+
+    from PIL import Image
+
+    def title_ink() -> int:
+        payload = re.search(r'base64,([^"]+)"', board.network_image.value).group(1)
+        image = Image.open(io.BytesIO(base64.b64decode(payload))).convert("L")
+        return int((np.asarray(image)[:45] < 100).sum())  # dark pixels in the title band
+
+    board.refresh(wait=True)
+    assert title_ink() > 200
+    for attribute in ("disability", "all", "first_gen"):
+        count = board.publish_count
+        board.group_by.value = attribute
+        board.wait_for_update(count, timeout=60)
+        assert title_ink() > 200, f"no title after choosing {attribute}"

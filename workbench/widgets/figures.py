@@ -412,6 +412,11 @@ class NetworkFigure:
         self.ax.set_aspect("equal")
         self.ax.set_xlim(-1.45, 1.45)
         self.ax.set_ylim(-1.45, 1.45)
+        # a figure text, not the axes title: with the axes switched off, matplotlib placed
+        # the title above the picture (out of sight) once the layout changed
+        self.title = self.figure.text(
+            0.5, 0.985, "", ha="center", va="top", fontsize=FONT_SIZES["title"]
+        )
         self.blitter = Blitter(self.figure)
         self.layout: object = None
 
@@ -503,11 +508,9 @@ class NetworkFigure:
                     marker=style.marker,
                     zorder=3,
                 )
-        ax.set_title(
-            f"Who is connected at the end, by {group_label(attribute).lower()}\n{note}",
-            fontsize=FONT_SIZES["title"],
-        )
-        return self.blitter.render(layout, [*_data_artists(ax), ax.title])
+        by = "" if attribute == "all" else f", by {group_label(attribute).lower()}"
+        self.title.set_text(f"Who is connected at the end{by}\n{note}")
+        return self.blitter.render(layout, [*_data_artists(ax), self.title])
 
 
 class ComparisonFigure:
