@@ -349,6 +349,7 @@ def test_a_day_of_use_leaves_nothing_running_and_nothing_unreadable(server, brow
     assert download.evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"
     assert page.locator(".wb-roster-upload").inner_text().strip() == "Upload roster (.csv)"
     page.screenshot(path=str(ARTIFACTS / "matcher-pairs.png"), full_page=True)
+    _check_page_quality(page, "the matcher")
     _no_serious_violations(page, "the matcher")
 
     # The sweep tab before any sweep: words, not empty menus or a broken picture.
