@@ -50,7 +50,7 @@ def main() -> None:
         baseline.with_overrides({"cohort.size": 2000}).cohort,
         __import__("numpy").random.default_rng(1),
     )
-    matching = workbench.match(roster, policy="optimal", seed=1)
+    matching = workbench.match(roster, policy="optimal", rng=1)
     rows.append(("matching: 2,000 students", matching, matching.pairs))
     spec = {
         "base": "scenarios/baseline.toml",

@@ -176,7 +176,7 @@ def vectorised_weekly(scenario: Scenario, seed: int) -> tuple[float, float]:
     """
     start = time.perf_counter()
     model = MentorshipModel(scenario, rng=seed)
-    model.run()
+    model.run_model()
     total = time.perf_counter() - start
     twin = MentorshipModel(scenario, rng=seed)
     twin.step()  # match once, then time the rules alone

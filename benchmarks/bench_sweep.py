@@ -90,7 +90,7 @@ def main() -> None:
         f"workbench {workbench.__version__}, {multiprocessing.cpu_count()} CPUs"
     )
 
-    workbench.simulate(scenario, seed=0)  # warm caches and imports
+    workbench.simulate(scenario, rng=0)  # warm caches and imports
     n = calibrate_spin(_bare(workbench.simulate, tasks[:4]) / 4)
     warm = as_spec({**_spec_dict(base, 1), "seed": 2})
     rounds = []
@@ -173,7 +173,7 @@ def _spec_dict(base: Path, replications: int) -> dict:
 def _bare(simulate, tasks) -> float:
     start = time.perf_counter()
     for scenario, seed in tasks:
-        simulate(scenario, seed=seed).tables()
+        simulate(scenario, rng=seed).tables()
     return time.perf_counter() - start
 
 

@@ -19,5 +19,6 @@ if PYENV_VERSION=3.12.1 python3.12 --version >/dev/null 2>&1; then
     .venv312/bin/python -m pip install --quiet --upgrade pip
     .venv312/bin/python -m pip install --quiet -e ".[test]"
     .venv312/bin/python -c "import mesa, sys; print(f'Python {sys.version.split()[0]}, Mesa {mesa.__version__}')"
-    .venv312/bin/python -m pytest -q tests/test_model.py tests/test_scenario.py tests/test_cli_run.py
+    .venv312/bin/python -m pytest -q tests/test_model.py tests/test_mesa_habits.py tests/test_scenario.py \
+        tests/test_cli_run.py tests/test_golden_tables.py
 fi

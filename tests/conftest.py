@@ -1,4 +1,13 @@
-"""Shared fixtures: small, fast scenarios."""
+"""Shared fixtures (small, fast scenarios) and the suite's tiers.
+
+Tiers: ``pytest -m "not slow"`` is the fast tier for development (a few
+minutes); CI runs everything. A test is slow when it starts a browser, a
+notebook kernel, a Dask cluster or a sweep it then kills, or runs a model many
+times; :data:`SLOW` lists them in one place (a test may also carry
+``@pytest.mark.slow`` itself). Every test has a time limit (pytest-timeout,
+``timeout`` in pyproject.toml); notebook and browser tests get
+:data:`LONG_TIMEOUT`.
+"""
 
 from __future__ import annotations
 
@@ -16,3 +25,41 @@ def small() -> Scenario:
     return load_scenario("scenarios/baseline.toml").with_overrides(
         {"cohort.size": 80, "levers.weeks": 12, "replications": 3}
     )
+
+
+#: Test node-id prefixes of the slow tier (seconds each on an idle 2-core machine).
+SLOW: tuple[str, ...] = (
+    "tests/test_notebooks.py::test_notebook_runs_top_to_bottom",  # 10-40 s a notebook
+    "tests/test_notebooks_jupyterlab.py",  # JupyterLab in chromium
+    "tests/test_dashboard_browser.py",  # Voila in chromium
+    "tests/test_matcher_browser.py",
+    "tests/test_teaching_course.py::test_student_copy",
+    "tests/test_experiments_store.py::test_a_sweep_killed_part_way",  # real kills and resumes
+    "tests/test_experiments_store.py::test_a_lost_pool_worker",
+    "tests/test_experiments_store.py::test_a_failing_run_is_recorded",
+    "tests/test_experiments_executors.py::test_serial_processes_and_dask",  # a Dask cluster
+    "tests/test_experiments_cli.py::test_a_sweep_from_a_notebook_cell",
+    "tests/test_calibration.py::test_parameter_recovery_on_a_known_model",
+    "tests/test_calibration.py::test_parallel_runs_give_the_serial_result",
+    "tests/test_calibration_survey.py::test_calibrate_command_writes_report_and_plots",
+    "tests/test_calibration_survey.py::test_small_calibration_runs",
+    "tests/test_validation.py::test_switching_off_a_mechanism_fails_its_case",  # knock-outs
+    "tests/test_cli_contract.py::test_signals_give_one_line",
+)
+#: Notebook and browser tests may take this long (seconds) on a loaded machine.
+LONG_TIMEOUT = 1800
+_LONG: tuple[str, ...] = (
+    "tests/test_notebooks.py",
+    "tests/test_notebooks_jupyterlab.py",
+    "tests/test_dashboard_browser.py",
+    "tests/test_matcher_browser.py",
+    "tests/test_teaching_course.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+        if item.nodeid.startswith(_LONG) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(LONG_TIMEOUT))

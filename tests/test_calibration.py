@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from workbench.calibration import Parameter, Target, calibrate, parse_parameter
@@ -43,7 +44,7 @@ def test_parameter_recovery_on_a_known_model():
             PARAMETERS,
             budget=180,
             waves=2,
-            seed=trial,
+            rng=trial,
             progress=False,
         )
         intervals = result.intervals.set_index("parameter")
@@ -52,10 +53,15 @@ def test_parameter_recovery_on_a_known_model():
             covered += intervals.loc[name, "q05"] <= truth[name] <= intervals.loc[name, "q95"]
             assert intervals.loc[name, "width_share"] < 0.3, name
             assert intervals.loc[name, "identified"]
-        # c does nothing: the posterior stays as wide as the prior, with a warning
+        # c does nothing: reported as not informed, its posterior is its prior
         assert intervals.loc["c", "width_share"] > 0.75
         assert not intervals.loc["c", "identified"]
-        assert any("c is weakly identified" in w for w in result.warnings)
+        assert not intervals.loc["c", "informed"]
+        assert intervals.loc["c", "effect_sd"] < 0.5
+        assert intervals.loc["a", "informed"] and intervals.loc["b", "informed"]
+        assert any("c is not informed by these data" in w for w in result.warnings)
+        assert result.fits
+        assert "Not informed by these data (posterior = prior): c" in result.report()
         assert result.diagnostics["runs"] == 180
         assert result.diagnostics["ess"] > 200
     # binomial(12, 0.9): fewer than 9 covered happens with probability < 3%
@@ -64,8 +70,8 @@ def test_parameter_recovery_on_a_known_model():
 
 def test_calibration_is_reproducible():
     target = toy_target({"a": 0.4, "b": 0.6, "c": 0.1}, seed=5)
-    first = calibrate(target, PARAMETERS, budget=150, waves=2, seed=3, progress=False)
-    second = calibrate(target, PARAMETERS, budget=150, waves=2, seed=3, progress=False)
+    first = calibrate(target, PARAMETERS, budget=150, waves=2, rng=3, progress=False)
+    second = calibrate(target, PARAMETERS, budget=150, waves=2, rng=3, progress=False)
     assert first.samples.equals(second.samples)
     assert first.design.equals(second.design)
 
@@ -73,7 +79,7 @@ def test_calibration_is_reproducible():
 def test_held_out_summaries_are_predicted_not_fitted():
     target = toy_target({"a": 0.4, "b": 0.6, "c": 0.1}, seed=5)
     result = calibrate(
-        target, PARAMETERS, budget=150, waves=2, holdout=["square"], seed=1, progress=False
+        target, PARAMETERS, budget=150, waves=2, holdout=["square"], rng=1, progress=False
     )
     held = result.checks.set_index("summary")["held_out"]
     assert held["square"] and not held["sum"]
@@ -90,6 +96,44 @@ def test_an_impossible_target_is_flagged():
     )
     result = calibrate(target, [Parameter("a", 0, 1)], budget=100, waves=2, progress=False)
     assert any("may not reproduce these data" in w for w in result.warnings)
+    # said first, everywhere: report, repr, card; intervals marked unreliable; misses listed
+    assert not result.fits
+    assert result.report().startswith("The model does not fit these data:")
+    assert "UNRELIABLE" in result.report()
+    assert repr(result).startswith("<CalibrationResult: The model does not fit these data")
+    assert not result.intervals["reliable"].any()
+    assert result.intervals.loc[0, "status"].startswith("unreliable")
+    assert set(result.misses()["summary"]) == {"x", "y"}
+    assert "observed 0.1, predicted" in result.report()
+    card = result._repr_html_()
+    assert card.index("The model does not fit these data") < card.index("posterior")
+
+
+def test_a_posterior_piled_at_a_bound_is_flagged():
+    """The data want a > 1: the posterior piles at the upper bound and says so."""
+    target = Target(
+        lambda p, seed: (
+            np.array([p["a"], 2 * p["b"]]) + np.random.default_rng(seed).normal(0, 0.05, 2)
+        ),
+        observed=np.array([1.02, 1.0]),
+        covariance=np.eye(2) * 0.05**2,
+        names=["x", "y"],
+    )
+    result = calibrate(
+        target, [Parameter("a", 0, 1), Parameter("b", 0, 1)], budget=120, waves=2, progress=False
+    )
+    intervals = result.intervals.set_index("parameter")
+    assert intervals.loc["a", "edge"] == "high"
+    assert intervals.loc["b", "edge"] == ""
+    assert "a is at the edge of its range (high end of [0, 1])" in result.report()
+
+
+def test_seed_keyword_still_works_with_a_warning():
+    target = toy_target({"a": 0.4, "b": 0.6, "c": 0.1}, seed=5)
+    with pytest.warns(DeprecationWarning, match="rng="):
+        old = calibrate(target, PARAMETERS[:2], budget=60, waves=1, seed=2, progress=False)
+    new = calibrate(target, PARAMETERS[:2], budget=60, waves=1, rng=2, progress=False)
+    assert old.samples.equals(new.samples)
 
 
 def test_result_saves_tables(tmp_path):
@@ -113,9 +157,51 @@ def test_bad_requests():
 
 def test_parallel_runs_give_the_serial_result():
     target = toy_target({"a": 0.4, "b": 0.6, "c": 0.1}, seed=5)
-    serial = calibrate(target, PARAMETERS[:2], budget=60, waves=1, seed=2, progress=False)
+    serial = calibrate(target, PARAMETERS[:2], budget=60, waves=1, rng=2, progress=False)
     parallel = calibrate(
-        target, PARAMETERS[:2], budget=60, waves=1, seed=2, progress=False, n_jobs=2
+        target, PARAMETERS[:2], budget=60, waves=1, rng=2, progress=False, n_jobs=2
     )
     assert serial.design.equals(parallel.design)
     assert serial.samples.equals(parallel.samples)
+
+
+def test_poor_predictive_coverage_alone_means_no_fit():
+    """Acceptance can be positive while most summaries miss: that is a misfit too."""
+    from workbench.calibration.core import _misfit
+
+    checks = pd.DataFrame(
+        {
+            "summary": ["a", "b", "c", "d"],
+            "z": [0.5, 2.5, -2.2, 3.0],
+            "inside90": [True, False, False, False],
+            "held_out": [False] * 4,
+        }
+    )
+    reasons = _misfit(checks, acceptance=0.2, no_match_waves=[], waves=3)
+    assert reasons == [
+        "only 1 of 4 fitted summaries (25%) lie inside their 90% predictive interval"
+    ]
+    checks["inside90"] = [True, True, True, False]
+    checks.loc[3, "z"] = -5.0
+    assert "worst: d, z = -5.0" in _misfit(checks, 0.2, [], 3)[0]
+    checks.loc[3, "z"] = 2.0
+    assert _misfit(checks, 0.2, [], 3) == []
+    # a held-out miss is a finding about the prediction, not a failure to fit
+    checks["held_out"] = [False, False, False, True]
+    checks.loc[3, "z"] = 9.0
+    assert _misfit(checks, 0.2, [], 3) == []
+
+
+def test_dependence_test_on_the_design_runs():
+    from workbench.calibration.core import _dependence_p
+
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 3))
+    noise = rng.normal(0, 0.1, (40, 2))
+    # summary 0 rises and falls with parameter 0 (not monotone); summary 1 is pure noise
+    y = np.column_stack([np.sin(3 * x[:, 0]), np.zeros(40)]) + noise
+    p = _dependence_p(x, y)
+    assert p[0] < 1e-6 and p[1] > 0.01 and p[2] > 0.01
+    # noiseless: an exact dependence is certain, a constant summary is no evidence
+    exact = _dependence_p(x, np.column_stack([(x[:, 1] - 0.5) ** 2, np.ones(40)]))
+    assert exact[1] < 1e-12 and exact[0] > 0.01 and exact[2] > 0.01

@@ -165,7 +165,7 @@ def test_mid_program_wave_matches_the_full_run():
     table = latent_waves(
         scenario, {"pre": 0, "mid": 10, "post": 36}, ["belonging", "confidence"], [], seed=4
     )
-    full = workbench.simulate(scenario, seed=4)
+    full = workbench.simulation.simulate(scenario, seed=4)
     for wave, week in (("pre", 0), ("mid", 10), ("post", 36)):
         part = table[table["wave"] == wave]
         for trait in ("belonging", "confidence"):

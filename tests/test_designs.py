@@ -35,7 +35,7 @@ def test_end_values_are_each_designs_last_week_mean(designs) -> None:
 
 
 def test_stack_designs_names_each_design_as_a_group_and_reads_gaps(designs) -> None:
-    stacked = workbench.stack_designs(designs, "belonging", "first_gen", "yes", gap=True)
+    stacked = workbench.simulation.stack_designs(designs, "belonging", "first_gen", "yes", gap=True)
     assert set(stacked["group"]) == {"keep", "rotate"}
     keep = stacked[stacked["group"] == "keep"].sort_values(["replication", "week"])
     gaps = designs["keep"].gaps
@@ -46,7 +46,7 @@ def test_stack_designs_names_each_design_as_a_group_and_reads_gaps(designs) -> N
     ].sort_values(["replication", "week"])
     assert keep["value"].to_numpy() == pytest.approx(expected["gap"].to_numpy())
     with pytest.raises(ValueError, match="at least one design"):
-        workbench.stack_designs({}, "belonging")
+        workbench.simulation.stack_designs({}, "belonging")
 
 
 def test_plot_designs_draws_one_line_per_design_through_the_means(designs) -> None:

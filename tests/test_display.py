@@ -22,7 +22,9 @@ def run() -> workbench.RunResult:
 
 
 @pytest.fixture(scope="module")
-def swept(tmp_path_factory) -> tuple[workbench.SweepReport, workbench.SweepResults]:
+def swept(
+    tmp_path_factory,
+) -> tuple[workbench.experiments.SweepReport, workbench.experiments.SweepResults]:
     spec = {
         "name": "training",
         "base": None,
@@ -117,7 +119,7 @@ def test_sweep_cards_count_runs(swept) -> None:
 
 def test_match_card_lists_pairs_and_why_students_are_left_out() -> None:
     roster = workbench.load_roster("examples/roster_synthetic.csv")
-    result = workbench.match(roster, policy="optimal", seed=1, min_schedule_overlap=3)
+    result = workbench.match(roster, policy="optimal", rng=1, min_schedule_overlap=3)
     assert len(result.unmatched) > 0
     html = result._repr_html_()
     assert html.startswith("<div") and "Matching: policy optimal" in html

@@ -32,13 +32,45 @@ ISHIGAMI = {
 def test_sobol_recovers_the_ishigami_indices(tmp_path) -> None:
     report = sweep(ISHIGAMI, tmp_path / "ish", model=ishigami, workers=1, progress=False)
     assert report.runs == 1024 * 5
-    table = sensitivity(report.path, metric="y", seed=1)
+    table = sensitivity(report.path, metric="y", rng=1)
     exact = ishigami_indices()
+    # the bootstrap is seeded: the same store gives the same intervals (also by default)
+    pd.testing.assert_frame_equal(table, sensitivity(report.path, metric="y", rng=1))
+    pd.testing.assert_frame_equal(
+        sensitivity(report.path, metric="y"), sensitivity(report.path, metric="y")
+    )
+    assert table.attrs["base_samples"] == 1024
+    # x3 has S1 = 0 exactly: a small negative estimate is read as 0, nothing else is flagged
+    assert all("read it as 0" in line for line in table.attrs["warnings"])
     np.testing.assert_allclose(table["S1"], exact["S1"], atol=0.06)
     np.testing.assert_allclose(table["ST"], exact["ST"], atol=0.06)
     # the intervals are honest: each exact value lies within about two half-widths
     assert (np.abs(table["ST"] - exact["ST"]) <= 2 * table["ST_conf"] + 0.01).all()
     assert table["ST"].idxmin() == "x3" and table["S1"].idxmax() == "x2"
+
+
+def test_sobol_with_too_few_samples_says_so(tmp_path, capsys) -> None:
+    small = ISHIGAMI | {"design": {"kind": "sobol", "samples": 16}}
+    report = sweep(small, tmp_path / "few", model=ishigami, workers=1, progress=False)
+    table = sensitivity(report.path, metric="y")
+    caveats = table.attrs["warnings"]
+    assert caveats, table
+    widest = table[["S1_conf", "ST_conf"]].to_numpy().max()
+    assert widest > 0.1
+    # 1/sqrt(N): the advice is N * (widest / 0.1)^2, rounded up to a power of two
+    needed = 2 ** math.ceil(math.log2(16 * (widest / 0.1) ** 2))
+    assert f"about {needed} base samples (now 16), i.e. {needed * 5} design points" in caveats[-1]
+    impossible = (table["ST"] > 1) | (table["S1"] < 0)
+    assert sum("cannot be" in line or "read it as 0" in line for line in caveats) == int(
+        impossible.sum() + ((table["ST"] > 1) & (table["S1"] < 0)).sum()
+    )
+    assert main(["sensitivity", str(report.path), "--metric", "y"]) == 0
+    out = capsys.readouterr().out
+    assert "NOT RELIABLE, see the warnings below" in out
+    assert out.count("\nwarning: ") == len(caveats)
+    with pytest.warns(DeprecationWarning, match="rng="):
+        old = sensitivity(report.path, metric="y", seed=4)
+    pd.testing.assert_frame_equal(old, sensitivity(report.path, metric="y", rng=4))
 
 
 BUILT = {

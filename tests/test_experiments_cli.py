@@ -29,7 +29,7 @@ SMALL = '[fixed]\n"cohort.size" = 40\n"levers.weeks" = 3\n'
         ('[parameters]\n"matching.policy" = { levels = [] }\n', "levels: empty"),
         (
             '[parameters]\n"levers.mentor_training" = { range = [0, 1] }\n[design]\nkind = "lhs"\n',
-            "design.samples: required",
+            "design: samples: required for a lhs design",
         ),
         ("[parameters\n", "malformed TOML"),
     ],

@@ -59,9 +59,12 @@ def spec(parameters, **extra) -> SweepSpec:
         ),
         (
             {"parameters": {"levers.weeks": {"levels": [2]}}, "design": {"kind": "factorial"}},
-            "'factorial' is not one of grid, lhs, sobol",
+            "design.kind: Input should be 'grid', 'lhs' or 'sobol' (got 'factorial')",
         ),
-        ({"parameters": {"levers.weeks": {"levels": [2]}}, "replications": 0}, "at least 1"),
+        (
+            {"parameters": {"levers.weeks": {"levels": [2]}}, "replications": 0},
+            "replications: Input should be greater than or equal to 1",
+        ),
         ({"parameters": {"levers.weeks": {"levels": [2, 2]}}}, "values repeat"),
         (
             {"parameters": {"levers.weeks": {"levels": [2]}}, "base": "nowhere.toml"},

@@ -92,6 +92,8 @@ def test_a_scheduler_that_does_not_answer_is_one_line_and_no_store(tmp_path, cap
     )
     err = capsys.readouterr().err.strip()
     assert code == 2
-    assert err.startswith(f"workbench sweep: error: --scheduler {address}: no answer within 1 s")
+    assert err.startswith(
+        f"workbench sweep: error: --scheduler {address}: no Dask scheduler answered within 1 s"
+    )
     assert "\n" not in err
     assert not out.exists()

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from workbench.errors import WorkbenchError
 from workbench.experiments import ResultStore, SweepError, load_results, sweep
 from workbench.experiments.design import build_design
 from workbench.experiments.runner import as_spec
@@ -124,8 +125,8 @@ def test_leftovers_of_a_killed_writer_are_cleared(tmp_path) -> None:
 
 def test_a_store_in_use_is_refused(tmp_path) -> None:
     report = sweep(FLAKY, tmp_path / "s", model=flaky, workers=1, progress=False)
-    (report.path / ".lock").write_text(f"{socket.gethostname()} {os.getpid()}")
-    with pytest.raises(SweepError, match="in use by another sweep"):
+    holder = ResultStore(report.path)  # another writer holds the lock
+    with holder.writing(), pytest.raises(SweepError, match="in use by another sweep"):
         sweep(FLAKY, report.path, model=flaky, workers=1, progress=False)
 
 
@@ -136,7 +137,7 @@ def test_a_store_of_another_sweep_is_not_resumed(tmp_path) -> None:
         sweep(other, report.path, model=flaky, workers=1, progress=False)
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "notes.txt").write_text("mine")
-    with pytest.raises(SweepError, match="not a sweep store"):
+    with pytest.raises(WorkbenchError, match="files the workbench did not write"):
         sweep(FLAKY, tmp_path / "busy", model=flaky, workers=1, progress=False)
     assert sorted(p.name for p in (tmp_path / "busy").iterdir()) == ["notes.txt"]
 

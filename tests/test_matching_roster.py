@@ -36,7 +36,7 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 
 
 BAD_ROSTERS = {
-    "missing id column": ("name,site\nx,a\n", "no 'id' column"),
+    "missing id column": ("name,site\nx,a\n", "no student id column (columns: name, site)"),
     "duplicate ids": (HEADER + GOOD_ROWS + "a,x,mentee,art,mon,en,no\n", "duplicate id 'a'"),
     "empty file": ("", "empty file"),
     "non-UTF-8": (HEADER.encode() + "é,x,mentor,,,,no\n".encode("latin-1"), "not UTF-8"),
@@ -136,8 +136,8 @@ def test_cli_writes_pairing_list_and_prints_summary_and_comparison(tmp_path, cap
 
 
 def test_match_api_is_reproducible_and_explains_pairs() -> None:
-    first = workbench.match(EXAMPLE, policy="optimal", seed=5)
-    again = workbench.match(EXAMPLE, policy="optimal", seed=5)
+    first = workbench.match(EXAMPLE, policy="optimal", rng=5)
+    again = workbench.match(EXAMPLE, policy="optimal", rng=5)
     pd.testing.assert_frame_equal(first.pairs, again.pairs)
     roster = first.roster
     row_of = {str(v): i for i, v in enumerate(roster.ids)}
@@ -152,7 +152,7 @@ def test_match_api_is_reproducible_and_explains_pairs() -> None:
 
 
 def test_match_honours_must_not_meet_column_and_forbidden_pairs() -> None:
-    result = workbench.match(EXAMPLE, policy="optimal", seed=0, forbidden=[("syn05", "syn01")])
+    result = workbench.match(EXAMPLE, policy="optimal", rng=0, forbidden=[("syn05", "syn01")])
     pairs = set(zip(result.pairs["mentor"], result.pairs["mentee"], strict=True))
     for a, b in [("syn01", "syn03"), ("syn06", "syn08"), ("syn05", "syn01")]:
         assert (a, b) not in pairs and (b, a) not in pairs
@@ -160,7 +160,7 @@ def test_match_honours_must_not_meet_column_and_forbidden_pairs() -> None:
 
 def test_fairness_report_known_case(tmp_path) -> None:
     roster = write(tmp_path, "roster.csv", HEADER + GOOD_ROWS)
-    result = workbench.match(roster, policy="affinity", seed=0)
+    result = workbench.match(roster, policy="affinity", rng=0)
     # affinity pairs a-b (music, mon, en) and c-d (art, tue, es)
     assert set(zip(result.pairs["mentor"], result.pairs["mentee"], strict=True)) == {
         ("a", "b"),
@@ -181,7 +181,7 @@ def test_unmatched_students_are_reported_with_why(tmp_path) -> None:
         "roster.csv",
         "id,role,schedule\na,mentor,mon\nb,mentee,mon\nc,mentee,tue\nd,mentee,mon\n",
     )
-    result = workbench.match(roster, policy="optimal", min_schedule_overlap=1, seed=0)
+    result = workbench.match(roster, policy="optimal", min_schedule_overlap=1, rng=0)
     reasons = dict(zip(result.unmatched["id"], result.unmatched["reason"], strict=True))
     assert "min_schedule_overlap" in reasons["c"]
     assert len(reasons) == 2
@@ -189,7 +189,7 @@ def test_unmatched_students_are_reported_with_why(tmp_path) -> None:
 
 
 def test_compare_covers_every_policy() -> None:
-    table = workbench.match(EXAMPLE, seed=0).compare()
+    table = workbench.match(EXAMPLE, rng=0).compare()
     assert set(table["policy"]) == set(POLICIES)
     assert (table["matched"] <= 60).all()
 
@@ -198,5 +198,27 @@ def test_compare_covers_every_policy() -> None:
 def test_every_policy_copes_with_all_zero_weights(name) -> None:
     zero = dict.fromkeys(["affinity", "complementarity", "challenge", "cross_group"], 0.0)
     zero.update(schedule=0.0, language=0.0)
-    result = workbench.match(EXAMPLE, policy=name, weights=zero, seed=0)
+    result = workbench.match(EXAMPLE, policy=name, weights=zero, rng=0)
     assert len(result.pairs) > 0 and (result.pairs["score"] == 0).all()
+
+
+def test_rng_is_the_argument_and_seed_still_works_with_a_warning() -> None:
+    new = workbench.match(EXAMPLE, policy="random", rng=7)
+    with pytest.warns(DeprecationWarning, match="use rng="):
+        old = workbench.match(EXAMPLE, policy="random", seed=7)
+    pd.testing.assert_frame_equal(new.pairs, old.pairs)
+    generator = workbench.match(EXAMPLE, policy="random", rng=np.random.default_rng(7))
+    pd.testing.assert_frame_equal(generator.pairs, new.pairs)
+    assert new.seed == 7 and generator.seed == "generator"
+    with (
+        pytest.raises(WorkbenchError, match="either seed or rng"),
+        pytest.warns(DeprecationWarning),
+    ):
+        workbench.match(EXAMPLE, seed=1, rng=2)
+
+
+def test_compare_reuses_the_seed_of_the_match() -> None:
+    result = workbench.match(EXAMPLE, policy="random", rng=11)
+    row = result.compare(["random"]).iloc[0]
+    assert row["mean_score"] == pytest.approx(result.pairing.score.mean())
+    assert row["links"] == len(result.pairs)

@@ -16,7 +16,7 @@ def test_policy_scenario_runs_with_its_policy(family: str) -> None:
         {"cohort.size": 60, "levers.weeks": 6}
     )
     assert scenario.matching.policy == family
-    result = workbench.simulate(scenario, seed=1)
+    result = workbench.simulation.simulate(scenario, rng=1)
     links = result.links
     assert len(links) > 0
     links = links[links["start_week"] == links["start_week"].min()]  # the first matching

@@ -20,7 +20,7 @@ def mean_over(scenario: Scenario, metric: str, reps: int = 4, **where) -> float:
 
 
 def test_same_seed_same_tables_and_different_seed_differs(small: Scenario) -> None:
-    a, b, c = simulate(small, seed=5), simulate(small, seed=5), simulate(small, seed=6)
+    a, b, c = simulate(small, rng=5), simulate(small, rng=5), simulate(small, rng=6)
     for name, frame in a.tables().items():
         pd.testing.assert_frame_equal(frame, b.tables()[name])
     assert not a.metrics["value"].equals(c.metrics["value"])
@@ -137,7 +137,7 @@ def test_rotation_and_plan_b_give_students_new_partners(small: Scenario) -> None
         {"rotation.policy": "plan_b"},
     ):
         model = MentorshipModel(small.with_overrides({"levers.weeks": 30, **rotation}), rng=5)
-        model.run()
+        model.run_model()
         links = model.state.links
         pairs = np.sort(np.column_stack([links.mentor, links.mentee]), axis=1)
         assert len(links) > len(np.unique(model.state.links.mentor))  # there were rematches
@@ -176,7 +176,7 @@ def test_roster_file_cohort_keeps_the_real_students(tmp_path, small: Scenario) -
             f"kid{i},north,{10 + (i < 6)},{role},music;sport,{'yes' if i % 3 == 0 else 'no'}"
         )
     roster.write_text("\n".join(rows) + "\n")
-    result = simulate(small.with_overrides({"cohort.roster": str(roster)}), seed=1)
+    result = simulate(small.with_overrides({"cohort.roster": str(roster)}), rng=1)
     assert sorted(result.students["id"]) == sorted(f"kid{i}" for i in range(12))
     assert set(result.metrics["attribute"]) == {"all", "first_gen"}
     assert set(result.links["mentor"]) <= {f"kid{i}" for i in range(6)}
@@ -215,7 +215,7 @@ def test_invariants_hold_for_any_policy(seed, rotation, policy, sessions) -> Non
         # dropped students have no alive link
         dropped = ~model.state.active
         assert not dropped[links.mentor[alive]].any() and not dropped[links.mentee[alive]].any()
-    metrics = simulate(scenario, seed=seed).metrics
+    metrics = simulate(scenario, rng=seed).metrics
     shares = metrics[
         metrics["metric"].isin(["belonging", "confidence", "retention", "isolated", "matched"])
     ]
@@ -228,7 +228,7 @@ def test_invariants_hold_for_any_policy(seed, rotation, policy, sessions) -> Non
 
 @pytest.mark.parametrize("week", [0, 12])
 def test_gaps_are_reference_minus_group(small: Scenario, week: int) -> None:
-    result = simulate(small, seed=2)
+    result = simulate(small, rng=2)
     gap = result.gaps.query("week == @week and attribute == 'first_gen' and metric == 'belonging'")
     ref = result.value("belonging", week=week, attribute="first_gen", group="no")
     other = result.value("belonging", week=week, attribute="first_gen", group="yes")

@@ -33,8 +33,8 @@ SMALL = {
     "samples": 8,
 }
 
-# Public: the names workbench exports, and these modules.
-PUBLIC_MODULES = {"plots", "widgets"}
+# Public: the names workbench exports, and its public subpackages.
+PUBLIC_MODULES = set(workbench.SUBPACKAGES)
 
 
 def _code(notebook: nbformat.NotebookNode) -> list[str]:

@@ -94,7 +94,8 @@ def test_closure_share_and_rho() -> None:
 
 
 def test_survey_instrument_measures_like_a_questionnaire(book) -> None:
-    from workbench import Scenario, simulate
+    from workbench import Scenario
+    from workbench.simulation import simulate
     from workbench.validation.runner import instrument_for
 
     instrument = instrument_for(book)

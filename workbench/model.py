@@ -1,26 +1,52 @@
 """The Mesa model of a peer-mentorship cohort: one step is one school week.
 
+The model follows Mesa's habits: ``model.steps`` counts weeks, ``run_model()``
+runs the program, ``model.datacollector`` holds the cohort's weekly outcomes
+(so :func:`mesa.batch_run` works), and scenario settings can be given as flat
+keyword arguments, dotted (``**{"levers.mentor_training": 0.9}``) or by their
+last name when it is unique (``mentor_training=0.9``).
+
 Examples
 --------
 >>> from workbench.scenario import Scenario
 >>> model = MentorshipModel(Scenario().with_overrides({"cohort.size": 60, "levers.weeks": 4}), rng=7)
->>> model.run()
->>> model.week, len(model.students), model.running
+>>> model.run_model()
+>>> model.steps, len(model.students), model.running
 (4, 60, False)
+>>> model.datacollector.get_model_vars_dataframe().shape
+(5, 6)
+>>> MentorshipModel(cohort__size=30, weeks=2, rng=1).program.levers.weeks
+2
 """
 
 from __future__ import annotations
 
+import warnings
+from functools import cache
+from typing import Any
+
 import mesa
 import numpy as np
 
+from workbench import registry
 from workbench.agents import Coordinator, Student
 from workbench.cohort import build_roster
 from workbench.dynamics import CohortState, advance_week, end_links
-from workbench.metrics import MetricsRecorder
+from workbench.metrics import METRICS, MetricsRecorder
 from workbench.network import TieNetwork, initial_friendships
 from workbench.roster import Roster
-from workbench.scenario import Scenario
+from workbench.scenario import Scenario, ScenarioError, flatten_settings
+
+#: Cohort-wide outcomes the model's DataCollector records each week (0 = before the program),
+#: the "all students" row of :mod:`workbench.metrics`.
+REPORTED: tuple[str, ...] = (
+    "belonging",
+    "confidence",
+    "attendance",
+    "retention",
+    "dependency",
+    "isolated",
+)
 
 
 class MentorshipModel(mesa.Model):
@@ -34,6 +60,18 @@ class MentorshipModel(mesa.Model):
         Seed or numpy Generator; every random draw of the run comes from it.
     roster
         Students to simulate; by default built from ``scenario.cohort``.
+    **settings
+        Scenario settings changed for this run, flat: dotted keys
+        (``**{"levers.mentor_training": 0.9}``), ``__`` for dots
+        (``levers__mentor_training=0.9``) or a setting's last name where only
+        one setting has it (``mentor_training=0.9``). This is what
+        :func:`mesa.batch_run` passes, so a sweep over settings is
+        ``mesa.batch_run(MentorshipModel, {"mentor_training": [0.2, 0.8]}, rng=[1, 2])``
+        (Mesa 3.5; on Mesa 3.3 put ``"rng": [1, 2]`` in the parameters).
+        Its row ``Step = k`` is week ``k``; Mesa 3.3's ``batch_run`` stops at
+        week N-1 (the state at the start of each step), Mesa 3.5's at week N.
+        Every week is in ``model.datacollector`` and in
+        :func:`workbench.run_scenario`'s tables.
 
     Attributes
     ----------
@@ -48,17 +86,23 @@ class MentorshipModel(mesa.Model):
         Friendships and program ties.
     students : list[Student]
         Agents in roster order (also in ``model.agents``).
-    week : int
-        Weeks run so far.
+    steps : int
+        Weeks run so far (Mesa's step counter).
+    datacollector : mesa.DataCollector
+        :data:`REPORTED` outcomes of the whole cohort, one row per week from week 0.
     """
 
     def __init__(
         self,
-        scenario: Scenario,
+        scenario: Scenario | None = None,
         rng: int | np.random.Generator | None = None,
         roster: Roster | None = None,
+        **settings: Any,
     ) -> None:
         super().__init__(rng=rng)
+        scenario = Scenario() if scenario is None else scenario
+        if settings:
+            scenario = scenario.with_overrides(_dotted(settings))
         self.program = scenario
         self.roster = roster if roster is not None else build_roster(scenario, self.rng)
         roster = self.roster
@@ -102,33 +146,41 @@ class MentorshipModel(mesa.Model):
         self.ties.add(owner, friend)
         self.students = [Student(self, i) for i in range(n)]
         self.coordinator = Coordinator(self)
-        self.week = 0
         self.recorder = MetricsRecorder(roster)
         self.recorder.record(0, self.state, self.ties)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _cohort_mean(name) for name in REPORTED}
+        )
+        self.datacollector.collect(self)
         self.running = scenario.levers.weeks > 0
+
+    @property
+    def week(self) -> int:
+        """Weeks run so far; the same as Mesa's ``steps`` (use that)."""
+        warnings.warn("model.week is model.steps; use steps", DeprecationWarning, stacklevel=2)
+        return self.steps
 
     def step(self) -> None:
         """One school week: coordinator, then the cohort's vectorised update, then records."""
-        self.week += 1
+        week = self.steps  # Mesa counts the step before calling this method
         self.coordinator.step()
-        advance_week(self.state, self.program, self.week, self.rng)
+        advance_week(self.state, self.program, week, self.rng)
         links = self.state.links
         fresh = np.flatnonzero(~links.tied & (links.meetings > 0))
         if len(fresh):
             links.tied[fresh] = True
             self._tie_groups(fresh)
-        if self.week >= self.program.levers.weeks:
-            end_links(
-                self.state, np.flatnonzero(links.alive), self.week, "program_end", self.program
-            )
+        if week >= self.program.levers.weeks:
+            end_links(self.state, np.flatnonzero(links.alive), week, "program_end", self.program)
             self.running = False
-        self.recorder.record(self.week, self.state, self.ties)
+        self.recorder.record(week, self.state, self.ties)
+        self.datacollector.collect(self)
 
     def _tie_groups(self, fresh: np.ndarray) -> None:
-        """Ties from first meetings; in a circle every member who has met is tied to the others."""
+        """Ties from first meetings; in a group (circles) every member who has met is tied to the others."""
         links = self.state.links
         self.ties.add(links.mentor[fresh], links.mentee[fresh])
-        if self.program.matching.policy != "circles":
+        if not registry.get("matching", self.program.matching.policy).forms_groups:
             return
         for group in np.unique(links.group[fresh]):
             members = links.tied & (links.group == group)
@@ -137,6 +189,42 @@ class MentorshipModel(mesa.Model):
             self.ties.add(a.ravel(), b.ravel())
 
     def run(self) -> None:
-        """Run every week of the program."""
-        while self.running:
-            self.step()
+        """Run every week of the program (Mesa's ``run_model``; use that)."""
+        warnings.warn(
+            "model.run() is model.run_model(); use that", DeprecationWarning, stacklevel=2
+        )
+        self.run_model()
+
+
+def _cohort_mean(metric: str):
+    column = METRICS.index(metric)
+
+    def report(model: MentorshipModel) -> float:
+        return float(model.recorder.means[-1][0, column])  # row 0: all students
+
+    report.__name__ = metric
+    return report
+
+
+@cache
+def _setting_names() -> dict[str, list[str]]:
+    """Last name of each scenario setting -> the dotted settings that end with it."""
+    names: dict[str, list[str]] = {}
+    for dotted in flatten_settings(Scenario().model_dump(mode="json")):
+        names.setdefault(dotted.rsplit(".", 1)[-1], []).append(dotted)
+    return names
+
+
+def _dotted(settings: dict[str, Any]) -> dict[str, Any]:
+    """Flat keyword settings as dotted scenario keys (see :class:`MentorshipModel`)."""
+    dotted: dict[str, Any] = {}
+    for key, value in settings.items():
+        key = key.replace("__", ".")
+        if "." not in key:
+            matches = _setting_names().get(key, [])
+            if len(matches) != 1:
+                hint = f"one of {', '.join(matches)}" if matches else "a scenario setting"
+                raise ScenarioError(f"MentorshipModel: {key!r} is not {hint}; give its dotted name")
+            key = matches[0]
+        dotted[key] = value
+    return dotted

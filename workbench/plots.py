@@ -5,13 +5,23 @@ calibration plots.
 Colours are the Okabe–Ito palette (safe for colour-blind readers) and every
 group also has its own line style and a direct label, so nothing is told by
 colour alone.
+
+Figures are slide-ready: groups carry plain names (``first-generation``, not
+``first_gen = yes``), direct labels on one panel are spread apart at draw time so
+that no two overlap, whatever the limits and layout are by then, and
+:func:`save_figure` writes a PNG and an SVG in one step.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
+
+from workbench.output import atomic_file
 
 OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)))
@@ -28,6 +38,110 @@ TITLES = {
     "rematches": "Rematches per student",
     "in_poor_pair": "In a pair rated poor",
 }
+
+
+ATTRIBUTE_NAMES = {
+    "first_gen": "first-generation status",
+    "language_background": "language background",
+    "disability": "disability",
+}
+GROUP_NAMES = {
+    ("first_gen", "yes"): "first-generation",
+    ("first_gen", "no"): "not first-generation",
+    ("disability", "yes"): "with a disability",
+    ("disability", "no"): "no disability",
+    ("language_background", "multilingual"): "multilingual",
+    ("language_background", "english_first"): "English first",
+}
+LABEL_GID = "direct-label"
+
+
+def plain_name(attribute: str, group: str | None = None) -> str:
+    """A plain name for a group attribute, or for one of its groups, for slides.
+
+    Examples
+    --------
+    >>> plain_name("first_gen"), plain_name("first_gen", "yes")
+    ('first-generation status', 'first-generation')
+    >>> plain_name("sports_club", "yes")
+    'sports club: yes'
+    """
+    if group is None:
+        return ATTRIBUTE_NAMES.get(attribute, attribute.replace("_", " "))
+    if attribute == "all" and group == "all":
+        return "everyone"
+    return GROUP_NAMES.get((attribute, group), f"{attribute.replace('_', ' ')}: {group}")
+
+
+class _LabelSpreader(Artist):
+    """Moves a panel's direct labels apart just before they are drawn.
+
+    Drawn first (lowest zorder), it reads the panel's final data-to-pixel
+    transform, sorts the labels by the height of the line end they mark and
+    pushes them apart by one label height, keeping them inside the panel.
+    """
+
+    zorder = -1e9
+
+    def __init__(self, ax: plt.Axes) -> None:
+        super().__init__()
+        self._ax = ax
+
+    def draw(self, renderer) -> None:
+        labels = [t for t in self._ax.texts if t.get_gid() == LABEL_GID and t.get_visible()]
+        if len(labels) < 2:
+            return
+        to_pixels = self._ax.transData.transform
+        anchors = np.array([to_pixels(t.xy)[1] for t in labels])
+        heights = [t.get_window_extent(renderer).height for t in labels]
+        step = max(heights) * 1.1
+        order = np.argsort(anchors, kind="stable")
+        placed = anchors[order].astype(float)
+        for i in range(1, len(placed)):
+            placed[i] = max(placed[i], placed[i - 1] + step)
+        box = self._ax.get_window_extent(renderer)
+        top = box.y1 - step / 2
+        if placed[-1] > top:
+            placed[-1] = top
+            for i in range(len(placed) - 2, -1, -1):
+                placed[i] = min(placed[i], placed[i + 1] - step)
+        points = 72.0 / self._ax.figure.dpi
+        for k, i in enumerate(order):
+            labels[i].xyann = (labels[i].xyann[0], (placed[k] - anchors[i]) * points)
+
+
+def _spread_labels(ax: plt.Axes) -> None:
+    if not any(isinstance(a, _LabelSpreader) for a in ax.artists):
+        ax.add_artist(_LabelSpreader(ax))
+
+
+def save_figure(fig: plt.Figure, path: str | Path, dpi: int = 200) -> list[Path]:
+    """Write ``fig`` as a PNG (for slides) and an SVG (for print) beside each other.
+
+    ``path`` names the files with or without a suffix: ``figures/gaps`` writes
+    ``figures/gaps.png`` and ``figures/gaps.svg``. Each file is written whole or
+    not at all (:func:`workbench.output.atomic_file`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [0, 1])
+    >>> folder = tempfile.mkdtemp()
+    >>> [p.name for p in save_figure(fig, Path(folder) / "line.png")]
+    ['line.png', 'line.svg']
+    >>> plt.close(fig)
+    """
+    base = Path(path)
+    if base.suffix.lower() in {".png", ".svg"}:
+        base = base.with_suffix("")
+    written = []
+    for suffix in (".png", ".svg"):
+        target = base.parent / (base.name + suffix)
+        with atomic_file(target) as temporary:
+            fig.savefig(temporary, dpi=dpi, bbox_inches="tight", format=suffix[1:])
+        written.append(target)
+    return written
 
 
 def band(frame: pd.DataFrame, value: str = "value", level: float = 0.95) -> pd.DataFrame:
@@ -62,7 +176,9 @@ def _line(ax: plt.Axes, frame: pd.DataFrame, label: str, k: int, value: str = "v
         fontsize=9,
         color=colour,
         va="center",
+        gid=LABEL_GID,
     )
+    _spread_labels(ax)
 
 
 def plot_metric(
@@ -72,9 +188,11 @@ def plot_metric(
     ax = ax or plt.gca()
     part = metrics[(metrics["metric"] == metric) & (metrics["attribute"] == attribute)]
     for k, (group, frame) in enumerate(part.groupby("group", sort=True)):
-        label = "everyone" if group == "all" else str(group)
+        label = "everyone" if group == "all" else plain_name(attribute, str(group))
+        if attribute == "all" and group != "all":
+            label = str(group)  # a design's name (plot_designs)
         _line(ax, frame, label, k)
-    by = "" if attribute == "all" else f" by {attribute}"
+    by = "" if attribute == "all" else f" by {plain_name(attribute)}"
     ax.set_title(f"{TITLES.get(metric, metric)}{by}", fontsize=12)
     ax.set_xlabel("week")
     ax.grid(alpha=0.3)
@@ -90,8 +208,7 @@ def plot_gaps(
     for k, ((attribute, group), frame) in enumerate(
         part.groupby(["attribute", "group"], sort=True)
     ):
-        reference = frame["reference"].iloc[0]
-        _line(ax, frame, f"{attribute}: {reference} − {group}", k + 1, value="gap")
+        _line(ax, frame, plain_name(attribute, str(group)), k + 1, value="gap")
     ax.axhline(0, color="grey", linewidth=1)
     ax.set_title(
         f"Gap in {TITLES.get(metric, metric).lower()} (above 0: group behind)", fontsize=12
@@ -119,9 +236,11 @@ def plot_designs(
 
     ax = plot_metric(stack_designs(results, metric, attribute, group, gap), metric, ax=ax)
     if gap:
-        ax.set_title(f"{TITLES.get(metric, metric)} gap: {attribute} = {group}", fontsize=12)
+        ax.set_title(
+            f"{TITLES.get(metric, metric)} gap: {plain_name(attribute, group)}", fontsize=12
+        )
     elif attribute != "all":
-        ax.set_title(f"{TITLES.get(metric, metric)}: {attribute} = {group}", fontsize=12)
+        ax.set_title(f"{TITLES.get(metric, metric)}: {plain_name(attribute, group)}", fontsize=12)
     return ax
 
 
@@ -204,5 +323,7 @@ __all__ = [
     "plot_sensitivity",
     "plot_survey_gaps",
     "plot_trajectories",
+    "plain_name",
+    "save_figure",
     "summary_table",
 ]

@@ -1,8 +1,11 @@
 """Rotation policies: which alive links end this week, and why.
 
-Each policy is a plain function ``(state, scenario, week) -> (link indices, reason)``
-registered in :data:`ROTATIONS`; the coordinator agent ends those links and
-rematches the students (avoiding recent partners where possible).
+Each policy is a function ``(state, scenario, week) -> (link indices, reason)``
+(:class:`RotationPolicy`) with a record in :mod:`workbench.registry` (its name,
+label, description, the settings it reads and the end reasons it gives); the
+coordinator agent ends those links and rematches the students (avoiding recent
+partners where possible). The built-in ones, as ``policy_table("rotation")``
+lists them:
 
 ``none``
     Pairs stay together for the whole program.
@@ -21,60 +24,75 @@ rematches the students (avoiding recent partners where possible).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Protocol
 
 import numpy as np
 
+from workbench import registry
 from workbench.dynamics import CohortState
 from workbench.scenario import Scenario
 
-Rotation = Callable[[CohortState, Scenario, int], tuple[np.ndarray, str]]
-ROTATIONS: dict[str, Rotation] = {}
+
+class RotationPolicy(Protocol):
+    """A rotation policy: the alive links to end in ``week`` and the end reason.
+
+    It may change ``state.role`` (tiered roles) but nothing else; the returned
+    indices are alive links (``state.links.alive``), the reason one of its
+    record's ``reasons``.
+    """
+
+    def __call__(
+        self, state: CohortState, scenario: Scenario, week: int, /
+    ) -> tuple[np.ndarray, str]: ...
+
+
+#: Every rotation policy by name (built-in, registered and installed ones), a live
+#: read-only view of :mod:`workbench.registry`; looking a name up loads its function.
+ROTATIONS: Mapping[str, RotationPolicy] = registry.FunctionView("rotation")
 NOTHING = np.zeros(0, dtype=np.intp)
 
 
-def register(name: str) -> Callable[[Rotation], Rotation]:
-    """Decorator adding a rotation policy to :data:`ROTATIONS`."""
+def every_k_weeks(week: int, k: int) -> bool:
+    """Whether something done every ``k`` weeks (from week 1, not in it) happens in ``week``.
 
-    def decorate(function: Rotation) -> Rotation:
-        ROTATIONS[name] = function
-        return function
+    The one rule for check-ins and scheduled rotations: weeks ``k + 1``,
+    ``2k + 1``, … (week 1 is the first meeting); ``k = 0`` means never.
 
-    return decorate
+    Examples
+    --------
+    >>> [w for w in range(1, 14) if every_k_weeks(w, 6)]
+    [7, 13]
+    """
+    return k > 0 and week > 1 and (week - 1) % k == 0
 
 
 def _due(scenario: Scenario, week: int) -> bool:
-    every = scenario.rotation.every_weeks
-    return week > 1 and (week - 1) % every == 0
+    return every_k_weeks(week, scenario.rotation.every_weeks)
 
 
-@register("none")
 def no_rotation(state: CohortState, scenario: Scenario, week: int) -> tuple[np.ndarray, str]:
     return NOTHING, "rotation"
 
 
-@register("periodic")
 def periodic(state: CohortState, scenario: Scenario, week: int) -> tuple[np.ndarray, str]:
     if not _due(scenario, week):
         return NOTHING, "rotation"
     return np.flatnonzero(state.links.alive), "rotation"
 
 
-@register("plan_b")
 def plan_b(state: CohortState, scenario: Scenario, week: int) -> tuple[np.ndarray, str]:
     links = state.links
     poor = links.alive & (links.poor_streak >= scenario.rotation.poor_checkins)
     return np.flatnonzero(poor), "plan_b"
 
 
-@register("dependency")
 def dependency(state: CohortState, scenario: Scenario, week: int) -> tuple[np.ndarray, str]:
     links = state.links
     stuck = state.dependency[links.mentee] >= scenario.rotation.dependency_threshold
     return np.flatnonzero(links.alive & stuck), "dependency"
 
 
-@register("role")
 def role_rotation(state: CohortState, scenario: Scenario, week: int) -> tuple[np.ndarray, str]:
     if not _due(scenario, week):
         return NOTHING, "role_rotation"

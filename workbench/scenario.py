@@ -24,6 +24,7 @@ import pandas as pd
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from workbench import registry
 from workbench.errors import WorkbenchError
 from workbench.inputfiles import read_toml, validation_line
 
@@ -32,6 +33,12 @@ BARRIERS: tuple[str, ...] = ("transport", "schedule", "language", "caregiving")
 
 class ScenarioError(WorkbenchError):
     """A scenario file or override that cannot be used; the message is one line."""
+
+
+#: Most replications of one scenario (``replications``, ``workbench run --replications``).
+MAX_REPLICATIONS = 100_000
+#: Most students in one simulated cohort (``cohort.size``).
+MAX_COHORT_SIZE = 2_000_000
 
 
 class _Strict(BaseModel):
@@ -127,7 +134,7 @@ def _default_group_effects() -> list[GroupEffect]:
 class Cohort(_Strict):
     """Who is in the program: size, sites, groups, barriers, starting levels."""
 
-    size: int = Field(300, ge=2, le=2_000_000, description="students in all sites together")
+    size: int = Field(300, ge=2, le=MAX_COHORT_SIZE, description="students in all sites together")
     sites: int = Field(1, ge=1, le=10_000, description="schools/classes; matching stays within one")
     grades: list[int] = Field(default_factory=lambda: [9, 10, 11, 12], min_length=1)
     mentor_share: float = Field(
@@ -222,20 +229,21 @@ class Matching(_Strict):
     @field_validator("policy")
     @classmethod
     def _known_policy(cls, value: str) -> str:
-        from workbench.matching import POLICIES
-
-        if value not in POLICIES:
-            raise ValueError(f"unknown policy {value!r}; allowed: {', '.join(sorted(POLICIES))}")
-        return value
+        return registry.get("matching", value).name
 
 
 class Rotation(_Strict):
     """When pairs are dissolved and students rematched."""
 
-    policy: Literal["none", "periodic", "plan_b", "dependency", "role"] = "none"
+    policy: str = "none"
     every_weeks: int = Field(6, ge=1, le=52, description="periodic/role: weeks between rotations")
     poor_checkins: int = Field(2, ge=1, le=10, description="plan_b: consecutive poor check-ins")
     dependency_threshold: float = Field(0.6, gt=0.0, le=1.0, description="dependency trigger")
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        return registry.get("rotation", value).name
 
 
 class Supports(_Strict):
@@ -516,7 +524,7 @@ class Scenario(_Strict):
     name: str = "unnamed"
     description: str = ""
     seed: int = Field(0, ge=0)
-    replications: int = Field(10, ge=1, le=100_000)
+    replications: int = Field(10, ge=1, le=MAX_REPLICATIONS)
     cohort: Cohort = Field(default_factory=Cohort)
     matching: Matching = Field(default_factory=Matching)
     rotation: Rotation = Field(default_factory=Rotation)
@@ -617,13 +625,7 @@ class Scenario(_Strict):
         cohort, levers, rotation = self.cohort, self.levers, self.rotation
         who = f"roster {cohort.roster}" if cohort.roster else f"{cohort.size:,} students"
         sites = f" in {cohort.sites:,} sites" if cohort.sites > 1 else ""
-        rotate = {
-            "none": "partners are kept",
-            "periodic": f"partners change every {rotation.every_weeks} weeks",
-            "plan_b": f"a pair is rematched after {rotation.poor_checkins} poor check-ins",
-            "dependency": f"a pair is rematched at dependency {rotation.dependency_threshold}",
-            "role": f"roles swap every {rotation.every_weeks} weeks",
-        }[rotation.policy]
+        rotate = registry.get("rotation", rotation.policy).describe(rotation.model_dump())
         supports = [name for name, on in levers.supports.model_dump().items() if on]
         facts = [
             *([self.description] if self.description else []),

@@ -56,6 +56,30 @@ def as_rng(rng: RngLike) -> np.random.Generator:
     )
 
 
+def as_seed(rng: RngLike, default: int) -> int:
+    """An ``rng`` argument as the one integer seed a result records (``default`` for None).
+
+    Where a run must be reproducible from its stored seed (the run table of a
+    simulation), a Generator or SeedSequence is turned into a 63-bit integer
+    drawn from it, so the same generator state gives the same run.
+
+    Examples
+    --------
+    >>> as_seed(None, default=42), as_seed(7, default=42)
+    (42, 7)
+    >>> as_seed(np.random.default_rng(1), 0) == as_seed(np.random.default_rng(1), 0)
+    True
+    """
+    if rng is None:
+        return int(default)
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63))
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(2, np.uint64)[0] >> 1)
+    as_rng(rng)  # validates
+    return int(rng)
+
+
 def seed_record(rng: RngLike) -> int | str | None:
     """What a result stores about its ``rng`` argument: the int seed where there is one.
 

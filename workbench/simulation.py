@@ -3,7 +3,7 @@
 Examples
 --------
 >>> from workbench.scenario import Scenario
->>> result = simulate(Scenario().with_overrides({"cohort.size": 40, "levers.weeks": 6}), seed=3)
+>>> result = simulate(Scenario().with_overrides({"cohort.size": 40, "levers.weeks": 6}), rng=3)
 >>> sorted(result.tables())
 ['gaps', 'links', 'metrics', 'run', 'students']
 >>> result.value("belonging", week=0) > 0
@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -21,13 +22,22 @@ import pandas as pd
 from workbench.dynamics import END_REASONS
 from workbench.model import MentorshipModel
 from workbench.scenario import Scenario
-from workbench.seeding import derive_seeds
+from workbench.seeding import RngLike, as_seed, derive_seeds
 
 TABLES: tuple[str, ...] = ("metrics", "gaps", "run", "students", "links")
 
 
+def _renamed_seed(rng: RngLike, seed: int | None) -> RngLike:
+    if seed is None:
+        return rng
+    warnings.warn("seed= is now rng= (the same value)", DeprecationWarning, stacklevel=3)
+    if rng is not None:
+        raise TypeError("give rng or seed (its old name), not both")
+    return seed
+
+
 def _version() -> str:
-    from workbench import __version__
+    from workbench._version import __version__
 
     return __version__
 
@@ -186,24 +196,30 @@ def _link_table(model: MentorshipModel) -> pd.DataFrame:
     )
 
 
-def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) -> RunResult:
+def simulate(
+    scenario: Scenario, rng: RngLike = None, replication: int = 0, *, seed: int | None = None
+) -> RunResult:
     """Run one replication of ``scenario``.
 
     Parameters
     ----------
     scenario
         The program design.
-    seed
-        Seed of this run; by default the replication's seed derived from
-        ``scenario.seed`` (so ``simulate(s, replication=k)`` equals the k-th
-        replication of :func:`run_scenario`).
+    rng
+        This run's seed (int, SeedSequence or Generator; see
+        :mod:`workbench.seeding`); by default the replication's seed derived
+        from ``scenario.seed`` (so ``simulate(s, replication=k)`` equals the
+        k-th replication of :func:`run_scenario`). The integer seed used is
+        stored in the ``run`` table.
     replication
-        Label stored with the tables (and, without ``seed``, which derived seed to use).
+        Label stored with the tables (and, without ``rng``, which derived seed to use).
+    seed
+        Old name of ``rng`` (deprecated).
     """
-    if seed is None:
-        seed = derive_seeds(scenario.seed, replication + 1)[replication]
+    rng = _renamed_seed(rng, seed)
+    seed = as_seed(rng, default=derive_seeds(scenario.seed, replication + 1)[replication])
     model = MentorshipModel(scenario, rng=seed)
-    model.run()
+    model.run_model()
     metrics, gaps = model.recorder.tables()
     run = pd.DataFrame(
         {
@@ -213,7 +229,7 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
             "replication": [replication],
             "version": [_version()],
             "students": [len(model.roster)],
-            "weeks": [model.week],
+            "weeks": [model.steps],
             "policy": [scenario.matching.policy],
             "rotation": [scenario.rotation.policy],
         }
@@ -231,25 +247,31 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
 
 def run_scenario(
     scenario: Scenario,
-    seed: int | None = None,
+    rng: RngLike = None,
     replications: int | None = None,
     progress: bool = False,
+    *,
+    seed: int | None = None,
 ) -> RunResult:
     """Run ``replications`` (default: the scenario's) seeded replications, stacked.
 
-    The k-th replication's seed is derived from the root seed (default
-    ``scenario.seed``) by :func:`workbench.seeding.derive_seeds`, so results do
-    not depend on how many replications are run.
+    The k-th replication's seed is derived from the root seed (``rng``, by
+    default ``scenario.seed``) by :func:`workbench.seeding.derive_seeds`, so
+    results do not depend on how many replications are run. ``seed`` is the
+    old name of ``rng`` (deprecated).
     """
-    root = scenario.seed if seed is None else seed
+    root = as_seed(_renamed_seed(rng, seed), default=scenario.seed)
     count = scenario.replications if replications is None else replications
     seeds = derive_seeds(root, count)
-    iterator = range(count)
-    if progress:
-        from tqdm.auto import tqdm
+    from tqdm.auto import tqdm
 
-        iterator = tqdm(iterator, desc=scenario.name, unit="run")
-    return RunResult.concat(simulate(scenario, seed=seeds[k], replication=k) for k in iterator)
+    results = []
+    # a context manager, so an interruption ends the bar's line before any message
+    with tqdm(total=count, desc=scenario.name, unit="run", disable=not progress) as bar:
+        for k in range(count):
+            results.append(simulate(scenario, seeds[k], replication=k))
+            bar.update()
+    return RunResult.concat(results)
 
 
 # -- several designs side by side (in memory; for many designs, use a sweep) ------------
@@ -273,8 +295,8 @@ def end_values(
     Examples
     --------
     >>> small = Scenario().with_overrides({"cohort.size": 40, "levers.weeks": 4})
-    >>> designs = {"none": simulate(small, seed=1),
-    ...            "training": simulate(small.with_overrides({"levers.mentor_training": 1.0}), seed=1)}
+    >>> designs = {"none": simulate(small, rng=1),
+    ...            "training": simulate(small.with_overrides({"levers.mentor_training": 1.0}), rng=1)}
     >>> end_values(designs, ["belonging", "retention"]).columns.tolist()
     ['belonging', 'retention']
     """

@@ -14,9 +14,10 @@ import mesa
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from workbench import registry
 from workbench.dynamics import checkin, end_links
 from workbench.matching import match_roster, pairwise_terms
-from workbench.rotation import ROTATIONS
+from workbench.rotation import RotationPolicy, every_k_weeks
 
 if TYPE_CHECKING:
     from workbench.model import MentorshipModel
@@ -40,17 +41,17 @@ class Coordinator(mesa.Agent):
 
     def step(self) -> None:
         model = self.model
-        state, scenario, week = model.state, model.program, model.week
+        state, scenario, week = model.state, model.program, model.steps
         if scenario.levers.sessions_per_week == 0:
             return  # no program: nobody is matched (the control condition)
-        every = scenario.levers.checkin_every_weeks
-        checkin_week = every > 0 and week > 1 and (week - 1) % every == 0
+        checkin_week = every_k_weeks(week, scenario.levers.checkin_every_weeks)
         if week == 1:
             self.rematch(np.flatnonzero(state.active))
             return
         if checkin_week:
             checkin(state, scenario)
-        ended, reason = ROTATIONS[scenario.rotation.policy](state, scenario, week)
+        rotate: RotationPolicy = registry.get("rotation", scenario.rotation.policy).load()
+        ended, reason = rotate(state, scenario, week)
         if len(ended):
             students = np.union1d(state.links.mentor[ended], state.links.mentee[ended])
             end_links(state, ended, week, reason, scenario)
@@ -117,7 +118,7 @@ class Coordinator(mesa.Agent):
             mentor=pairing.mentor,
             mentee=pairing.mentee,
             group=pairing.group + self.next_group,
-            start=np.full(len(pairing), model.week),
+            start=np.full(len(pairing), model.steps),
             affinity=terms["affinity"],
             complementarity=terms["complementarity"],
             cross=terms["cross_group"],

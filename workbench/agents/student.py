@@ -4,6 +4,12 @@ The weekly rules run vectorised over the whole cohort
 (:func:`workbench.dynamics.advance_week`), so a student does not step on its
 own; its attributes read the model's arrays, which keeps students inspectable
 and usable with Mesa's ``AgentSet`` tools (``select``, ``groupby``, ``agg``).
+Group attributes of the roster are agent attributes too (``student.first_gen``),
+so ``model.agents.groupby("first_gen")`` works.
+
+Interventions: ``belonging``, ``confidence``, ``engagement`` and
+``dependency`` can be set (0-1, checked); the new value is the student's state
+from the next week on, as if something outside the program had changed it.
 
 Examples
 --------
@@ -13,6 +19,13 @@ Examples
 >>> student = model.students[0]
 >>> 0.0 <= student.belonging <= 1.0, student.role in ("mentor", "mentee")
 (True, True)
+>>> student.first_gen in ("yes", "no")
+True
+>>> sorted(model.agents_by_type[Student].groupby("first_gen").count())
+['no', 'yes']
+>>> student.belonging = 0.9   # an intervention on one student
+>>> round(float(model.state.belonging[student.index]), 2)
+0.9
 """
 
 from __future__ import annotations
@@ -51,21 +64,55 @@ class Student(mesa.Agent):
     def role(self) -> str:
         return str(self.model.state.role[self.index])
 
+    def __getattr__(self, name: str) -> str:
+        # only called when normal look-up fails: a roster group attribute, by name
+        if not name.startswith("_"):
+            attributes = self.__dict__.get("model") and self.model.roster.attributes
+            if attributes is not None and name in attributes.columns:
+                return str(attributes[name].iloc[self.index])
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _set(self, name: str, value: float) -> None:
+        value = float(value)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} must be between 0 and 1 (a latent level); got {value}")
+        getattr(self.model.state, name)[self.index] = value
+
     @property
     def belonging(self) -> float:
+        """Latent belonging, 0-1 (settable: an intervention)."""
         return float(self.model.state.belonging[self.index])
+
+    @belonging.setter
+    def belonging(self, value: float) -> None:
+        self._set("belonging", value)
 
     @property
     def confidence(self) -> float:
+        """Latent confidence (self-efficacy), 0-1 (settable)."""
         return float(self.model.state.confidence[self.index])
+
+    @confidence.setter
+    def confidence(self, value: float) -> None:
+        self._set("confidence", value)
 
     @property
     def engagement(self) -> float:
+        """Engagement with the program, 0-1 (settable)."""
         return float(self.model.state.engagement[self.index])
+
+    @engagement.setter
+    def engagement(self, value: float) -> None:
+        self._set("engagement", value)
 
     @property
     def dependency(self) -> float:
+        """Dependency on a mentor, 0-1 (settable)."""
         return float(self.model.state.dependency[self.index])
+
+    @dependency.setter
+    def dependency(self, value: float) -> None:
+        self._set("dependency", value)
 
     @property
     def active(self) -> bool:

@@ -18,8 +18,27 @@ The default method, after Vernon et al. (2010) and Andrianakis et al. (2015):
    seeds: posterior predictive checks per summary (held-out summaries
    included), and a check of the emulator against those runs.
 
-A parameter the summaries cannot pin down keeps a wide posterior and gets a
-warning (its 90% interval spans more than ``identifiability`` of its prior range).
+What the result says it cannot tell (checked on every fit, shown first):
+
+- **Not informed by these data**: moving the parameter across its whole prior
+  range changes no emulated summary by more than :data:`INFORMED_SD` of that
+  summary's noise sd (averaged over the other parameters), or the wave-1 runs
+  themselves (a Latin hypercube) show no dependence of any summary on it (F test
+  of a quadratic in the parameter, Bonferroni over summaries, p ≥
+  :data:`DEPENDENCE_P`; this guards against an emulator that mistook seed noise
+  for an effect). Its likelihood is flat, so its posterior is its prior: its
+  draws are redrawn uniformly over the prior range.
+- **At the edge of its range**: more than :data:`EDGE_MASS` of the posterior
+  lies in the outer 5% of the prior range at one end (a flat posterior has 5%):
+  the data may want a value outside the range.
+- **Weakly identified**: the 90% interval spans more than ``identifiability``
+  of the prior range.
+- **The model does not fit these data**: no parameter values inside the prior
+  box are non-implausible (acceptance 0), or fewer than :data:`MIN_COVERAGE`
+  of the fitted summaries fall inside their 90% posterior predictive interval,
+  or one misses it by more than :data:`GROSS_Z` predictive sd. The report's
+  first line says so, every interval is marked unreliable, and the misses are
+  listed with observed, predicted and z.
 
 Examples
 --------
@@ -39,12 +58,15 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.stats import qmc
 from tqdm.auto import tqdm
 
@@ -60,11 +82,22 @@ from workbench.calibration.posterior import (
 from workbench.calibration.target import DEFAULT_PARAMETERS, Parameter, Target, parse_parameter
 from workbench.errors import WorkbenchError
 from workbench.scenario import Scenario
-from workbench.seeding import derive_seeds
+from workbench.seeding import DEFAULT_SEED, RngLike, as_rng, derive_seeds
 from workbench.survey.loading import Survey
 
 MIN_ESS = 1000
 POOL = 20_000
+#: A parameter is *not informed* when no summary moves by more than this many noise sds over its range.
+INFORMED_SD = 0.5
+#: ... or when the wave-1 runs show no dependence on it at this level (Bonferroni over summaries).
+DEPENDENCE_P = 0.01
+#: Posterior share in the outer 5% of the prior range (at one end) that flags "at the edge".
+EDGE_MASS = 0.2
+#: Fitted summaries inside their 90% predictive interval below this share: the model does not fit.
+MIN_COVERAGE = 0.5
+#: A fitted summary this many predictive sds from the observed value: the model does not fit.
+GROSS_Z = 4.0
+MISFIT_LINE = "The model does not fit these data"
 
 
 @dataclass
@@ -79,7 +112,10 @@ class CalibrationResult:
     intervals : DataFrame
         Per parameter: mean, sd, median, 5% and 95% quantiles (the 90%
         credible interval), prior range, share of the prior range the interval
-        covers, ``identified`` flag.
+        covers, ``identified`` flag, ``effect_sd`` (largest change of an
+        emulated summary over the prior range, in noise sds), ``informed``,
+        ``edge`` (``"low"``, ``"high"`` or ``""``), ``reliable`` (False when
+        the model does not fit) and ``status`` in words.
     checks : DataFrame
         Posterior predictive check per summary from confirmation runs of the
         real simulator: observed, predictive mean and 90% interval, z, two-sided
@@ -91,7 +127,8 @@ class CalibrationResult:
         Every simulator run: wave, point, seed, parameters and summaries.
     diagnostics : dict
         ESS, acceptance, split-half agreement, emulator coverage, posterior
-        correlations, runs, timings.
+        correlations, runs; ``fits`` (False when the model does not fit these
+        data) and ``misfit`` (the reasons, one line each).
     warnings : list[str]
     """
 
@@ -104,14 +141,70 @@ class CalibrationResult:
     diagnostics: dict
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def fits(self) -> bool:
+        """False when the model does not fit these data (see :meth:`headline`)."""
+        return bool(self.diagnostics.get("fits", True))
+
+    def headline(self) -> list[str]:
+        """What the result cannot tell, most important first (empty when nothing to say).
+
+        The first line is "The model does not fit these data: ..." when it does
+        not; then the parameters the data do not inform, and those at the edge
+        of their range.
+        """
+        lines = []
+        if not self.fits:
+            lines.append(
+                f"{MISFIT_LINE}: "
+                + "; ".join(self.diagnostics.get("misfit", []))
+                + ". The intervals below are unreliable."
+            )
+        rows = self.intervals
+        if "informed" in rows:
+            uninformed = rows[~rows["informed"].astype(bool)]
+            if len(uninformed) == len(rows):
+                lines.append(
+                    "No parameter is informed by these data: the fitted summaries do not change "
+                    "across any prior range; every posterior is its prior."
+                )
+            elif len(uninformed):
+                lines.append(
+                    "Not informed by these data (posterior = prior): "
+                    + ", ".join(uninformed["parameter"])
+                )
+            for row in rows[rows["edge"] != ""].itertuples():
+                lines.append(
+                    f"{row.parameter} is at the edge of its range ({row.edge} end of "
+                    f"{interval_text(row.prior_low, row.prior_high)}): the data may want a value "
+                    "outside it"
+                )
+        return lines
+
+    def misses(self) -> pd.DataFrame:
+        """Fitted summaries outside their 90% predictive interval, largest |z| first."""
+        fitted = self.checks[~self.checks["held_out"]]
+        out = fitted[~fitted["inside90"].astype(bool)]
+        return out.reindex(out["z"].abs().sort_values(ascending=False).index)
+
     def report(self) -> str:
-        """A plain-text report."""
-        lines = ["Posterior (90% credible intervals):"]
+        """A plain-text report; its first lines say what the result cannot tell."""
+        lines = self.headline()
+        misses = self.misses()
+        if not self.fits and len(misses):
+            lines.append("Summaries the model misses (observed vs 90% predictive interval):")
+            for row in misses.itertuples():
+                lines.append(
+                    f"  {row.summary:<40} observed {fmt(row.observed)}, predicted "
+                    f"{fmt(row.predicted)} {interval_text(row.q05, row.q95)}, off by "
+                    f"{fmt(row.observed - row.predicted)} (z = {row.z:+.1f})"
+                )
+        title = "Posterior (90% credible intervals)"
+        lines.append(title + (", UNRELIABLE: the model does not fit:" if not self.fits else ":"))
         for row in self.intervals.itertuples():
-            flag = "" if row.identified else "   <- weakly identified"
             lines.append(
                 f"  {row.parameter:<32} median {fmt(row.median)}  {interval_text(row.q05, row.q95)}"
-                f"  ({row.width_share:.0%} of prior range){flag}"
+                f"  ({row.width_share:.0%} of prior range)   <- {_status(row)}"
             )
         d = self.diagnostics
         lines.append(
@@ -143,11 +236,13 @@ class CalibrationResult:
         fitted = len(d.get("fitted_summaries", [])) or len(self.checks) - held
         shown = "; ".join(
             f"{row.parameter} {fmt(row.mean)} {interval_text(row.q05, row.q95)}"
+            + ("" if _status(row, lead=False) == "informed" else f" ({_status(row, lead=False)})")
             for row in self.intervals.head(4).itertuples()
         )
         more = len(self.intervals) - 4
+        lead = f"{MISFIT_LINE}; intervals unreliable. " if not self.fits else ""
         return (
-            f"<CalibrationResult: {len(self.parameters)} parameters, {fitted} summaries fitted"
+            f"<CalibrationResult: {lead}{len(self.parameters)} parameters, {fitted} summaries fitted"
             + (f", {held} held out" if held else "")
             + f", {d['runs']} runs; posterior mean [90% interval]: {shown}"
             + (f"; … {more} more" if more > 0 else "")
@@ -176,6 +271,21 @@ class CalibrationResult:
         return paths
 
 
+def _status(row, lead: bool = True) -> str:
+    """A parameter's status in words (intervals row); ``lead=False`` leaves out "unreliable"
+    (for a line that already starts by saying the model does not fit)."""
+    words = []
+    if lead and not getattr(row, "reliable", True):
+        words.append("unreliable (the model does not fit)")
+    if not getattr(row, "informed", True):
+        words.append("not informed by these data")
+    elif getattr(row, "edge", ""):
+        words.append("at the edge of its range")
+    elif not row.identified:
+        words.append("weakly identified")
+    return "; ".join(words) or "informed"
+
+
 def fmt(value: float) -> str:
     """A posterior or summary number as the report and the notebook card show it (4 digits)."""
     return f"{value:.4g}"
@@ -186,7 +296,10 @@ def interval_text(low: float, high: float) -> str:
     return f"[{fmt(low)}, {fmt(high)}]"
 
 
-def _allocate(budget: int, seeds: int, waves: int, confirm: int | None) -> tuple[list[int], int]:
+def allocate_budget(
+    budget: int, seeds: int, waves: int, confirm: int | None
+) -> tuple[list[int], int]:
+    """Design points per history-matching wave and confirmation runs of a budget (or refuse it)."""
     confirm = max(10, round(0.1 * budget)) if confirm is None else confirm
     points = (budget - confirm) // seeds
     if points < 10 * waves:
@@ -297,9 +410,10 @@ def calibrate(
     samples: int = 4000,
     holdout: Sequence[str] = (),
     identifiability: float = 0.6,
-    seed: int = 0,
+    rng: RngLike = DEFAULT_SEED,
     progress: bool = True,
     n_jobs: int = 1,
+    seed: int | None = None,
 ) -> CalibrationResult:
     """Fit parameters to a target's observed summaries within a budget of simulator runs.
 
@@ -331,20 +445,28 @@ def calibrate(
         Summary names (or substrings of them) left out of the fit and only predicted.
     identifiability
         Warn when a 90% interval covers more than this share of the prior range.
-    seed
-        Root seed: same inputs and seed give the same result.
+    rng
+        Root of all randomness (int, SeedSequence, Generator or None; see
+        :func:`workbench.seeding.as_rng`): the same inputs and seed give the
+        same result. An int is used as is; anything else gives a root seed.
     progress
         Show tqdm progress bars.
     n_jobs
         Simulator runs in parallel processes (joblib; ``-1`` = all cores).
         Results do not depend on it: every run's seed is fixed in advance.
+    seed
+        Deprecated name of ``rng`` (an int); kept for one release.
     """
+    if seed is not None:
+        warnings.warn("calibrate(seed=...) is deprecated; use rng=", DeprecationWarning, 2)
+        rng = seed
+    seed = root_seed(rng)
     if isinstance(target, Scenario):
         if survey is None:
             raise WorkbenchError("calibrate: give survey=... to fit a scenario to a survey")
         from workbench.calibration.survey_target import survey_target
 
-        target = survey_target(target, survey, seed=seed)
+        target = survey_target(target, survey, rng=seed)
     parameters = [
         parse_parameter(p) if isinstance(p, str) else p
         for p in (DEFAULT_PARAMETERS if parameters is None else parameters)
@@ -360,7 +482,7 @@ def calibrate(
     if held.all():
         raise WorkbenchError("calibrate: every summary is held out; nothing is left to fit")
     fit_target = target.subset(~held) if held.any() else target
-    wave_points, confirm_runs = _allocate(budget, seeds_per_point, waves, confirm)
+    wave_points, confirm_runs = allocate_budget(budget, seeds_per_point, waves, confirm)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
     runner = _Runner(target, parameters, seed, progress, n_jobs)
     d = len(parameters)
@@ -371,6 +493,7 @@ def calibrate(
     covariance = fit_target.covariance
     rank = 2 if len(observed) >= 10 else 1
     messages: list[str] = []
+    no_match_waves: list[int] = []
 
     pool = _lhs(POOL, d, rng)
     reference = _lhs(POOL // 4, d, rng)  # fixed prior sample: NROY share of the prior box
@@ -411,6 +534,7 @@ def calibrate(
         score = combined(implausibility(observed, mean, obs_var, var), rank)
         keep = score < cutoff
         if not keep.any():
+            no_match_waves.append(wave)
             least = np.argsort(score)[: max(50, len(pool) // 100)]
             keep = np.zeros(len(pool), bool)
             keep[least] = True
@@ -450,12 +574,41 @@ def calibrate(
             f"importance sampling effective sample size is only {ess:.0f}; "
             "intervals are rough: raise the budget"
         )
+    effects = _main_effects(emulator, d, obs_var, rng)  # (d,) largest effect in noise sds
+    first = wave_points[0]  # the wave-1 Latin hypercube: uniform, independent parameters
+    dependence = _dependence_p(design_x[:first], design_y[:first][:, :, ~held].mean(1))
+    # informed: the emulator shows a sizeable effect AND the runs themselves show a dependence
+    # (a GP can mistake seed noise for short wiggles; the test on the runs cannot)
+    informed = (effects >= INFORMED_SD) & (dependence < DEPENDENCE_P)
+    # a flat likelihood in a parameter: its posterior is its prior (whatever the sampler's noise)
+    posterior_x[:, ~informed] = rng.random((len(posterior_x), int((~informed).sum())))
     draws = posterior_x[systematic_resample(weights, samples, rng)]
     values = runner.values(draws)
     sample_frame = pd.DataFrame(values, columns=names)
     intervals = _intervals(parameters, runner.values(posterior_x), weights, identifiability)
+    intervals["effect_sd"] = effects
+    intervals["dependence_p"] = dependence
+    intervals["informed"] = informed
+    intervals["edge"] = [_edge(posterior_x[:, j], weights) if informed[j] else "" for j in range(d)]
     for row in intervals.itertuples():
-        if not row.identified:
+        if not row.informed:
+            why = (
+                f"no fitted summary changes by more than {row.effect_sd:.2f} of its noise sd"
+                if row.effect_sd < INFORMED_SD
+                else "the simulator runs show no dependence of any fitted summary on it "
+                f"(p = {row.dependence_p:.2g})"
+            )
+            messages.append(
+                f"{row.parameter} is not informed by these data: over its whole prior range "
+                f"{interval_text(row.prior_low, row.prior_high)} {why}; its posterior is its prior"
+            )
+        elif row.edge:
+            messages.append(
+                f"{row.parameter} is at the edge of its range: the posterior piles against its "
+                f"{row.edge} bound ({row.prior_low if row.edge == 'low' else row.prior_high:g}); "
+                "widen the prior if values beyond it are plausible, else the model may not fit"
+            )
+        elif not row.identified:
             messages.append(
                 f"{row.parameter} is weakly identified by these data: its 90% interval covers "
                 f"{row.width_share:.0%} of the prior range; treat its value as unknown"
@@ -470,6 +623,9 @@ def calibrate(
     confirm_x = draws[rng.choice(len(draws), size=confirm_runs, replace=False)]
     confirm_y = runner.run(confirm_x, 1, "confirmation")[:, 0, :]
     checks = _predictive_checks(target, confirm_y, held)
+    misfit = _misfit(checks, acceptance, no_match_waves, len(wave_points))
+    intervals["reliable"] = not misfit
+    intervals["status"] = [_status(row) for row in intervals.itertuples()]
     emu_mean, emu_var = emulator.predict(confirm_x)
     noise = np.asarray(emulator.noise_) * seeds_per_point
     err = (confirm_y[:, ~held] - emu_mean) / np.sqrt(emu_var + noise)
@@ -503,6 +659,9 @@ def calibrate(
         .round(3)
         .to_dict(),
         "seed": seed,
+        "fits": not misfit,
+        "misfit": misfit,
+        "informed_sd": INFORMED_SD,
     }
     return CalibrationResult(
         parameters=parameters,
@@ -577,6 +736,101 @@ def _importance_sample(
         points = np.vstack([points, new])
         logw = np.concatenate([logw, new_loglik - np.log(q)])
     return points, normalise(logw), acceptance
+
+
+def root_seed(rng: RngLike) -> int:
+    """The int root seed of a calibration: an int as is, else drawn from the normalised rng."""
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        as_rng(rng)  # validates (non-negative)
+        return int(rng)
+    return int(as_rng(rng).integers(2**63 - 1))
+
+
+def _main_effects(
+    emulator: Emulator, d: int, obs_var: np.ndarray, rng: np.random.Generator, bases: int = 64
+) -> np.ndarray:
+    """(d,) per parameter: largest (over summaries) mean range of the emulated summary as the
+    parameter sweeps its prior range with the others held at random prior points, in noise sds.
+
+    Averaging each base point's own range (not the range of the averaged curve) keeps
+    effects that only show in combination with other parameters.
+    """
+    grid = np.linspace(0.0, 1.0, 9)
+    base = rng.random((bases, d))
+    sd = np.sqrt(np.maximum(obs_var, 1e-300))
+    out = np.zeros(d)
+    for j in range(d):
+        x = np.repeat(base, len(grid), axis=0)
+        x[:, j] = np.tile(grid, bases)
+        curves = emulator.predict_mean(x).reshape(bases, len(grid), -1)
+        spread = (curves.max(1) - curves.min(1)).mean(0) / sd
+        out[j] = float(spread.max())
+    return out
+
+
+def _dependence_p(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(d,) per parameter: smallest p-value, Bonferroni-corrected over the summaries, of an
+    F test that a summary's run means depend on the parameter (quadratic in it) in a
+    uniform design ``x`` (n, d) with outputs ``y`` (n, k); 1 when there are too few runs.
+    """
+    n, d = x.shape
+    k = y.shape[1]
+    out = np.ones(d)
+    if n < 8:
+        return out
+    resid0 = ((y - y.mean(0)) ** 2).sum(0)
+    for j in range(d):
+        design = np.column_stack([np.ones(n), x[:, j] - 0.5, (x[:, j] - 0.5) ** 2])
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        resid = ((y - design @ coef) ** 2).sum(0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = ((resid0 - resid) / 2) / (resid / (n - 3))
+        # no variation at all: no evidence (nan -> 0); a noiseless exact fit: certain (inf)
+        p = stats.f.sf(np.nan_to_num(f, nan=0.0, posinf=np.inf), 2, n - 3)
+        out[j] = float(min(1.0, np.nanmin(p) * k))
+    return out
+
+
+def _edge(column: np.ndarray, weights: np.ndarray) -> str:
+    """``"low"``/``"high"`` when the weighted unit-cube sample piles at that bound, else ``""``."""
+    low = float(weights[column < 0.05].sum())
+    high = float(weights[column > 0.95].sum())
+    if max(low, high) <= EDGE_MASS:
+        return ""
+    return "low" if low > high else "high"
+
+
+def _misfit(
+    checks: pd.DataFrame, acceptance: float, no_match_waves: list[int], waves: int
+) -> list[str]:
+    """Reasons to say the model does not fit these data (empty when it does)."""
+    reasons = []
+    if waves in no_match_waves or acceptance <= 0:
+        reasons.append(
+            "no parameter values inside the prior ranges reproduce every summary "
+            f"(acceptance {acceptance:.3f}"
+            + (
+                f"; history-matching waves {no_match_waves} kept the least implausible 1%"
+                if no_match_waves
+                else ""
+            )
+            + ")"
+        )
+    fitted = checks[~checks["held_out"]]
+    inside = float(fitted["inside90"].mean()) if len(fitted) else 1.0
+    if len(fitted) and inside < MIN_COVERAGE:
+        reasons.append(
+            f"only {fitted['inside90'].sum()} of {len(fitted)} fitted summaries ({inside:.0%}) lie "
+            "inside their 90% predictive interval"
+        )
+    gross = fitted[np.abs(fitted["z"].to_numpy(float)) > GROSS_Z]
+    if len(gross):
+        worst = gross.loc[gross["z"].abs().idxmax()]
+        reasons.append(
+            f"{len(gross)} fitted summar{'y misses' if len(gross) == 1 else 'ies miss'} by more "
+            f"than {GROSS_Z:g} predictive sd (worst: {worst['summary']}, z = {worst['z']:+.1f})"
+        )
+    return reasons
 
 
 def _within_covariance(runs: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from workbench.calibration.core import fmt, interval_text
+from workbench.calibration.core import MISFIT_LINE, _status, fmt, interval_text
 
 if TYPE_CHECKING:
     from workbench.calibration.core import CalibrationResult
@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 
 def posterior_table(result: CalibrationResult) -> pd.DataFrame:
-    """One row per parameter, formatted as in the card: mean, 90% interval, prior, share, flag."""
+    """One row per parameter, formatted as in the card: mean, 90% interval, prior, share, and
+    its status in words (informed, weakly identified, not informed by these data, at the edge
+    of its range, unreliable when the model does not fit)."""
     rows = []
     for row in result.intervals.itertuples():
         rows.append(
@@ -36,7 +38,7 @@ def posterior_table(result: CalibrationResult) -> pd.DataFrame:
                 "90% interval": interval_text(row.q05, row.q95),
                 "prior range": interval_text(row.prior_low, row.prior_high),
                 "interval / prior": f"{row.width_share:.0%}",
-                "identified": "yes" if row.identified else "weakly",
+                "status": _status(row),
             }
         )
     return pd.DataFrame(rows)
@@ -49,6 +51,7 @@ def check_table(checks: pd.DataFrame) -> pd.DataFrame:
             "summary": checks["summary"].to_numpy(),
             "observed": [fmt(v) for v in checks["observed"]],
             "predicted": [fmt(v) for v in checks["predicted"]],
+            "z": [f"{v:+.1f}" for v in checks["z"]],
             "90% interval": [
                 interval_text(a, b) for a, b in zip(checks["q05"], checks["q95"], strict=True)
             ],
@@ -68,6 +71,7 @@ def calibration_card(result: CalibrationResult) -> str:
     fitted = checks[~checks["held_out"]]
     waves = result.waves
     facts = [
+        *result.headline(),
         f"{d['runs']} simulator runs: {d['design_runs']} design runs in {len(waves)} "
         f"history-matching wave{'s' * (len(waves) != 1)} ({d['seeds_per_point']} seeds per "
         f"point; after the last wave {d['nroy_share']:.1%} of the prior box is still "
@@ -84,16 +88,27 @@ def calibration_card(result: CalibrationResult) -> str:
         ),
         *[f"warning: {w}" for w in result.warnings],
     ]
-    tables = {"posterior (mean, 90% credible interval)": posterior_table(result)}
+    tables = {}
+    misses = result.misses()
+    if not result.fits and len(misses):  # what the model misses comes before any interval
+        tables["summaries the model misses (outside their 90% predictive interval)"] = check_table(
+            misses
+        )
+    caption = "posterior (mean, 90% credible interval)"
+    tables[caption + (": UNRELIABLE, the model does not fit" if not result.fits else "")] = (
+        posterior_table(result)
+    )
     if len(held):
         tables["held-out check (90% predictive interval)"] = check_table(held)
-    misses = fitted[~fitted["inside90"].astype(bool)]
-    if len(misses):
+    if result.fits and len(misses):
         tables["fitted summaries outside their 90% predictive interval"] = check_table(misses)
     figure = plot_posterior(result.samples, result.intervals)
     count = len(result.parameters)
+    title = f"Calibration: {count} parameter{'s' * (count != 1)} fitted to {len(fitted)} summaries"
+    if not result.fits:
+        title = f"{MISFIT_LINE}. {title}"
     return card(
-        f"Calibration: {count} parameter{'s' * (count != 1)} fitted to {len(fitted)} summaries",
+        title,
         facts,
         tables,
         figure,
@@ -110,8 +125,19 @@ def target_card(target: Target) -> str:
         who = "participants" if info.get("participants_only") else "respondents"
         facts.append(
             f"{info['respondents']:,} {who} compared with simulated cohorts of the same size"
-            + (", starting levels set from the week-0 wave" if info.get("anchored") else "")
+            + (
+                ", starting levels set from the week-0 wave"
+                if info.get("anchored")
+                else "; no week-0 wave: starting levels are the scenario's, not the data's"
+            )
         )
+        unrecorded = info.get("unrecorded_attributes") or []
+        if info.get("anchored") and unrecorded:
+            facts.append(
+                f"scenario groups the survey does not record ({', '.join(unrecorded)}): their "
+                "starting shifts do not apply (the observed first wave already contains them); "
+                "their barrier odds do"
+            )
         if info.get("groups") is not None:
             facts.append(
                 "gaps by: "

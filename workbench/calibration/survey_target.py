@@ -27,7 +27,16 @@ changes no latent level, so the trajectory up to that week is the same).
 With ``anchor_start`` the scenario's starting levels (mean, spread, group
 shifts and group shares) are set from the first wave when it is at week 0, so
 the calibration spends its runs on the dynamics rather than on where students
-started.
+started: the simulated first wave matches the observed one by construction.
+The starting shifts of scenario groups the survey does *not* record (e.g.
+first-generation students when the file has no such column) are set to zero
+then: the observed first wave already contains whatever those groups do to the
+starting levels, so applying the scenario's shifts on top would pull the
+simulated start away from the data (by 0.06 on the 0-1 scale with the baseline
+scenario's three groups). Those groups' barrier odds stay: they govern who can
+take part, which a survey cannot tell. Without a week-0 wave the scenario's
+starting levels, group shifts included, are used as they are (``info["anchored"]``
+is ``False`` and the report says so).
 
 Examples
 --------
@@ -37,6 +46,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +55,7 @@ import pandas as pd
 from workbench.calibration.target import Target
 from workbench.errors import WorkbenchError
 from workbench.scenario import Scenario, parse_scenario
+from workbench.seeding import DEFAULT_SEED, RngLike, as_rng
 from workbench.survey.loading import Survey
 from workbench.survey.measurement import MeasurementModel
 from workbench.survey.scoring import prorate
@@ -162,6 +173,10 @@ def _anchor(
         shares = np.array([counts.get(level, 0) for level in levels], dtype=float) + 0.5
         cohort["attributes"][column]["shares"] = list(shares / shares.sum())
     effects = {(e["attribute"], e["level"]): e for e in cohort["group_effects"]}
+    for (column, _level), effect in effects.items():
+        if column not in groups:  # the survey does not record this group: see the module doc
+            effect["belonging"] = 0.0
+            effect["confidence"] = 0.0
     for latent, scale in model.latents.items():
         values = start[latent].to_numpy(float)
         ok = np.isfinite(values)
@@ -205,7 +220,8 @@ def survey_target(
     participants_only: bool = True,
     anchor_start: bool = True,
     bootstrap: int = 500,
-    seed: int = 0,
+    rng: RngLike = DEFAULT_SEED,
+    seed: int | None = None,
 ) -> Target:
     """A calibration :class:`Target` comparing simulated and observed surveys.
 
@@ -224,9 +240,14 @@ def survey_target(
         Set starting levels from the week-0 wave (see the module docstring).
     bootstrap
         Bootstrap draws for the observed summaries' covariance.
+    rng
+        Randomness of the bootstrap (:func:`workbench.seeding.as_rng`).
     seed
-        Seed of the bootstrap.
+        Deprecated name of ``rng``; kept for one release.
     """
+    if seed is not None:
+        warnings.warn("survey_target(seed=...) is deprecated; use rng=", DeprecationWarning, 2)
+        rng = seed
     book = survey.codebook
     source = survey.source
     if not book.waves:
@@ -241,7 +262,10 @@ def survey_target(
             f"{source}: waves {too_late} are after the scenario's last week "
             f"({scenario.levers.weeks}); set levers.weeks or the codebook's [waves]"
         )
-    model = measurement or MeasurementModel().fit(survey)
+    try:
+        model = measurement or MeasurementModel().fit(survey)
+    except ValueError as error:  # e.g. no scale names a latent trait: a codebook problem
+        raise WorkbenchError(str(error)) from None
     data = survey.data
     if participants_only and "participated" in data:
         data = data[data["participated"].fillna(False).to_numpy(bool)].reset_index(drop=True)
@@ -278,8 +302,7 @@ def survey_target(
         ],
     )
     observed = spec.means(scored)
-    rng = np.random.default_rng(seed)
-    covariance = _bootstrap_covariance(spec, scored, bootstrap, rng)
+    covariance = _bootstrap_covariance(spec, scored, bootstrap, as_rng(rng))
     respondents = int(data["respondent"].nunique())
     base = scenario.with_overrides({"cohort.size": max(respondents, 2 * scenario.cohort.sites)})
     first = next(iter(weeks))
@@ -312,6 +335,8 @@ def survey_target(
             "anchored": anchor_start and weeks[first] == 0,
             "groups": groups,
             "ignored_groups": [c for c in survey.group_columns if c not in groups],
+            # scenario attributes the survey does not record: no starting shifts when anchored
+            "unrecorded_attributes": [a for a in attributes if a not in groups],
         },
     )
 

@@ -100,7 +100,10 @@ class Target:
         simulated: its size, group shares and starting levels; use it to
         project the fitted model), ``measurement`` (the fitted measurement
         model), ``spec``, ``respondents``, ``participants_only``, ``anchored``,
-        ``groups`` (the group columns compared) and ``ignored_groups``.
+        ``groups`` (the group columns compared), ``ignored_groups`` (survey
+        group columns the scenario lacks) and ``unrecorded_attributes``
+        (scenario attributes the survey lacks; when anchored, their starting
+        shifts do not apply).
     """
 
     simulate: Callable[[dict[str, float], int], np.ndarray]

@@ -42,7 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "and only predict them (repeatable)",
     )
     parser.add_argument("--waves", type=int, default=3, help="history-matching waves (1-5)")
-    parser.add_argument("--seed", type=int, default=0, help="root seed")
+    parser.add_argument("--seed", type=_seed, default=0, help="root seed (0 or more)")
     parser.add_argument(
         "--jobs", type=int, default=1, help="parallel simulator processes (-1 = all cores)"
     )
@@ -53,6 +53,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative; give 0 or more")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,8 +85,17 @@ def run(args: argparse.Namespace) -> int:
                 raise WorkbenchError(f"--param {parameter.name}: {error}") from None
     if args.budget < 1:
         raise WorkbenchError("--budget must be positive")
+    if not 1 <= args.waves <= 5:
+        raise WorkbenchError("--waves must be 1 to 5")
+    from workbench.calibration.core import allocate_budget
+
+    allocate_budget(args.budget, 2, args.waves, None)  # refuse a budget too small, before any work
     if args.jobs == 0 or args.jobs < -1:
         raise WorkbenchError("--jobs must be a positive number of processes, or -1 for all cores")
+    if args.out is not None:  # refuse a bad --out before the long run, not after it
+        from workbench.output import check_out_folder
+
+        check_out_folder(args.out, "calibrate")
     target = survey_target(scenario, survey, participants_only=not args.all_respondents)
     info = target.info
     print(
@@ -91,6 +107,18 @@ def run(args: argparse.Namespace) -> int:
             if info["ignored_groups"]
             else ""
         )
+        + (
+            "; starting levels from the first wave"
+            + (
+                f" (no starting shifts for {', '.join(info['unrecorded_attributes'])}: "
+                "not in the survey)"
+                if info["unrecorded_attributes"]
+                else ""
+            )
+            if info["anchored"]
+            else "; no week-0 wave: starting levels from the scenario"
+        ),
+        file=sys.stderr,  # status: the result on stdout starts with what the fit cannot tell
     )
     result = calibrate(
         target,
@@ -98,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         budget=args.budget,
         waves=args.waves,
         holdout=args.holdout,
-        seed=args.seed,
+        rng=args.seed,
         progress=not args.quiet,
         n_jobs=args.jobs,
     )
@@ -140,7 +168,7 @@ def _write(out: Path, result, target, survey) -> None:
     frequencies = category_frequencies(observed, simulated)
     gaps = compare_gaps(observed, simulated)
     regressions = compare_regressions(observed, simulated)
-    with atomic_folder(out) as folder:
+    with atomic_folder(out, command="calibrate") as folder:
         result.save(folder)
         distributions.to_csv(folder / "compare_distributions.csv", index=False)
         frequencies.to_csv(folder / "compare_categories.csv", index=False)

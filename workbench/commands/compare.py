@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 
@@ -55,21 +54,41 @@ def parse_reference(items: list[str]) -> dict[str, str] | None:
 
 
 def save_figure(figure, path: Path) -> None:
-    """Save to a temporary sibling, then rename: never a half-written picture."""
-    temporary = path.with_name(f".{path.name}.tmp{path.suffix}")
-    figure.savefig(temporary, dpi=110, bbox_inches="tight")
-    os.replace(temporary, path)
+    """Save through :func:`workbench.output.atomic_file`: never a half-written picture."""
+    from workbench.output import atomic_file
+
+    with atomic_file(path) as temporary:
+        figure.savefig(temporary, dpi=110, bbox_inches="tight")
 
 
 def run(args: argparse.Namespace) -> int:
+    from workbench.experiments.spec import SweepError
+    from workbench.output import atomic_files
+
+    if not 0 < args.level < 1:  # also refuses nan
+        raise SweepError(f"--level {args.level}: must be between 0 and 1")
+    if args.week < -1:
+        raise SweepError(f"--week {args.week}: give a week number from 0, or -1 for the last")
+    reference = parse_reference(args.reference)
+    outputs = [path for path in (args.csv, args.plot) if path is not None]
+    # temporaries are made first, so an unwritable --csv/--plot is refused before any work,
+    # and neither file appears unless both are written
+    with atomic_files(outputs) as temporaries:
+        table = comparison(args, reference)
+        written = dict(zip(outputs, temporaries, strict=True))
+        if args.csv:
+            table.to_csv(written[args.csv], index=False)
+        if args.plot:
+            draw_comparison(table, written[args.plot])
+    return 0
+
+
+def comparison(args: argparse.Namespace, reference: dict[str, str] | None):
+    """Load the store, compute the comparison and print it; returns the table."""
     import pandas as pd
 
     from workbench.experiments.analysis import compare, load_results
-    from workbench.experiments.spec import SweepError
 
-    if not 0 < args.level < 1:
-        raise SweepError(f"--level {args.level}: must be between 0 and 1")
-    reference = parse_reference(args.reference)
     results = load_results(args.store, tables=("metrics", "gaps"))
     by = args.by
     if reference is not None and by is None:
@@ -95,33 +114,34 @@ def run(args: argparse.Namespace) -> int:
     )
     if len(results.failures):
         print(f"note: {len(results.failures)} run(s) failed and are left out")
-    if args.csv:
-        temporary = args.csv.with_name(f".{args.csv.name}.tmp")
-        table.to_csv(temporary, index=False)
-        os.replace(temporary, args.csv)
-    if args.plot:
-        import matplotlib
+    return table
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
 
-        from workbench.experiments.plots import plot_comparison
+def draw_comparison(table, path: Path) -> None:
+    """The comparison (and its gaps, if any) as a PNG at ``path``."""
+    import matplotlib
 
-        has_gaps = (table["quantity"] == "gap").any()
-        rows = len(
-            table[table["quantity"] == "value"].drop_duplicates(
-                table.columns[: list(table.columns).index("attribute")].tolist()
-            )
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from workbench.experiments.plots import plot_comparison
+
+    has_gaps = (table["quantity"] == "gap").any()
+    rows = len(
+        table[table["quantity"] == "value"].drop_duplicates(
+            table.columns[: list(table.columns).index("attribute")].tolist()
         )
-        figure, axes = plt.subplots(
-            1,
-            2 if has_gaps else 1,
-            figsize=(14 if has_gaps else 8, 1.5 + 0.45 * rows),
-            squeeze=False,
-        )
+    )
+    figure, axes = plt.subplots(
+        1,
+        2 if has_gaps else 1,
+        figsize=(14 if has_gaps else 8, 1.5 + 0.45 * rows),
+        squeeze=False,
+    )
+    try:
         plot_comparison(table, ax=axes[0, 0])
         if has_gaps:
             plot_comparison(table, quantity="gap", ax=axes[0, 1], labels=False)
-        save_figure(figure, args.plot)
+        figure.savefig(path, dpi=110, bbox_inches="tight", format="png")
+    finally:
         plt.close(figure)
-    return 0

@@ -22,7 +22,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--seed", type=int, default=None, help="root seed (default: the scenario's)"
     )
     parser.add_argument(
-        "--replications", type=int, default=None, help="number of runs (default: the scenario's)"
+        "--replications",
+        type=int,
+        default=None,
+        help="number of runs (default: the scenario's; at most 100,000)",
     )
     parser.add_argument(
         "--out", type=Path, default=None, help="output folder (default: runs/<scenario name>)"
@@ -57,28 +60,39 @@ def parse_assignments(items: list[str]) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from workbench.errors import WorkbenchError
-    from workbench.output import atomic_folder, write_tables
+    from workbench.output import atomic_folder, check_out_folder, write_tables
     from workbench.plots import plot_run, summary_table
-    from workbench.scenario import load_scenario
+    from workbench.scenario import MAX_REPLICATIONS, load_scenario
     from workbench.simulation import run_scenario
 
-    scenario = load_scenario(args.scenario, overrides=parse_assignments(args.set))
-    if args.replications is not None and args.replications < 1:
-        raise WorkbenchError(f"--replications {args.replications}: must be at least 1")
+    if args.replications is not None and not 1 <= args.replications <= MAX_REPLICATIONS:
+        raise WorkbenchError(
+            f"--replications {args.replications}: must be from 1 to {MAX_REPLICATIONS:,} "
+            "(the scenario limit)"
+        )
     if args.seed is not None and args.seed < 0:
         raise WorkbenchError(f"--seed {args.seed}: must be a non-negative integer")
-    out = args.out or Path("runs") / scenario.name
+    scenario = load_scenario(args.scenario, overrides=parse_assignments(args.set))
+    out = check_out_folder(args.out or Path("runs") / scenario.name, "run")
+    replications = scenario.replications if args.replications is None else args.replications
+    print(
+        f"{scenario.name}: {replications:,} replication(s) x {scenario.levers.weeks} weeks",
+        file=sys.stderr,
+        flush=True,
+    )
     result = run_scenario(scenario, seed=args.seed, replications=args.replications, progress=True)
     table = summary_table(result)
     with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
         text = table.to_string()
-    with atomic_folder(out) as folder:
+    with atomic_folder(out, command="run") as folder:
         write_tables(folder, result.tables())
         figure = plot_run(result)
         figure.savefig(folder / "trajectories.png", dpi=110)

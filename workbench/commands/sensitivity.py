@@ -26,8 +26,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-
     import pandas as pd
 
     from workbench.commands.compare import save_figure
@@ -45,14 +43,19 @@ def run(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
         print(table.sort_values("ST", ascending=False).to_string())
     top = table["ST"].idxmax()
+    caveats = table.attrs.get("warnings", [])
     print(
-        f"largest total effect: {top} (ST = {table.loc[top, 'ST']:.3f}); "
-        "conf = 95% bootstrap half-width"
+        f"largest total effect: {top} (ST = {table.loc[top, 'ST']:.3f}"
+        f" ± {table.loc[top, 'ST_conf']:.3f}); conf = 95% bootstrap half-width"
+        + ("; NOT RELIABLE, see the warnings below" if caveats else "")
     )
+    for line in caveats:
+        print(f"warning: {line}")
     if args.csv:
-        temporary = args.csv.with_name(f".{args.csv.name}.tmp")
-        table.to_csv(temporary)
-        os.replace(temporary, args.csv)
+        from workbench.output import atomic_file
+
+        with atomic_file(args.csv) as temporary:
+            table.to_csv(temporary)
     if args.plot:
         import matplotlib
 

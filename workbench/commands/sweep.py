@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -22,7 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--workers",
         type=int,
         default=None,
-        help="local worker processes (default: all cores; 1 = serial)",
+        help="local worker processes (default: all cores; 1 = serial; at most 4 per core)",
     )
     where.add_argument(
         "--scheduler",
@@ -42,7 +44,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--timeout",
         type=float,
         default=10.0,
-        help="seconds to wait for the Dask scheduler (default 10)",
+        help="seconds to wait for the Dask scheduler to connect and answer (default 10, "
+        "at most 3600)",
     )
     parser.add_argument(
         "--flush-seconds",
@@ -58,23 +61,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from workbench.experiments.runner import sweep
-    from workbench.experiments.spec import SweepError
+    from workbench.experiments.executors import check_timeout, check_workers
+    from workbench.experiments.runner import check_flush_seconds, sweep
 
-    if args.timeout <= 0:
-        raise SweepError(f"--timeout {args.timeout}: must be positive")
-    if args.flush_seconds < 0:
-        raise SweepError(f"--flush-seconds {args.flush_seconds}: must not be negative")
-    report = sweep(
-        args.sweep,
-        out=args.out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        retry_failed=args.retry_failed,
-        timeout=args.timeout,
-        progress=not args.quiet,
-        flush_seconds=args.flush_seconds,
-    )
+    # numbers first: a refusal comes before the sweep file is read or a cluster is called
+    check_workers(args.workers)
+    check_timeout(args.timeout)
+    check_flush_seconds(args.flush_seconds)
+    with terminate_as_interrupt():
+        report = sweep(
+            args.sweep,
+            out=args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            retry_failed=args.retry_failed,
+            timeout=args.timeout,
+            progress=not args.quiet,
+            flush_seconds=args.flush_seconds,
+            announce=lambda line: print(line, file=sys.stderr, flush=True),
+        )
     print(
         f"{report.path}: {report.runs - report.failed_total} of {report.runs} runs stored "
         f"({report.completed} now, {report.stored_before} before) on {report.executor} "
@@ -88,3 +93,30 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while the sweep runs: finished runs are written, the lock freed.
+
+    ``kill``, ``docker stop`` and batch schedulers end a job with SIGTERM,
+    whose default action would skip every ``finally``. Raising
+    :class:`KeyboardInterrupt` instead runs the same path as Ctrl-C. (Until
+    ``workbench.cli`` installs this for every command; only the main thread
+    can set a handler, so elsewhere this does nothing.)
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

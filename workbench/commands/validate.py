@@ -26,8 +26,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--cases", type=Path, default=None, help="case file (default: the packaged cases.toml)"
     )
-    parser.add_argument("--replications", type=int, default=None, help="override the case file")
-    parser.add_argument("--cohort-size", type=int, default=None, help="override the case file")
+    parser.add_argument(
+        "--replications", type=int, default=None, help="override the case file (2 to 10,000)"
+    )
+    parser.add_argument(
+        "--cohort-size", type=int, default=None, help="override the case file (20 to 100,000)"
+    )
     parser.add_argument("--seed", type=int, default=None, help="root seed (default: case file's)")
     parser.add_argument(
         "--set",
@@ -56,13 +60,21 @@ def run(args: argparse.Namespace) -> int:
     from workbench.errors import WorkbenchError
     from workbench.scenario import Dynamics
     from workbench.validation import console_table, load_cases, run_validation, write_report
+    from workbench.validation.cases import (
+        MAX_CASE_COHORT,
+        MAX_CASE_REPLICATIONS,
+        MIN_CASE_COHORT,
+    )
 
-    book = load_cases(args.cases)
-    for name, value in (("--replications", args.replications), ("--cohort-size", args.cohort_size)):
-        if value is not None and value < 2:
-            raise WorkbenchError(f"{name} {value}: must be at least 2")
+    for name, value, low, high in (
+        ("--replications", args.replications, 2, MAX_CASE_REPLICATIONS),
+        ("--cohort-size", args.cohort_size, MIN_CASE_COHORT, MAX_CASE_COHORT),
+    ):
+        if value is not None and not low <= value <= high:
+            raise WorkbenchError(f"{name} {value}: must be from {low} to {high:,}")
     if args.seed is not None and args.seed < 0:
         raise WorkbenchError(f"--seed {args.seed}: must be a non-negative integer")
+    book = load_cases(args.cases)
     dynamics = parse_assignments(args.set)
     unknown = sorted(set(dynamics) - set(Dynamics.model_fields))
     if unknown:
@@ -78,6 +90,16 @@ def run(args: argparse.Namespace) -> int:
 
     Scenario().with_overrides({f"dynamics.{key}": value for key, value in dynamics.items()})
 
+    import sys
+
+    replications = args.replications or (
+        book.settings.quick_replications if args.quick else book.settings.replications
+    )
+    print(
+        f"validation: {replications:,} replication(s) of each case's arms",
+        file=sys.stderr,
+        flush=True,
+    )
     result = run_validation(
         book,
         replications=args.replications,

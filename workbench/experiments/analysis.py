@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import inspect
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from scipy import stats
 
 from workbench.experiments.spec import SweepError
 from workbench.experiments.store import ResultStore
+from workbench.seeding import DEFAULT_SEED, RngLike, as_rng
 
 
 @dataclass(frozen=True)
@@ -440,7 +442,8 @@ def sensitivity(
     change: bool = False,
     num_resamples: int = 1000,
     level: float = 0.95,
-    seed: int = 0,
+    rng: RngLike = DEFAULT_SEED,
+    seed: int | None = None,
 ) -> pd.DataFrame:
     """Sobol' indices of an outcome to the swept parameters (a ``sobol`` design).
 
@@ -453,15 +456,26 @@ def sensitivity(
     metric, week, attribute, group, gap, change
         Which outcome (as in :func:`compare`); ``gap`` uses the equity gap of
         ``group`` (a level of ``attribute``) to the reference level.
-    num_resamples, level, seed
+    num_resamples, level
         SALib's bootstrap of the confidence intervals.
+    rng
+        Seed of that bootstrap (:func:`workbench.seeding.as_rng`): the same store gives
+        the same intervals. ``seed`` is its deprecated name.
 
     Returns
     -------
     DataFrame
         Indexed by parameter: ``S1, S1_conf, ST, ST_conf``. With a
         second-order design, ``.attrs["S2"]`` holds the pairwise indices.
+        ``.attrs["warnings"]`` says, one line each, when the indices are not
+        reliable (see :func:`sensitivity_warnings`); ``.attrs["base_samples"]``
+        is the design's base sample count N.
     """
+    if seed is not None:
+        warnings.warn("sensitivity(seed=...) is deprecated; use rng=", DeprecationWarning, 2)
+        rng = seed
+    # SALib seeds its bootstrap only for a truthy seed (seed=0 meant "unseeded"): draw one >= 1
+    salib_seed = int(as_rng(rng).integers(1, 2**31 - 1))
     from SALib.analyze import sobol as sobol_analyze
 
     results = _results(results, ("metrics", "gaps"))
@@ -502,7 +516,7 @@ def sensitivity(
         num_resamples=num_resamples,
         conf_level=level,
         print_to_console=False,
-        seed=seed,
+        seed=salib_seed,
     )
     table = pd.DataFrame(
         {key: indices[key] for key in ("S1", "S1_conf", "ST", "ST_conf")},
@@ -512,5 +526,67 @@ def sensitivity(
         table.attrs["S2"] = pd.DataFrame(
             indices["S2"], index=problem["names"], columns=problem["names"]
         )
+    base = points // (2 * problem["num_vars"] + 2 if second else problem["num_vars"] + 2)
     table.attrs.update(metric=metric, week=week, attribute=attribute, group=group, gap=gap)
+    table.attrs["base_samples"] = base
+    table.attrs["warnings"] = sensitivity_warnings(table, base, second)
     return table
+
+
+#: Widest acceptable 95% half-width of a Sobol' index before a warning.
+SOBOL_HALF_WIDTH = 0.1
+
+
+def sensitivity_warnings(
+    table: pd.DataFrame, base_samples: int, second_order: bool = False
+) -> list[str]:
+    """Why a Sobol' table should not be read as it stands (empty when it can), one line each.
+
+    Flags total indices above 1 and first-order indices below 0 (impossible
+    values: sampling error, too few samples; a negative S1 whose interval
+    reaches 0 is read as 0), and confidence half-widths wider
+    than :data:`SOBOL_HALF_WIDTH`. The error of Saltelli's estimators falls as
+    ``1/√N``, so the base samples needed for the widest half-width ``h`` to
+    reach the threshold are about ``N·(h/0.1)²`` (rounded up to a power of two,
+    as Sobol' sequences want).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"S1": [0.5, -0.08], "S1_conf": [0.2, 0.05],
+    ...                       "ST": [1.09, 0.1], "ST_conf": [0.3, 0.05]}, index=["a", "b"])
+    >>> for line in sensitivity_warnings(table, 64):
+    ...     print(line)
+    a: ST = 1.09 is above 1, which a total index cannot be: too few samples
+    b: S1 = -0.08 is below 0, which a first-order index cannot be: too few samples
+    intervals up to ±0.30 (a: ST): read the indices as rough; about 1024 base samples (now 64), i.e. 4096 design points, would bring them to ±0.1
+    """
+    lines = []
+    for name, row in table.iterrows():
+        if row["ST"] > 1:
+            lines.append(
+                f"{name}: ST = {row['ST']:.2f} is above 1, which a total index cannot be: "
+                "too few samples"
+            )
+        if row["S1"] < 0 and row["S1"] + row["S1_conf"] < 0:
+            lines.append(
+                f"{name}: S1 = {row['S1']:.2f} is below 0, which a first-order index cannot be: "
+                "too few samples"
+            )
+        elif row["S1"] < 0:
+            lines.append(
+                f"{name}: S1 = {row['S1']:.2f} is below 0 but within its interval of it "
+                f"(± {row['S1_conf']:.2f}): read it as 0"
+            )
+    conf = table[["S1_conf", "ST_conf"]]
+    widest = float(np.nanmax(conf.to_numpy())) if conf.size else 0.0
+    if widest > SOBOL_HALF_WIDTH or not np.isfinite(widest):
+        where = conf.stack().idxmax()
+        needed = base_samples * (widest / SOBOL_HALF_WIDTH) ** 2
+        needed = int(2 ** math.ceil(math.log2(max(needed, base_samples + 1))))
+        per = 2 * len(table) + 2 if second_order else len(table) + 2
+        lines.append(
+            f"intervals up to ±{widest:.2f} ({where[0]}: {where[1].removesuffix('_conf')}): read "
+            f"the indices as rough; about {needed} base samples (now {base_samples}), i.e. "
+            f"{needed * per} design points, would bring them to ±{SOBOL_HALF_WIDTH:g}"
+        )
+    return lines

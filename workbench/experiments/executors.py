@@ -15,9 +15,15 @@ Examples
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures as cf
+import contextlib
+import logging
+import math
 import multiprocessing
 import os
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -25,12 +31,48 @@ from typing import Any
 from workbench.experiments.spec import SweepError
 from workbench.experiments.worker import start_worker
 
+#: Most local worker processes per usable core (more only add memory and contention).
+WORKERS_PER_CORE = 4
+#: Longest wait for a Dask scheduler, seconds.
+MAX_TIMEOUT = 3600.0
+#: Address schemes a sweep can reach a Dask scheduler by.
+SCHEMES = ("tcp", "tls")
+_NO_HANDSHAKE = "no connection, or no Dask handshake"
+
 
 def usable_cores() -> int:
     """Cores this process may run on (its CPU affinity where known, else all)."""
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return os.cpu_count() or 1
+
+
+def max_workers() -> int:
+    """The most local worker processes a sweep may start: :data:`WORKERS_PER_CORE` per core."""
+    return WORKERS_PER_CORE * usable_cores()
+
+
+def check_workers(workers: int | None) -> None:
+    """Refuse a worker count below 1 or above :func:`max_workers`, in one line."""
+    if workers is None:
+        return
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise SweepError(f"--workers {workers}: must be a whole number of at least 1")
+    if workers > max_workers():
+        raise SweepError(
+            f"--workers {workers}: at most {max_workers()} here ({WORKERS_PER_CORE} per usable "
+            f"core, {usable_cores()} cores); for more, run a Dask cluster and use --scheduler"
+        )
+
+
+def check_timeout(timeout: float) -> None:
+    """Refuse a scheduler timeout that is not a finite number of seconds in (0, MAX_TIMEOUT]."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise SweepError(f"--timeout {timeout!r}: expected a number of seconds")
+    if not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT:
+        raise SweepError(
+            f"--timeout {timeout}: must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}"
+        )
 
 
 class Executor(ABC):
@@ -50,6 +92,13 @@ class Executor(ABC):
         self, fn: Callable[..., Any], items: Iterable[Any], *args: Any
     ) -> Iterator[tuple[Any, Any, BaseException | None]]:
         """Yield ``(item, fn(*args, item), None)`` or ``(item, None, error)`` as each finishes."""
+
+    def lost(self, error: BaseException) -> bool:
+        """Whether ``error`` means the run was lost with the executor, not failed by itself.
+
+        A lost run is not recorded; the sweep stops and a rerun redoes it.
+        """
+        return False
 
     def describe(self) -> str:
         return f"{self.name} ({self.workers} worker{'s' if self.workers != 1 else ''})"
@@ -133,8 +182,7 @@ class ProcessExecutor(_Windowed):
     name = "processes"
 
     def __init__(self, workers: int | None = None) -> None:
-        if workers is not None and workers < 1:
-            raise SweepError(f"--workers {workers}: must be at least 1")
+        check_workers(workers)
         self.workers = workers or usable_cores()
         self._pool: cf.ProcessPoolExecutor | None = None
         self._depth = 0
@@ -175,10 +223,13 @@ class ProcessExecutor(_Windowed):
 class DaskExecutor(_Windowed):
     """Runs on a Dask distributed cluster given its scheduler address (``tcp://host:port``).
 
-    The connection is tried for ``timeout`` seconds; a scheduler that does not
-    answer is a one-line :class:`SweepError`. Workers must have this package
-    installed (the model travels by name). Tables come back to this process,
-    which alone writes the store, so workers need no shared file system.
+    Connecting — TCP connect and Dask's handshake both — must finish within
+    ``timeout`` seconds: an address that does not answer, answers slowly or is
+    not a Dask scheduler (a web server, say) is a one-line :class:`SweepError`,
+    and no client is made. Workers must have this package installed (the
+    model travels by name). Tables come back to this process, which alone
+    writes the store, so workers need no shared file system. Runs cancelled
+    because the scheduler was lost count as :meth:`lost`, not failed.
     """
 
     name = "dask"
@@ -188,8 +239,11 @@ class DaskExecutor(_Windowed):
     ) -> None:
         if address is None and client is None:
             raise SweepError("dask executor: give a scheduler address, e.g. tcp://127.0.0.1:8786")
+        check_timeout(timeout)
+        if address is not None:
+            check_address(address)
         self.address = address
-        self.timeout = timeout
+        self.timeout = float(timeout)
         self._client = client
         self._own_client = client is None
         self.workers = 1
@@ -201,26 +255,47 @@ class DaskExecutor(_Windowed):
             raise SweepError(
                 "--scheduler needs dask[distributed]: pip install 'dask[distributed]'"
             ) from None
-        if self._client is None:
-            try:
-                self._client = Client(
-                    self.address, timeout=f"{self.timeout}s", set_as_default=False
-                )
-            except (OSError, TimeoutError, ValueError) as error:
-                reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-                raise SweepError(
-                    f"--scheduler {self.address}: no answer within {self.timeout:g} s ({reason}); "
-                    "start one with `dask scheduler` and `dask worker ADDRESS`, or check the address"
-                ) from None
-        info = self._client.scheduler_info()
+        # the sweep reports a lost or silent scheduler in its own line; Dask's log
+        # would add its own lines (and tracebacks) to it
+        self._log_levels = _quiet("distributed")
+        try:
+            info = self._connect(Client)
+        except BaseException:
+            self.__exit__()
+            raise
         threads = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
         self.workers = max(1, threads)
         return self
 
+    def _connect(self, client_type: type) -> dict[str, Any]:
+        if self._client is None:
+            start = time.monotonic()
+            probe_scheduler(self.address, self.timeout)
+            left = max(1.0, self.timeout - (time.monotonic() - start))
+            try:
+                self._client = client_type(self.address, timeout=f"{left}s", set_as_default=False)
+            except Exception as error:
+                raise SweepError(self._no_answer(_reason(error))) from None
+        try:
+            return self._client.scheduler_info()
+        except Exception as error:
+            raise SweepError(self._no_answer(_reason(error))) from None
+
+    def _no_answer(self, reason: str) -> str:
+        return no_answer(self.address, self.timeout, reason)
+
     def __exit__(self, *exc: object) -> None:
         if self._client is not None and self._own_client:
-            self._client.close()
-            self._client = None
+            client, self._client = self._client, None
+            with contextlib.suppress(Exception):  # a lost scheduler cannot be told goodbye
+                client.close(timeout=self.timeout)
+        for name, level in getattr(self, "_log_levels", {}).items():
+            logging.getLogger(name).setLevel(level)
+
+    def lost(self, error: BaseException) -> bool:
+        from distributed.comm.core import CommClosedError
+
+        return isinstance(error, cf.CancelledError | CommClosedError)
 
     def _submit(self, fn, *args):
         return self._client.submit(fn, *args, pure=False)
@@ -236,7 +311,9 @@ class DaskExecutor(_Windowed):
                 finished.add(new)
 
     def _cancel(self, pending):
-        self._client.cancel(list(pending))
+        if self._client.status == "running":  # a lost scheduler has nothing to cancel
+            with contextlib.suppress(Exception):
+                self._client.cancel(list(pending))
 
 
 def make_executor(
@@ -246,14 +323,92 @@ def make_executor(
 
     ``workers=1`` runs serially in this process; ``None`` uses every core.
     """
+    check_workers(workers)
+    check_timeout(timeout)
     if scheduler is not None:
         if workers is not None:
             raise SweepError(
                 "give --workers or --scheduler, not both (a cluster sets its own workers)"
             )
-        if not scheduler.strip():
-            raise SweepError("--scheduler: empty address; e.g. tcp://127.0.0.1:8786")
         return DaskExecutor(scheduler, timeout=timeout)
     if workers == 1:
         return SerialExecutor()
     return ProcessExecutor(workers)
+
+
+def check_address(address: str) -> None:
+    """Refuse a scheduler address this sweep cannot use, before any connection is tried."""
+    if not isinstance(address, str) or not address.strip():
+        raise SweepError("--scheduler: empty address; e.g. tcp://127.0.0.1:8786")
+    scheme, sep, rest = address.strip().partition("://")
+    if not sep:
+        scheme, rest = "tcp", address.strip()
+    if scheme not in SCHEMES:
+        raise SweepError(
+            f"--scheduler {address}: {scheme}:// is not supported; give "
+            f"{' or '.join(s + '://HOST:PORT' for s in SCHEMES)}, e.g. tcp://127.0.0.1:8786"
+        )
+    host, colon, port = rest.rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SweepError(
+            f"--scheduler {address}: expected HOST:PORT with a port number, "
+            "e.g. tcp://127.0.0.1:8786"
+        )
+
+
+def no_answer(address: str | None, timeout: float, reason: str) -> str:
+    return (
+        f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s ({reason}); "
+        "start one with `dask scheduler` and `dask worker ADDRESS`, or check the address"
+    )
+
+
+def probe_scheduler(address: str | None, timeout: float) -> None:
+    """Connect to ``address`` and complete Dask's handshake within ``timeout`` seconds.
+
+    distributed's own ``connect`` bounds the TCP connection but then waits
+    for the handshake without a limit, so an endpoint that accepts and never
+    answers would hang a sweep. The probe runs on its own event loop in a
+    daemon thread (so it also works under Jupyter's running loop) and is
+    abandoned when the deadline passes.
+    """
+    from distributed.comm import connect
+
+    outcome: dict[str, BaseException | None] = {}
+
+    async def attempt() -> None:
+        comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
+        await comm.close()
+
+    def run() -> None:
+        try:
+            asyncio.run(attempt())
+            outcome["error"] = None
+        except BaseException as error:  # reported by the caller
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="dask-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 1.0)
+    if "error" not in outcome:
+        raise SweepError(no_answer(address, timeout, _NO_HANDSHAKE))
+    error = outcome["error"]
+    if error is not None:
+        reason = _NO_HANDSHAKE if isinstance(error, asyncio.TimeoutError) else _reason(error)
+        raise SweepError(no_answer(address, timeout, reason))
+
+
+def _quiet(package: str) -> dict[str, int]:
+    """Silence the loggers of ``package`` below CRITICAL; returns their levels to restore."""
+    names = [package] + [
+        name for name in logging.root.manager.loggerDict if name.startswith(package + ".")
+    ]
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    return levels
+
+
+def _reason(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

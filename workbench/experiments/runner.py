@@ -19,9 +19,10 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import math
 import platform
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from workbench.experiments.models import Model, ScenarioModel, model_name
 from workbench.experiments.spec import SweepError, SweepSpec, load_sweep
 from workbench.experiments.store import ResultStore
 from workbench.experiments.worker import Outcome, RunTask, execute
+from workbench.output import check_out_folder
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ def sweep(
     retry_failed: bool = False,
     timeout: float = 10.0,
     flush_seconds: float = 2.0,
+    announce: Callable[[str], None] | None = None,
 ) -> SweepReport:
     """Run every run of a sweep that is not stored yet, storing each as it finishes.
 
@@ -206,6 +209,9 @@ def sweep(
         Seconds to wait for a Dask scheduler to answer.
     flush_seconds
         Longest a finished run waits in memory before it is written.
+    announce
+        Called with one line (run count, memory of the design) before any run
+        starts, e.g. ``print``.
 
     Returns
     -------
@@ -215,16 +221,19 @@ def sweep(
     spec = as_spec(spec, scenario_required=model is None)
     if model is None:
         model = ScenarioModel(spec.scenario)
+    executor = executor or make_executor(workers, scheduler, timeout)  # checks the numbers
+    check_flush_seconds(flush_seconds)
     design = build_design(spec)
     store = ResultStore(out or Path("runs") / spec.name, flush_seconds=flush_seconds)
-    if store.exists:
+    if store.exists or store.looks_like_a_store:
+        store.restore_manifest(spec.hash(), model_name(model))  # only if lost and ours
         store.check_same_sweep(spec.hash(), model_name(model))
-    elif store.path.exists() and (not store.path.is_dir() or any(store.path.iterdir())):
-        raise SweepError(
-            f"{store.path}: exists and is not a sweep store; choose another --out or remove it"
-        )
-    executor = executor or make_executor(workers, scheduler, timeout)
+    else:
+        check_out_folder(store.path, "sweep")  # refused before a cluster is contacted
+    lost: list[BaseException] = []
     with executor:
+        if announce is not None:  # connected: the long part starts now
+            announce(estimate(design, store))
         if not store.exists:
             store.create(manifest_for(spec, design, model), design.runs)
         with store.writing():
@@ -242,6 +251,9 @@ def sweep(
                                 f"{store.path}: a worker process died ({error}); finished runs are "
                                 "stored; run the same command again to resume"
                             )
+                        if error is not None and executor.lost(error):
+                            lost.append(error)  # not recorded: the rerun redoes it
+                            break
                         if error is not None:  # e.g. a Dask worker lost too often
                             outcome = _lost(task, error)
                         store.add(outcome)
@@ -255,6 +267,12 @@ def sweep(
                         bar.set_postfix(failed=len(failed), refresh=False)
             finally:
                 bar.close()
+    if lost:
+        reason = f"{type(lost[0]).__name__}: {lost[0]}".splitlines()[0]
+        raise SweepError(
+            f"{store.path}: lost {executor.describe()} ({reason}); {completed} finished run(s) "
+            "are stored and the runs in flight are not; run the same command again to resume"
+        )
     return SweepReport(
         path=store.path,
         runs=len(design.runs),
@@ -264,6 +282,34 @@ def sweep(
         failed_total=len(failed),
         seconds=time.perf_counter() - start,
         executor=executor.describe(),
+    )
+
+
+#: Longest a finished run may wait in memory before it is written, seconds.
+MAX_FLUSH_SECONDS = 3600.0
+
+
+def check_flush_seconds(seconds: float) -> None:
+    """Refuse a flush interval that is not a finite number in [0, MAX_FLUSH_SECONDS]."""
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not math.isfinite(seconds)
+        or not 0 <= seconds <= MAX_FLUSH_SECONDS
+    ):
+        raise SweepError(
+            f"--flush-seconds {seconds}: must be a number of seconds from 0 to "
+            f"{MAX_FLUSH_SECONDS:g}"
+        )
+
+
+def estimate(design: Design, store: ResultStore) -> str:
+    """One line: how many runs the sweep holds and how much memory its design takes."""
+    runs, points = len(design.runs), len(design.points)
+    size = design.runs.memory_usage(deep=True).sum() + design.points.memory_usage(deep=True).sum()
+    return (
+        f"{store.path}: {runs:,} runs ({points:,} points x {runs // max(points, 1):,} "
+        f"replications); the design takes {size / 1e6:,.1f} MB in memory"
     )
 
 

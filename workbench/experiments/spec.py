@@ -23,9 +23,13 @@ A sweep file is TOML::
 
 Parameter names are the scenario's dotted settings (as in
 :meth:`workbench.Scenario.with_overrides`); nested tables
-(``[parameters.levers.mentor_training]``) mean the same. Every problem is
-refused with one line naming the file and the key before anything is run or
-written.
+(``[parameters.levers.mentor_training]``) mean the same. The file's shape is
+validated by pydantic models (:class:`SweepFile`, :class:`DesignTable`,
+:class:`ParameterTable`), the values against the base scenario; every problem
+is refused with one line naming the file and the key before anything is run
+or written. Sizes are bounded before a design is built (:data:`MAX_POINTS`
+points, :data:`MAX_RUNS` runs, :data:`MAX_STEPS` steps, the scenario's
+replication cap), counted rather than listed.
 
 Examples
 --------
@@ -44,17 +48,41 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from workbench.errors import WorkbenchError
-from workbench.inputfiles import read_toml
-from workbench.scenario import Scenario, ScenarioError, flatten_settings, load_scenario
+from workbench.inputfiles import read_toml, validation_line
+from workbench.scenario import (
+    MAX_REPLICATIONS,
+    Scenario,
+    ScenarioError,
+    flatten_settings,
+    load_scenario,
+)
 
 DESIGNS = ("grid", "lhs", "sobol")
 SEEDING = ("common", "independent")
-_TOP_KEYS = {"name", "description", "base", "seed", "replications", "design", "fixed", "parameters"}
-_DESIGN_KEYS = {"kind", "samples", "second_order", "seeds"}
 _PARAMETER_KEYS = {"range", "levels", "steps", "integer"}
+#: Most design points in one sweep (grid combinations, lhs samples, Sobol' points).
+MAX_POINTS = 1_000_000
+#: Most runs (points x replications) in one result store; split a bigger sweep.
+MAX_RUNS = 1_000_000
+#: Most values a grid takes from one range (``steps``).
+MAX_STEPS = 10_000
+#: Page listing the keys of a sweep file, named in messages about a misspelt key.
+DOCS = "docs/experiments.md"
 
 
 class SweepError(WorkbenchError):
@@ -92,6 +120,17 @@ class Parameter:
             return int(self.low) + min(int(u * span), span - 1)
         return float(value)
 
+    def grid_size(self) -> int:
+        """How many values :meth:`grid_values` gives, computed without listing them."""
+        if self.levels is not None:
+            return len(self.levels)
+        if self.integer:
+            whole = int(self.high) - int(self.low) + 1
+            if self.steps is None or self.steps >= whole:
+                return whole
+            return len(self.grid_values())  # steps <= MAX_STEPS: cheap
+        return self.steps or 0
+
     def grid_values(self) -> list[Any]:
         """The values a full-factorial grid takes."""
         if self.levels is not None:
@@ -118,6 +157,114 @@ class Parameter:
             "steps": self.steps,
             "integer": self.integer,
         }
+
+
+# -- the file's schema (pydantic) --------------------------------------------------------
+Finite = Annotated[float, Field(allow_inf_nan=False, strict=False)]
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DesignTable(_Table):
+    """``[design]``: how points are chosen."""
+
+    kind: Literal["grid", "lhs", "sobol"] = "grid"
+    samples: StrictInt | None = Field(None, ge=1, le=MAX_POINTS)
+    second_order: StrictBool = False
+    seeds: Literal["common", "independent"] = "common"
+
+    @model_validator(mode="after")
+    def _fits_the_kind(self) -> DesignTable:
+        if self.kind == "grid" and self.samples is not None:
+            raise ValueError("samples: a grid takes no samples; give steps or levels")
+        if self.kind != "grid" and self.samples is None:
+            raise ValueError(f"samples: required for a {self.kind} design")
+        if self.kind == "sobol" and (self.samples < 2 or self.samples & (self.samples - 1)):
+            raise ValueError(
+                f"samples: Sobol' sampling needs a power of two (got {self.samples}); "
+                "try 16, 32, 64 ..."
+            )
+        if self.second_order and self.kind != "sobol":
+            raise ValueError("second_order: only a sobol design has second order")
+        return self
+
+
+class ParameterTable(_Table):
+    """One entry of ``[parameters]``: ``range`` (with ``steps``, ``integer``) or ``levels``."""
+
+    range: tuple[Finite, Finite] | None = None
+    levels: list[Any] | None = None
+    steps: StrictInt | None = Field(None, ge=2, le=MAX_STEPS)
+    integer: StrictBool | None = None
+
+    @field_validator("levels")
+    @classmethod
+    def _some(cls, value: list[Any] | None) -> list[Any] | None:
+        if value is not None and not value:
+            raise ValueError("empty; list at least one value")
+        return value
+
+    @field_validator("range", mode="before")
+    @classmethod
+    def _numbers(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and any(isinstance(v, bool) for v in value):
+            raise ValueError("range: expected [low, high] numbers, not true/false")
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ParameterTable:
+        if (self.range is None) == (self.levels is None):
+            raise ValueError("give exactly one of range = [low, high] or levels = [...]")
+        if self.levels is not None:
+            if self.steps is not None or self.integer is not None:
+                raise ValueError("steps and integer go with a range, not levels")
+            if len({json.dumps(v, sort_keys=True, default=str) for v in self.levels}) != len(
+                self.levels
+            ):
+                raise ValueError("levels: values repeat; list each once")
+            return self
+        low, high = self.range
+        if not low < high:
+            raise ValueError(
+                f"range: [{_plain(low)}, {_plain(high)}] is empty; "
+                "the low end must be below the high end"
+            )
+        if self.integer and (low != int(low) or high != int(high)):
+            raise ValueError("range: an integer range needs whole-number ends")
+        return self
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() and abs(number) < 1e15 else str(number)
+
+
+class SweepFile(_Table):
+    """A sweep file's top level (``base`` is read separately: a path or a Scenario)."""
+
+    name: StrictStr = Field("sweep", min_length=1, max_length=200)
+    description: StrictStr = ""
+    seed: StrictInt = Field(0, ge=0)
+    replications: StrictInt = Field(1, ge=1, le=MAX_REPLICATIONS)
+    design: DesignTable = DesignTable()
+    fixed: dict[str, Any] = {}
+    parameters: dict[str, ParameterTable]
+
+    @field_validator("design", mode="before")
+    @classmethod
+    def _kind_alone(cls, value: Any) -> Any:
+        return {"kind": value} if isinstance(value, str) else value
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _flat(cls, value: Any) -> Any:
+        if not isinstance(value, dict) or not value:
+            raise ValueError(
+                "no parameters to sweep; add e.g. "
+                '"levers.mentor_training" = { range = [0.0, 1.0], steps = 3 }'
+            )
+        return dict(_flatten_parameters(value))
 
 
 @dataclass(frozen=True)
@@ -191,56 +338,39 @@ class SweepSpec:
         ``base`` may be a path or a :class:`~workbench.Scenario`; without it the
         default scenario is used (or, if ``scenario_required`` is false, none).
         """
-        unknown = sorted(set(data) - _TOP_KEYS)
-        if unknown:
-            raise SweepError(
-                f"{source}: {unknown[0]}: unknown key; allowed: {', '.join(sorted(_TOP_KEYS))}"
-            )
-        name = _typed(data.get("name", "sweep"), str, source, "name")
-        description = _typed(data.get("description", ""), str, source, "description")
-        seed = _typed(data.get("seed", 0), int, source, "seed")
-        if seed < 0:
-            raise SweepError(f"{source}: seed: must be a non-negative integer (got {seed})")
-        replications = _typed(data.get("replications", 1), int, source, "replications")
-        if replications < 1:
-            raise SweepError(f"{source}: replications: must be at least 1 (got {replications})")
-        base = _base_scenario(data.get("base"), source, folder, scenario_required)
-        fixed = data.get("fixed", {})
-        if not isinstance(fixed, dict):
-            raise SweepError(f"{source}: fixed: expected a table of dotted settings")
-        fixed = flatten_settings(fixed)
+        data = dict(data)
+        given_base = data.pop("base", None)
+        try:
+            table = SweepFile.model_validate(data)
+        except ValidationError as error:
+            raise SweepError(validation_line(error, source, DOCS)) from None
+        base = _base_scenario(given_base, source, folder, scenario_required)
+        fixed = flatten_settings(table.fixed)
+        scenario = base
         if base is not None and fixed:
             try:
-                base.with_overrides(fixed)
+                scenario = base.with_overrides(fixed)
             except ScenarioError as error:
                 raise SweepError(f"{source}: fixed: {error}") from None
-        design = _design(data.get("design", {}), source)
-        raw = data.get("parameters")
-        if not isinstance(raw, dict) or not raw:
-            raise SweepError(
-                f"{source}: parameters: no parameters to sweep; add e.g. "
-                '"levers.mentor_training" = {{ range = [0.0, 1.0], steps = 3 }}'
-            )
-        scenario = base.with_overrides(fixed) if base is not None and fixed else base
-        parameters = tuple(
-            _parameter(name, table, source, scenario, design)
-            for name, table in _flatten_parameters(raw, source)
+        design = DesignSpec(
+            kind=table.design.kind,
+            samples=table.design.samples,
+            second_order=table.design.second_order,
+            seeds=table.design.seeds,
         )
-        if (
-            design.kind == "grid"
-            and math.prod(len(p.grid_values()) for p in parameters) > 1_000_000
-        ):
-            raise SweepError(
-                f"{source}: design: the grid has over a million points; use lhs or sobol"
-            )
+        parameters = tuple(
+            _parameter(name, rule, source, scenario, design)
+            for name, rule in table.parameters.items()
+        )
+        _check_size(parameters, design, table.replications, source)
         return cls(
-            name=name,
-            description=description,
+            name=table.name,
+            description=table.description,
             base=base,
             parameters=parameters,
             design=design,
-            replications=replications,
-            seed=seed,
+            replications=table.replications,
+            seed=table.seed,
             fixed=fixed,
             source=source,
         )
@@ -260,14 +390,6 @@ def load_sweep(path: str | Path) -> SweepSpec:
 
 
 # -- helpers ---------------------------------------------------------------------------
-def _typed(value: Any, kind: type, source: str, key: str) -> Any:
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise SweepError(f"{source}: {key}: expected a whole number (got {value!r})")
-    if not isinstance(value, kind):
-        raise SweepError(f"{source}: {key}: expected {kind.__name__} (got {value!r})")
-    return value
-
-
 def _base_scenario(base: Any, source: str, folder: Path | None, required: bool) -> Scenario | None:
     if isinstance(base, Scenario):
         return base
@@ -286,53 +408,16 @@ def _base_scenario(base: Any, source: str, folder: Path | None, required: bool) 
         raise SweepError(f"{source}: base: {error}") from None
 
 
-def _design(table: Any, source: str) -> DesignSpec:
-    if isinstance(table, str):
-        table = {"kind": table}
-    if not isinstance(table, dict):
-        raise SweepError(f"{source}: design: expected a table with kind = grid|lhs|sobol")
-    unknown = sorted(set(table) - _DESIGN_KEYS)
-    if unknown:
-        raise SweepError(
-            f"{source}: design.{unknown[0]}: unknown key; allowed: {', '.join(sorted(_DESIGN_KEYS))}"
-        )
-    kind = table.get("kind", "grid")
-    if kind not in DESIGNS:
-        raise SweepError(f"{source}: design.kind: {kind!r} is not one of {', '.join(DESIGNS)}")
-    seeds = table.get("seeds", "common")
-    if seeds not in SEEDING:
-        raise SweepError(f"{source}: design.seeds: {seeds!r} is not one of {', '.join(SEEDING)}")
-    samples = table.get("samples")
-    if kind == "grid" and samples is not None:
-        raise SweepError(f"{source}: design.samples: a grid takes no samples; give steps or levels")
-    if kind in ("lhs", "sobol"):
-        if samples is None:
-            raise SweepError(f"{source}: design.samples: required for a {kind} design")
-        samples = _typed(samples, int, source, "design.samples")
-        if samples < 1:
-            raise SweepError(f"{source}: design.samples: must be at least 1 (got {samples})")
-        if kind == "sobol" and (samples < 2 or samples & (samples - 1)):
-            raise SweepError(
-                f"{source}: design.samples: Sobol' sampling needs a power of two (got {samples}); "
-                "try 16, 32, 64 ..."
-            )
-    second_order = table.get("second_order", False)
-    if not isinstance(second_order, bool):
-        raise SweepError(f"{source}: design.second_order: expected true or false")
-    if second_order and kind != "sobol":
-        raise SweepError(f"{source}: design.second_order: only a sobol design has second order")
-    return DesignSpec(kind=kind, samples=samples, second_order=second_order, seeds=seeds)
+def _flatten_parameters(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """``{"levers": {"weeks": {"range": ...}}}`` → ``[("levers.weeks", {"range": ...})]``.
 
-
-def _flatten_parameters(
-    table: dict[str, Any], source: str, prefix: str = ""
-) -> list[tuple[str, Any]]:
-    """``{"levers": {"weeks": {"range": ...}}}`` → ``[("levers.weeks", {"range": ...})]``."""
+    A list stands for its levels (``"matching.policy" = ["random", "optimal"]``).
+    """
     found: list[tuple[str, Any]] = []
     for key, value in table.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict) and value and not (set(value) & _PARAMETER_KEYS):
-            found.extend(_flatten_parameters(value, source, f"{name}."))
+            found.extend(_flatten_parameters(value, f"{name}."))
         elif isinstance(value, list):
             found.append((name, {"levels": value}))
         else:
@@ -377,73 +462,68 @@ def short(message: str) -> str:
     return re.sub(r" \(got \{.*\}\)", "", message)
 
 
-def _number(value: Any, source: str, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise SweepError(f"{source}: {key}: expected a finite number (got {value!r})")
-    return value
-
-
 def _parameter(
-    name: str, table: Any, source: str, scenario: Scenario | None, design: DesignSpec
+    name: str, rule: ParameterTable, source: str, scenario: Scenario | None, design: DesignSpec
 ) -> Parameter:
+    """A :class:`Parameter` from a validated table, checked against the scenario and design."""
     key = f"parameters.{name}"
-    if not isinstance(table, dict):
-        raise SweepError(
-            f"{source}: {key}: expected {{ range = [low, high] }} or {{ levels = [...] }} "
-            f"(got {table!r})"
-        )
-    unknown = sorted(set(table) - _PARAMETER_KEYS)
-    if unknown:
-        raise SweepError(
-            f"{source}: {key}.{unknown[0]}: unknown key; allowed: {', '.join(sorted(_PARAMETER_KEYS))}"
-        )
     current = _current_value(scenario, name, source) if scenario is not None else None
-    if ("range" in table) == ("levels" in table):
-        raise SweepError(
-            f"{source}: {key}: give exactly one of range = [low, high] or levels = [...]"
-        )
-    if "levels" in table:
-        levels = table["levels"]
-        if not isinstance(levels, list) or not levels:
-            raise SweepError(f"{source}: {key}.levels: empty; list at least one value")
-        if "steps" in table or "integer" in table:
-            raise SweepError(f"{source}: {key}: steps and integer go with a range, not levels")
-        if len({json.dumps(v, sort_keys=True, default=str) for v in levels}) != len(levels):
-            raise SweepError(f"{source}: {key}.levels: values repeat; list each once")
-        for value in levels:
+    if rule.levels is not None:
+        for value in rule.levels:
             _check_value(scenario, name, value, source, "level")
-        return Parameter(name=name, levels=tuple(levels))
-    bounds = table["range"]
-    if not isinstance(bounds, list) or len(bounds) != 2:
-        raise SweepError(f"{source}: {key}.range: expected [low, high] (got {bounds!r})")
-    low, high = (_number(v, source, f"{key}.range") for v in bounds)
-    if not low < high:
-        raise SweepError(
-            f"{source}: {key}.range: [{low}, {high}] is empty; the low end must be below the high end"
-        )
+        return Parameter(name=name, levels=tuple(rule.levels))
+    low, high = rule.range
     if scenario is not None and (isinstance(current, bool) or not isinstance(current, int | float)):
         raise SweepError(
             f"{source}: {key}.range: {name} is not a number (it is {current!r}); use levels = [...]"
         )
-    integer = table.get("integer", isinstance(current, int) and not isinstance(current, bool))
-    if not isinstance(integer, bool):
-        raise SweepError(f"{source}: {key}.integer: expected true or false")
-    if integer and (low != int(low) or high != int(high)):
-        raise SweepError(f"{source}: {key}.range: an integer range needs whole-number ends")
-    steps = table.get("steps")
-    if design.kind == "grid":
-        if steps is None and not integer:
-            raise SweepError(
-                f"{source}: {key}.steps: a grid over a range needs steps (how many values, >= 2)"
-            )
-        if steps is not None:
-            steps = _typed(steps, int, source, f"{key}.steps")
-            if steps < 2:
-                raise SweepError(f"{source}: {key}.steps: must be at least 2 (got {steps})")
-    elif steps is not None:
-        raise SweepError(f"{source}: {key}.steps: only a grid design takes steps")
+    integer = rule.integer
+    if integer is None:  # an integer setting is swept over whole numbers
+        integer = isinstance(current, int) and not isinstance(current, bool)
+        if integer and (low != int(low) or high != int(high)):
+            raise SweepError(f"{source}: {key}.range: an integer range needs whole-number ends")
+    _check_steps(rule.steps, integer, design, source, key)
     if integer:
         low, high = int(low), int(high)
     for value in (low, high):
         _check_value(scenario, name, value, source, "value")
-    return Parameter(name=name, low=low, high=high, steps=steps, integer=integer)
+    return Parameter(name=name, low=low, high=high, steps=rule.steps, integer=integer)
+
+
+def _check_steps(
+    steps: int | None, integer: bool, design: DesignSpec, source: str, key: str
+) -> None:
+    if design.kind != "grid":
+        if steps is not None:
+            raise SweepError(f"{source}: {key}.steps: only a grid design takes steps")
+    elif steps is None and not integer:
+        raise SweepError(
+            f"{source}: {key}.steps: a grid over a range needs steps (how many values, >= 2)"
+        )
+
+
+def design_points(parameters: tuple[Parameter, ...], design: DesignSpec) -> int:
+    """How many points the design has, computed without building it."""
+    if design.kind == "grid":
+        return math.prod(p.grid_size() for p in parameters)
+    d = len(parameters)
+    per_sample = 1 if design.kind == "lhs" else (2 * d + 2 if design.second_order else d + 2)
+    return (design.samples or 0) * per_sample
+
+
+def _check_size(
+    parameters: tuple[Parameter, ...], design: DesignSpec, replications: int, source: str
+) -> None:
+    """Refuse a design over :data:`MAX_POINTS` points or :data:`MAX_RUNS` runs, before building it."""
+    points = design_points(parameters, design)
+    if points > MAX_POINTS:
+        advice = "use lhs or sobol" if design.kind == "grid" else "use fewer samples"
+        raise SweepError(
+            f"{source}: design: {points:,} points, over the limit of {MAX_POINTS:,}; {advice}"
+        )
+    if points * replications > MAX_RUNS:
+        raise SweepError(
+            f"{source}: replications: {points:,} points x {replications:,} replications = "
+            f"{points * replications:,} runs, over the limit of {MAX_RUNS:,} per store; "
+            "use fewer points or replications, or split the sweep"
+        )

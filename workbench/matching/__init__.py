@@ -18,11 +18,10 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-# importing the policy modules registers them in POLICIES
-from workbench.matching import capacity, circles, peer, stable  # noqa: F401
+from workbench import registry
 from workbench.matching.context import MatchContext
 from workbench.matching.pairing import Pairing
-from workbench.matching.policies import POLICIES, register, split_roles
+from workbench.matching.policies import MatchingPolicy, split_roles
 from workbench.matching.scores import TERMS, pair_terms, pairwise_terms, score_matrix
 from workbench.roster import Roster
 from workbench.scenario import Matching as MatchConfig
@@ -31,14 +30,18 @@ __all__ = [
     "POLICIES",
     "TERMS",
     "MatchContext",
+    "MatchingPolicy",
     "Pairing",
     "match_roster",
     "pair_terms",
     "pairwise_terms",
-    "register",
     "score_matrix",
     "split_roles",
 ]
+
+#: Every matching policy by name (built-in, registered and installed ones), a live
+#: read-only view of :mod:`workbench.registry`; looking a name up loads its function.
+POLICIES: Mapping[str, MatchingPolicy] = registry.FunctionView("matching")
 
 
 def match_roster(
@@ -80,7 +83,7 @@ def match_roster(
         One pairing with indices into ``roster``.
     """
     rows = np.arange(len(roster)) if rows is None else np.asarray(rows, dtype=np.intp)
-    policy = POLICIES[config.policy]
+    policy: MatchingPolicy = registry.get("matching", config.policy).load()
     extra = np.asarray(list(forbidden) if forbidden is not None else [], dtype=np.intp)
     own = getattr(roster, "must_not_meet", None)
     if own is not None and len(own):

@@ -3,16 +3,28 @@
 Examples
 --------
 >>> import workbench
->>> result = workbench.match("examples/roster_synthetic.csv", policy="stable", seed=1)
+>>> result = workbench.match("examples/roster_synthetic.csv", policy="stable", rng=1)
 >>> list(result.pairs.columns[:6])
 ['group', 'site', 'mentor', 'mentee', 'score', 'reason']
 >>> len(result.pairs) + len(result.unmatched) > 0
 True
+
+A school's export, its column map and a rule (every pair shares a free period):
+
+>>> result = workbench.match("examples/roster_sis.csv", columns="examples/roster_sis_columns.toml",
+...                          min_schedule_overlap=1, rng=0)
+>>> result.plain_summary().split(":")[0]
+'8 students paired, 4 waiting'
+>>> int(result.unmatched["reason"].str.startswith("their Free Periods cell is blank").sum())
+2
+>>> list(result.pairs.columns[:8])
+['group', 'site', 'mentor', 'mentee', 'mentor_name', 'mentee_name', 'score', 'reason']
 """
 
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +34,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from workbench import registry
 from workbench.errors import WorkbenchError
 from workbench.inputfiles import read_toml, validation_line
 from workbench.matching import POLICIES, match_roster
@@ -30,8 +43,10 @@ from workbench.matching.fairness import fairness_report
 from workbench.matching.pairing import Pairing
 from workbench.matching.preferences import load_preferences, parse_rankings
 from workbench.matching.scores import TERMS, pairwise_terms
-from workbench.roster import Roster, load_roster
+from workbench.roster import Roster
+from workbench.roster_preview import RosterPreview, preview_roster
 from workbench.scenario import Matching as MatchConfig
+from workbench.seeding import DEFAULT_SEED, RngLike, as_rng, seed_record
 
 
 class SettingsError(WorkbenchError):
@@ -96,6 +111,9 @@ def matching_settings(
     return config
 
 
+#: "argument not given" (``None`` means fresh entropy for an ``rng`` argument)
+_UNSET: Any = object()
+
 FAIRNESS_SHOWN = (
     "attribute",
     "level",
@@ -134,16 +152,48 @@ class MatchResult:
     roster: Roster
     pairing: Pairing
     rankings: Mapping[int, tuple[int, ...]] | None = None
+    seed: int | str | None = DEFAULT_SEED
+    preview: RosterPreview | None = None
 
     @property
     def policy(self) -> str:
         return self.config.policy
 
+    def fit_scale(self) -> str:
+        """What the fit score means on a scale people know: share of the best possible."""
+        weights = policy_weights_shown(self.config)
+        best = sum(w for w in weights.values() if w > 0)
+        if not len(self.pairs) or best <= 0:
+            return "fit score: no pairs to score"
+        median = float(self.pairs["score"].median())
+        low = float(self.pairs["score"].min())
+        return (
+            "fit score = the weighted sum of six 0-1 measures (shared interests and "
+            "background, strengths over needs, stretch, difference, shared free periods, "
+            f"shared language); with these weights a perfect pair scores {best:.2f}. "
+            f"The middle pair scores {median:.2f} ({100 * median / best:.0f}% of perfect), "
+            f"the weakest {low:.2f} ({100 * low / best:.0f}%)."
+        )
+
+    def plain_summary(self) -> str:
+        """The result in plain language, e.g. "136 students paired, 46 waiting: 40 because ..."."""
+        n = len(self.roster)
+        waiting = len(self.unmatched)
+        first = f"{n - waiting} students paired, {waiting} waiting"
+        if waiting:
+            counts = self.unmatched["reason"].value_counts()
+            parts = [f"{count} because {reason}" for reason, count in counts.items()]
+            first += ": " + "; ".join(parts)
+        lines = [first.rstrip(".") + "."]
+        if len(self.pairs):
+            lines.append(self.fit_scale())
+        return "\n".join(lines)
+
     def summary(self) -> str:
         """A few lines for a coordinator: matched, unmatched and why, cross-group, scores."""
         n = len(self.roster)
         matched = n - len(self.unmatched)
-        kind = "circles" if self.policy == "circles" else "pairs"
+        kind = "groups" if registry.get("matching", self.policy).forms_groups else "pairs"
         groups = self.pairs["group"].nunique()
         sites = self.roster.site_codes.max() + 1 if n else 0
         lines = [
@@ -176,9 +226,22 @@ class MatchResult:
         lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
 
-    def compare(self, policies: Sequence[str] | None = None, seed: int = 0) -> pd.DataFrame:
-        """Run other policies on the same roster and settings; one row per policy."""
-        return compare_policies(self.roster, self.config, policies, seed, self.rankings)
+    def compare(
+        self,
+        policies: Sequence[str] | None = None,
+        rng: Any = _UNSET,
+        *,
+        seed: int | None = None,
+    ) -> pd.DataFrame:
+        """Run other policies on the same roster and settings; one row per policy.
+
+        ``rng`` defaults to the seed this matching used, so the chosen policy's
+        row repeats this result (``None`` asks for fresh entropy; ``seed=`` is
+        deprecated, use ``rng=``).
+        """
+        own = self.seed if isinstance(self.seed, int) else DEFAULT_SEED
+        rng = _renamed_seed(seed, rng, own)
+        return compare_policies(self.roster, self.config, policies, rng, self.rankings)
 
     def _repr_html_(self) -> str:
         from workbench.display import card
@@ -187,7 +250,9 @@ class MatchResult:
         facts = [line.strip() for line in rest if not line.startswith("  ")]
         if len(self.unmatched):
             facts = [f for f in facts if not f.startswith("unmatched")]
-        tables = {"pairs": self.pairs[["group", "site", "mentor", "mentee", "score", "reason"]]}
+        shown = ["group", "site", "mentor", "mentee", "mentor_name", "mentee_name"]
+        shown = [c for c in shown if c in self.pairs] + ["score", "reason"]
+        tables = {"pairs": self.pairs[shown]}
         if len(self.unmatched):
             tables["not matched, and why"] = self.unmatched
         fair = self.fairness[self.fairness["attribute"] != "all"]
@@ -199,39 +264,72 @@ class MatchResult:
         return f"MatchResult(\n{self.summary()}\n)"
 
 
+def policy_weights_shown(config: MatchConfig) -> dict[str, float]:
+    """The weights the reported score uses (the configured ones)."""
+    return dict(config.weights.model_dump())
+
+
+def _carried(roster: Roster, rows: np.ndarray, prefix: str) -> dict[str, np.ndarray]:
+    """Names and information-only columns of ``rows``, as output columns."""
+    out: dict[str, np.ndarray] = {}
+    if roster.name_columns:
+        out[f"{prefix}name"] = roster.display_names()[rows].astype(str)
+    for header, values in roster.info_columns.items():
+        if header not in roster.name_columns:
+            out[f"{prefix}{header}"] = values[rows].astype(str)
+    return out
+
+
 def _tables(
     roster: Roster, pairing: Pairing, config: MatchConfig
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     terms = pairwise_terms(roster, pairing.mentor, pairing.mentee, config.cross_group_attributes)
+    mentor_info = _carried(roster, pairing.mentor, "mentor_")
+    mentee_info = _carried(roster, pairing.mentee, "mentee_")
+    names = {k: v for k, v in (mentor_info | mentee_info).items() if k.endswith("_name")}
+    others = {k: v for k, v in (mentor_info | mentee_info).items() if k not in names}
     pairs = pd.DataFrame(
         {
             "group": pairing.group + 1,
             "site": roster.site[pairing.mentor].astype(str),
             "mentor": roster.ids[pairing.mentor].astype(str),
             "mentee": roster.ids[pairing.mentee].astype(str),
+            **names,
             "score": np.round(pairing.score, 4),
             "reason": explain(roster, pairing, config),
             **{name: np.round(terms[name], 4) for name in TERMS},
             "cross_group": terms["cross_group"] > 0,
+            **others,
         }
     )
     rows = np.array(sorted(pairing.unmatched), dtype=np.intp)
+    carried = _carried(roster, rows, "")
     unmatched = pd.DataFrame(
         {
             "id": roster.ids[rows].astype(str),
+            **{k: v for k, v in carried.items() if k == "name"},
             "site": roster.site[rows].astype(str),
             "role": roster.role[rows].astype(str),
             "reason": [pairing.unmatched[int(r)] for r in rows],
+            **{k: v for k, v in carried.items() if k != "name"},
         }
     )
     fairness = fairness_report(roster, pairing, config.cross_group_attributes)
     return pairs, unmatched, fairness
 
 
-def _rng(seed: int | None, rng: np.random.Generator | None) -> np.random.Generator:
-    if rng is not None and seed is not None:
-        raise WorkbenchError("give either seed or rng, not both")
-    return rng if rng is not None else np.random.default_rng(seed)
+def _renamed_seed(seed: int | None, rng: Any, default: Any) -> Any:
+    """``rng`` after the ``seed=`` -> ``rng=`` rename (``seed`` warns; both is an error)."""
+    if seed is None:
+        return default if rng is _UNSET else rng
+    warnings.warn(
+        "seed= is deprecated and will be removed in the next release; use rng=",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if rng is not _UNSET and rng is not None:
+        raise WorkbenchError("give either seed or rng, not both (seed is deprecated; use rng)")
+    return seed
 
 
 def match(
@@ -240,8 +338,11 @@ def match(
     weights: Mapping[str, float] | str | Path | None = None,
     preferences: Mapping[str, Sequence[str]] | str | Path | None = None,
     seed: int | None = None,
-    rng: np.random.Generator | None = None,
+    rng: RngLike = _UNSET,
     forbidden: Sequence[tuple[str, str]] | None = None,
+    *,
+    columns: Any = None,
+    strict: bool = False,
     **settings: Any,
 ) -> MatchResult:
     """Match a real roster: pairs (or circles) with a reason each, unmatched with why, fairness.
@@ -249,18 +350,28 @@ def match(
     Parameters
     ----------
     roster
-        A :class:`~workbench.roster.Roster` or the path of a roster CSV.
+        A :class:`~workbench.roster.Roster` or the path of a roster CSV (a
+        school export as it comes).
     policy
         A name from :data:`workbench.matching.POLICIES`.
     weights
         Score weights (mapping), or a TOML settings file (see docs/matching.md).
     preferences
         Explicit rankings (id -> ids best first) or a preferences CSV.
-    seed, rng
-        Randomness (tie-breaking, the random policy); same seed, same result.
+    rng
+        Randomness (tie-breaking, the random policy), normalised by
+        :func:`workbench.seeding.as_rng`; default
+        :data:`workbench.seeding.DEFAULT_SEED`, so the same call gives the same
+        result. ``seed=`` is the deprecated name.
     forbidden
         Extra pairs of ids that must not meet (besides the roster's
-        ``must_not_meet`` column).
+        must-not-meet column).
+    columns
+        The column map of a roster path (a :class:`~workbench.columns.ColumnMap`,
+        a mapping or a TOML file); proposed from the headers when ``None``.
+    strict
+        Refuse to match while the roster preview has warnings
+        (:mod:`workbench.roster_preview`).
     **settings
         Any other matching setting, e.g. ``capacity=3``, ``min_schedule_overlap=1``.
 
@@ -268,16 +379,22 @@ def match(
     -------
     MatchResult
         ``.pairs`` (the pairing list DataFrame), ``.unmatched``, ``.fairness``,
-        ``.summary()``, ``.compare()``.
+        ``.summary()``, ``.plain_summary()``, ``.compare()``, ``.preview``.
 
     Raises
     ------
     WorkbenchError
-        Bad roster, settings or preferences (one line naming file, row, field),
-        or a constraint no pair in a site can meet.
+        Bad roster, column map, settings or preferences (one line naming file,
+        row, field), a warning under ``strict``, or a constraint no pair in a
+        site can meet.
     """
+    rng = _renamed_seed(seed, rng, DEFAULT_SEED)
+    preview = None
     if not isinstance(roster, Roster):
-        roster = load_roster(roster)
+        preview = preview_roster(roster, columns)
+        if strict:
+            preview.check_strict()
+        roster = preview.roster
     config = matching_settings(roster, policy, weights, **settings)
     rankings = None
     if isinstance(preferences, str | Path):
@@ -297,20 +414,31 @@ def match(
     pairing = match_roster(
         roster,
         config,
-        _rng(seed, rng),
+        as_rng(rng),
         forbidden=pairs_rows,
         rankings=rankings,
         strict=True,
     )
     pairs, unmatched, fairness = _tables(roster, pairing, config)
-    return MatchResult(pairs, unmatched, fairness, pairing.notes, config, roster, pairing, rankings)
+    return MatchResult(
+        pairs,
+        unmatched,
+        fairness,
+        pairing.notes,
+        config,
+        roster,
+        pairing,
+        rankings,
+        seed_record(rng),
+        preview,
+    )
 
 
 def compare_policies(
     roster: Roster,
     config: MatchConfig,
     policies: Sequence[str] | None = None,
-    seed: int = 0,
+    rng: RngLike = DEFAULT_SEED,
     rankings: Mapping[int, tuple[int, ...]] | None = None,
 ) -> pd.DataFrame:
     """Every policy (or those named) on the same roster and settings, one row each.
@@ -319,6 +447,8 @@ def compare_policies(
     ``min_score``, ``cross_group_share``, ``worst_group_gap`` (the largest
     ``score_gap`` of any attribute level), ``seconds``. Scores use the same
     configured weights for every policy, so they compare like with like.
+    Every policy starts from the same ``rng`` (an int or SeedSequence seeds
+    each afresh), so the row of the policy a :class:`MatchResult` used repeats it.
     """
     rows = []
     for name in policies or sorted(POLICIES):
@@ -327,7 +457,7 @@ def compare_policies(
             pairing = match_roster(
                 roster,
                 config.model_copy(update={"policy": name}),
-                np.random.default_rng(seed),
+                as_rng(rng),
                 rankings=rankings,
             )
         except WorkbenchError as error:

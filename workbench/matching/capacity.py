@@ -41,7 +41,7 @@ from scipy.sparse import csr_array, hstack, vstack
 from workbench.errors import WorkbenchError
 from workbench.matching.context import MatchContext, avoid_penalty
 from workbench.matching.pairing import Pairing
-from workbench.matching.policies import bipartite_problem, finish, policy_weights, register
+from workbench.matching.policies import bipartite_problem, configured_weights, finish
 from workbench.matching.policies import site_name as _site
 from workbench.roster import Roster
 from workbench.scenario import Matching as MatchConfig
@@ -174,7 +174,6 @@ def _pad(matrix: csr_array, extra: int) -> csr_array:
     return csr_array(hstack([matrix, csr_array((matrix.shape[0], extra))]))
 
 
-@register("capacity")
 def capacity_matching(
     roster: Roster,
     config: MatchConfig,
@@ -184,7 +183,7 @@ def capacity_matching(
     """Mentors take up to ``capacity`` mentees; soft cap ``max_per_group`` per quota level."""
     context = context or MatchContext.from_roster(roster)
     capacity = config.capacity
-    problem = bipartite_problem(roster, config, rng, context, "optimal", capacity)
+    problem = bipartite_problem(roster, config, rng, context, "capacity", capacity)
     levels = None
     if config.quota_attribute is not None and config.max_per_group is not None:
         if config.quota_attribute not in roster.attribute_names:
@@ -193,7 +192,7 @@ def capacity_matching(
                 f"known: {', '.join(roster.attribute_names) or '(none)'}"
             )
         levels = roster.group_codes(config.quota_attribute)[0][problem.mentees]
-    penalty = avoid_penalty(policy_weights(config, "optimal"))
+    penalty = avoid_penalty(configured_weights(config))
     mentor_pos, mentee_pos, excess = solve_capacity(
         problem.objective,
         problem.allowed,

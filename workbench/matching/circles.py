@@ -50,8 +50,7 @@ from workbench.matching.pairing import Pairing
 from workbench.matching.policies import (
     FORBIDDEN,
     bipartite_problem,
-    policy_weights,
-    register,
+    configured_weights,
     site_name,
 )
 from workbench.matching.scores import score_matrix
@@ -222,7 +221,6 @@ def seat(
     return np.flatnonzero(placed), label[placed]
 
 
-@register("circles")
 def circles_matching(
     roster: Roster,
     config: MatchConfig,
@@ -233,7 +231,7 @@ def circles_matching(
     context = context or MatchContext.from_roster(roster)
     per_mentee = config.circle_size - config.circle_mentors
     capacity = max(per_mentee // config.circle_mentors, 1)
-    problem = bipartite_problem(roster, config, rng, context, "optimal", capacity)
+    problem = bipartite_problem(roster, config, rng, context, "circles", capacity)
     mentors, mentees = problem.mentors, problem.mentees
     unmatched: dict[int, str] = {}
     total = len(mentors) + len(mentees)
@@ -287,7 +285,7 @@ def circles_matching(
     pool = np.concatenate([mentees, surplus])
     feasibility = pair_feasibility(roster, config, context, lead, pool)
     score = score_matrix(
-        roster, lead, pool, policy_weights(config, "optimal"), config.cross_group_attributes
+        roster, lead, pool, configured_weights(config), config.cross_group_attributes
     )
     circle_of = np.zeros((len(lead), n_circles), dtype=bool)
     circle_of[np.arange(len(lead)), mentor_label] = True

@@ -19,7 +19,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,15 +36,23 @@ class Feasibility:
 
     allowed: np.ndarray
     checks: tuple[tuple[str, str, np.ndarray], ...]
+    #: check name -> (blank on side a, blank on side b, what is blank): a hard rule on an
+    #: unknown value cannot be met, and the student is told which cell to fill in
+    blanks: dict[str, tuple[np.ndarray, np.ndarray, str]] = field(default_factory=dict)
 
     @classmethod
-    def from_checks(cls, checks: list[tuple[str, str, np.ndarray]], shape=None) -> Feasibility:
+    def from_checks(
+        cls,
+        checks: list[tuple[str, str, np.ndarray]],
+        shape=None,
+        blanks: dict[str, tuple[np.ndarray, np.ndarray, str]] | None = None,
+    ) -> Feasibility:
         if shape is None:
             shape = checks[0][2].shape
         allowed = np.ones(shape, dtype=bool)
         for _, _, mask in checks:
             allowed &= mask
-        return cls(allowed, tuple(checks))
+        return cls(allowed, tuple(checks), dict(blanks or {}))
 
     def reason(self, k: int, side: str, partner: str) -> str | None:
         """Why student ``k`` of ``side`` ("a" rows, "b" columns) has no allowed partner.
@@ -58,9 +66,17 @@ class Feasibility:
         if line(self.allowed).size == 0:
             return f"no {partner}s in this site"
         left = np.ones_like(line(self.allowed))
-        for _, text, mask in self.checks:
+        for name, text, mask in self.checks:
             left = left & line(mask)
             if not left.any():
+                if name in self.blanks:
+                    blank_a, blank_b, what = self.blanks[name]
+                    if (blank_a if side == "a" else blank_b)[k]:
+                        rule = text.rsplit("(", 1)[-1].rstrip(")")
+                        return (
+                            f"{what} is blank in the roster, so the rule {rule} cannot be "
+                            "checked; fill it in (or relax the rule) to match this student"
+                        )
                 return f"every possible {partner} is ruled out: {text}"
         return f"no possible {partner}"
 
@@ -91,6 +107,7 @@ def pair_feasibility(
     b = np.asarray(b, dtype=np.intp)
     shape = (len(a), len(b))
     checks: list[tuple[str, str, np.ndarray]] = []
+    blanks: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}
     if len(context.forbidden):
         checks.append(
             ("must_not_meet", "on a must-not-meet list", ~context.mask("forbidden", a, b))
@@ -104,12 +121,17 @@ def pair_feasibility(
                 shared_slots(roster, a, b) >= k,
             )
         )
+        what = f"their {roster.label('schedule')} cell"
+        free = roster.schedule
+        blanks["min_schedule_overlap"] = (~free[a].any(1), ~free[b].any(1), what)
     if config.language_required and roster.languages.shape[1]:
         la = roster.languages[a].astype(np.int64)
         lb = roster.languages[b].astype(np.int64)
         checks.append(
             ("language_required", "no shared language (language_required = true)", la @ lb.T > 0)
         )
+        what = f"their {roster.label('languages')} cell"
+        blanks["language_required"] = (la.sum(1) == 0, lb.sum(1) == 0, what)
     if grade_gap is not None:
         gap = np.subtract.outer(roster.grade[a], roster.grade[b])
         checks.append(
@@ -117,7 +139,11 @@ def pair_feasibility(
                 "grade_gap",
                 f"not at least {grade_gap} grade{'s' if grade_gap != 1 else ''} older "
                 f"(cross_age grade_gap = {grade_gap})",
-                gap >= grade_gap,
+                (gap >= grade_gap)
+                & roster.grade_known[a][:, None]
+                & roster.grade_known[b][None, :],
             )
         )
-    return Feasibility.from_checks(checks, shape)
+        what = f"their {roster.label('grade')} cell"
+        blanks["grade_gap"] = (~roster.grade_known[a], ~roster.grade_known[b], what)
+    return Feasibility.from_checks(checks, shape, blanks)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench import registry
 from workbench.matching.pairing import Pairing
 from workbench.matching.policies import policy_weights
 from workbench.matching.scores import TERMS, pairwise_terms
@@ -33,12 +34,6 @@ from workbench.scenario import Matching as MatchConfig
 
 STRONG_LEAD = 0.2  # mentor's skill lead that counts as "strong where mentee needs help"
 NEED = 0.4  # mentee skill at or below which a subject is a need
-_LEADS = {
-    "random": "drawn at random",
-    "stable": "stable pair (no one they prefer would rather have them)",
-    "circles": "",
-    "peer": "peer pair",
-}
 
 
 def _names(mask: np.ndarray, names: tuple[str, ...]) -> list[str]:
@@ -88,7 +83,12 @@ def _clause(term: str, roster: Roster, a: int, b: int, cross: list[str]) -> str 
         slots = _names(roster.schedule[a] & roster.schedule[b], roster.slot_names)
         if not slots:
             return None
-        return f"{len(slots)} shared free slot{'s' if len(slots) > 1 else ''} ({_listing(slots)})"
+        label = roster.label("schedule")
+        if label == "schedule":
+            return (
+                f"{len(slots)} shared free slot{'s' if len(slots) > 1 else ''} ({_listing(slots)})"
+            )
+        return f"shared {label.lower()}: {_listing(slots)}"
     if term == "language":
         common = _names(roster.languages[a] & roster.languages[b], roster.language_names)
         return f"common language {_listing(common, 2)}" if common else None
@@ -100,8 +100,8 @@ def explain(roster: Roster, pairing: Pairing, config: MatchConfig) -> list[str]:
     if len(pairing) == 0:
         return []
     policy = pairing.policy or config.policy
-    base = policy if policy in ("affinity", "complementary", "cross_group", "balanced") else "x"
-    weights = policy_weights(config, base)
+    record = registry.get("matching", policy)
+    weights = policy_weights(config, policy)
     terms = pairwise_terms(roster, pairing.mentor, pairing.mentee, config.cross_group_attributes)
     cross = list(config.cross_group_attributes or roster.attribute_names)
     contribution = np.column_stack([weights.get(t, 0.0) * terms[t] for t in TERMS])
@@ -110,20 +110,20 @@ def explain(roster: Roster, pairing: Pairing, config: MatchConfig) -> list[str]:
     sizes = np.bincount(pairing.group)
     reasons = []
     for k, (a, b) in enumerate(zip(pairing.mentor.tolist(), pairing.mentee.tolist(), strict=True)):
-        clauses = []
-        if policy == "circles":
-            clauses.append(f"circle {pairing.group[k] + 1} ({sizes[pairing.group[k]]} mentees)")
-        elif policy == "cross_age":
-            clauses.append(f"mentor in grade {roster.grade[a]}, mentee in grade {roster.grade[b]}")
-        elif _LEADS.get(policy):
-            clauses.append(_LEADS[policy])
+        lead = record.reason_lead.format(
+            group=pairing.group[k] + 1,
+            size=sizes[pairing.group[k]],
+            mentor_grade=roster.grade[a],
+            mentee_grade=roster.grade[b],
+        )
+        clauses = [lead] if lead else []
         for j in np.argsort(-standout[k], kind="stable"):
             if contribution[k, j] <= 0:
                 continue
             text = _clause(TERMS[j], roster, a, b, cross)
             if text:
                 clauses.append(text)
-        if len(clauses) == (1 if policy in ("circles", "cross_age") or _LEADS.get(policy) else 0):
+        if len(clauses) == (1 if lead else 0):
             clauses.append("no strong common ground: matched so that nobody is left out")
         reasons.append("; ".join(clauses))
     return reasons

@@ -59,7 +59,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from workbench.matching.constraints import Feasibility, pair_feasibility
 from workbench.matching.context import MatchContext
 from workbench.matching.pairing import Pairing
-from workbench.matching.policies import JITTER, policy_weights, register, site_name
+from workbench.matching.policies import JITTER, configured_weights, site_name
 from workbench.matching.scores import TERMS, combine, pair_terms
 from workbench.roster import Roster
 from workbench.scenario import Matching as MatchConfig
@@ -376,7 +376,6 @@ def blocking_pairs(pairs: np.ndarray, rank: np.ndarray, allowed: np.ndarray) -> 
     return int(np.triu(wants & wants.T, 1).sum())
 
 
-@register("peer")
 def peer_matching(
     roster: Roster,
     config: MatchConfig,
@@ -386,7 +385,7 @@ def peer_matching(
     """Pair students regardless of role: maximum total weight (exact or near-optimal)."""
     context = context or MatchContext.from_roster(roster)
     everyone = np.arange(len(roster))
-    weights = policy_weights(config, "optimal")
+    weights = configured_weights(config)
     needed = [t for t, w in weights.items() if w]
     terms = pair_terms(roster, everyone, everyone, config.cross_group_attributes, only=needed)
     directed = combine({t: terms.get(t, 0.0) for t in TERMS}, weights)
@@ -398,7 +397,9 @@ def peer_matching(
     weight = np.maximum(weight + jitter + jitter.T, 0.0) + MIN_WEIGHT
     checks = pair_feasibility(roster, config, context, everyone, everyone)
     feasibility = Feasibility.from_checks(
-        [*checks.checks, ("self", "themself", ~np.eye(len(roster), dtype=bool))], weight.shape
+        [*checks.checks, ("self", "themself", ~np.eye(len(roster), dtype=bool))],
+        weight.shape,
+        checks.blanks,
     )
     feasibility.ensure_possible(context, site_name(roster))
     allowed = feasibility.allowed

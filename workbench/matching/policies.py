@@ -1,48 +1,59 @@
-"""Matching policies: plain functions ``(roster, config, rng, context=None) -> Pairing``.
+"""Matching policies: functions ``(roster, config, rng, context=None) -> Pairing`` for one site.
 
-Each policy matches ONE site (``match_roster`` runs it site by site). Register a
-new policy with :func:`register`; it is then selectable by name from scenario
-files (``[matching] policy = "..."``), the CLI and the API. The simulation and
-the roster matcher call the same functions.
+Each policy matches ONE site (``match_roster`` runs it site by site). What a
+policy is called, what it optimises and how it is described is its record in
+:mod:`workbench.registry`; the function is typed by :class:`MatchingPolicy`.
+The simulation and the roster matcher call the same functions.
 
-This module holds the registry, the shared set-up (:func:`bipartite_problem`:
-roles, score, objective, constraints) and the assignment-based policies, all
-solved by scipy's ``linear_sum_assignment``: ``random``, ``affinity``,
-``complementary``, ``balanced``, ``cross_group``, ``optimal`` and ``cross_age``.
-Stable matching, capacity with quotas, peer pairing and circles live in their
-own modules.
+This module holds the shared set-up (:func:`bipartite_problem`: roles, score,
+objective, constraints) and the assignment-based policies, all solved by
+scipy's ``linear_sum_assignment``: ``random``, the weight-recipe policies
+(``affinity``, ``complementary``, ``cross_group``, ``balanced`` and
+``optimal`` share :func:`assignment_matching`) and ``cross_age``. Stable
+matching, capacity with quotas, peer pairing and circles live in their own
+modules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from workbench import registry
 from workbench.errors import WorkbenchError
 from workbench.matching.constraints import Feasibility, pair_feasibility
 from workbench.matching.context import MatchContext, avoid_penalty
 from workbench.matching.pairing import Pairing
 from workbench.matching.scores import TERMS, combine, pair_terms, pairwise_terms
+from workbench.matching.uniform import uniform_max_matching
 from workbench.roster import Roster
 from workbench.scenario import Matching as MatchConfig
 
-Policy = Callable[..., Pairing]
-POLICIES: dict[str, Policy] = {}
 FORBIDDEN = -1e9
 JITTER = 1e-9
 
 
-def register(name: str) -> Callable[[Policy], Policy]:
-    """Decorator adding a policy to :data:`POLICIES` under ``name``."""
+class MatchingPolicy(Protocol):
+    """A matching policy: pairs (or groups) the students of ONE site.
 
-    def decorate(function: Policy) -> Policy:
-        POLICIES[name] = function
-        return function
+    ``config.policy`` is the name of the record being run. ``rng`` is the
+    only source of randomness; ``context`` carries forbidden pairs, partners
+    to avoid and explicit rankings (``None``: only the roster's own rules).
+    The returned :class:`Pairing` holds rows of ``roster`` and gives every
+    student left out a reason.
+    """
 
-    return decorate
+    def __call__(
+        self,
+        roster: Roster,
+        config: MatchConfig,
+        rng: np.random.Generator,
+        context: MatchContext | None = None,
+        /,
+    ) -> Pairing: ...
 
 
 def split_roles(roster: Roster, capacity: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -77,23 +88,22 @@ def split_roles(roster: Roster, capacity: int = 1) -> tuple[np.ndarray, np.ndarr
     return np.array(sorted(mentors), dtype=np.intp), np.array(sorted(mentees), dtype=np.intp)
 
 
-def policy_weights(config: MatchConfig, policy: str) -> dict[str, float]:
-    """The score weights a named policy optimises (feasibility terms always kept).
-
-    ``optimal`` and the structural policies (stable, capacity, peer, circles,
-    cross_age) use the configured weights as they are.
-    """
+def configured_weights(config: MatchConfig) -> dict[str, float]:
+    """The configured score weights, every term (what every policy's reported score uses)."""
     w = config.weights.model_dump()
-    keep = {"schedule": w["schedule"], "language": w["language"]}
-    if policy == "affinity":
-        return {"affinity": 1.0, **keep}
-    if policy == "complementary":
-        return {"complementarity": 1.0, **keep}
-    if policy == "cross_group":
-        return {"cross_group": 1.0, "affinity": 0.25, **keep}
-    if policy == "balanced":
-        return {"affinity": 1.0 - config.balance, "challenge": config.balance, **keep}
     return {name: w[name] for name in TERMS}
+
+
+def policy_weights(config: MatchConfig, policy: str) -> dict[str, float]:
+    """The score weights the named policy optimises (its record's weight recipe).
+
+    Policies without a recipe (``optimal``, the structural policies, and
+    ``random`` for its reported score) use the configured weights as they are.
+    """
+    recipe = registry.get("matching", policy).weights
+    if isinstance(recipe, registry.WeightRecipe):
+        return recipe.weights(config)
+    return configured_weights(config)
 
 
 def site_name(roster: Roster) -> str:
@@ -128,7 +138,7 @@ class Problem:
         """Reported scores of the pairs ``(mentors[i], mentees[j])``."""
         if self.score is not None:
             return self.score[mentor_pos, mentee_pos]
-        reported = policy_weights(self.config, "optimal")
+        reported = configured_weights(self.config)
         terms = pairwise_terms(
             self.roster,
             self.mentors[mentor_pos],
@@ -157,10 +167,11 @@ def bipartite_problem(
             f"site {site_name(roster)}: no {side}s (column 'role'); mark some students "
             f"'{side}' or 'both'"
         )
-    reported = policy_weights(config, "optimal")
-    weights = None if policy == "random" else policy_weights(config, policy)
+    reported = configured_weights(config)
+    random_scores = registry.get("matching", policy).weights == "random"
+    weights = None if random_scores else policy_weights(config, policy)
     shape = (len(mentors), len(mentees))
-    if weights is None:  # random: uniform scores, ties broken by the rng
+    if weights is None:  # uniform random scores, ties broken by the rng
         objective = rng.random(shape)
         penalty = 2.0
         score = None
@@ -263,73 +274,44 @@ def _assign(
     return finish(problem, rows, cols, policy, config.capacity, notes)
 
 
-@register("random")
 def random_matching(
     roster: Roster,
     config: MatchConfig,
     rng: np.random.Generator,
     context: MatchContext | None = None,
 ) -> Pairing:
-    """Pairs drawn uniformly at random (within capacity and constraints)."""
-    return _assign(roster, config, rng, context, "random")
+    """Pairs drawn uniformly at random among the largest matchings the hard rules allow.
+
+    A maximum assignment of random scores finds how many can be matched; the
+    Markov chain of :mod:`workbench.matching.uniform` then draws uniformly
+    among all matchings of that size. With recent partners to avoid (rotation
+    in the simulation) the assignment's draw is kept: it avoids them, but is
+    not exactly uniform.
+    """
+    context = context or MatchContext.from_roster(roster)
+    problem = bipartite_problem(roster, config, rng, context, "random", config.capacity)
+    rows, cols = assignment(problem.objective, problem.allowed, config.capacity)
+    if not problem.avoided.any():
+        rows, cols = uniform_max_matching(problem.allowed, rows, cols, config.capacity, rng)
+    return finish(problem, rows, cols, "random", config.capacity)
 
 
-@register("affinity")
-def affinity_matching(
+def assignment_matching(
     roster: Roster,
     config: MatchConfig,
     rng: np.random.Generator,
     context: MatchContext | None = None,
 ) -> Pairing:
-    """Maximise total affinity (shared interests and background)."""
-    return _assign(roster, config, rng, context, "affinity")
+    """Maximise the total of the policy's weights (its record's recipe) by assignment.
+
+    The policy is ``config.policy``: ``optimal`` uses the configured weights,
+    ``affinity``, ``complementary``, ``cross_group`` and ``balanced`` their
+    recipes (see :data:`workbench.registry.BUILTIN`). A new weighted policy is
+    a record naming this function with its own :class:`~workbench.registry.WeightRecipe`.
+    """
+    return _assign(roster, config, rng, context, config.policy)
 
 
-@register("complementary")
-def complementary_matching(
-    roster: Roster,
-    config: MatchConfig,
-    rng: np.random.Generator,
-    context: MatchContext | None = None,
-) -> Pairing:
-    """Maximise how well mentors' strengths cover mentees' needs."""
-    return _assign(roster, config, rng, context, "complementary")
-
-
-@register("cross_group")
-def cross_group_matching(
-    roster: Roster,
-    config: MatchConfig,
-    rng: np.random.Generator,
-    context: MatchContext | None = None,
-) -> Pairing:
-    """Pair across differences on the chosen attributes, shared interests breaking ties."""
-    return _assign(roster, config, rng, context, "cross_group")
-
-
-@register("balanced")
-def balanced_matching(
-    roster: Roster,
-    config: MatchConfig,
-    rng: np.random.Generator,
-    context: MatchContext | None = None,
-) -> Pairing:
-    """Slide between affinity (``balance = 0``) and challenge (``balance = 1``)."""
-    return _assign(roster, config, rng, context, "balanced")
-
-
-@register("optimal")
-def optimal_matching(
-    roster: Roster,
-    config: MatchConfig,
-    rng: np.random.Generator,
-    context: MatchContext | None = None,
-) -> Pairing:
-    """Maximise the total weighted score (scipy's assignment solver)."""
-    return _assign(roster, config, rng, context, "optimal")
-
-
-@register("cross_age")
 def cross_age_matching(
     roster: Roster,
     config: MatchConfig,

@@ -16,10 +16,14 @@ Every term lies in [0, 1]:
 ``cross_group``
     Share of the chosen attributes on which the two differ ("it builds bridges").
 ``schedule``
-    Shared free slots over the smaller of the two timetables (1 when no
-    timetable is known).
+    Shared free slots over the smaller of the two timetables.
 ``language``
-    1 when the two share a language (or no languages are known), else 0.
+    1 when the two share a language, else 0.
+
+Missing data is neutral: when one of the two has a blank timetable (or
+language) cell, the term is the mean of that term over all pairs of students
+whose cells are known (:attr:`workbench.roster.Roster.neutral_terms`), so a
+blank neither helps nor hurts; when nobody's is known, the term is 1 for all.
 
 The score is ``sum(weight[t] * term[t])``; weights come from the scenario's
 ``[matching.weights]`` or the caller.
@@ -41,6 +45,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from workbench.neutral import neutral_overlap as neutral_overlap  # its home; kept here too
+from workbench.neutral import neutral_shared as neutral_shared
 from workbench.roster import Roster
 
 TERMS: tuple[str, ...] = (
@@ -107,6 +113,17 @@ def _overlap(a: np.ndarray, b: np.ndarray, outer: bool) -> np.ndarray:
     return np.where(smaller > 0, inter / np.maximum(smaller, 1.0), 0.0)
 
 
+def _with_neutral(
+    values: np.ndarray, a: np.ndarray, b: np.ndarray, neutral: float, outer: bool
+) -> np.ndarray:
+    """``values`` with pairs where either side's row is blank set to ``neutral``."""
+    blank_a, blank_b = ~a.any(1), ~b.any(1)
+    if not (blank_a.any() or blank_b.any()):
+        return values
+    blank = np.logical_or.outer(blank_a, blank_b) if outer else blank_a | blank_b
+    return np.where(blank, neutral, values)
+
+
 def shared_slots(roster: Roster, mentors: np.ndarray, mentees: np.ndarray) -> np.ndarray:
     """Matrix of the number of free slots each mentor shares with each mentee."""
     a = roster.schedule[mentors].astype(np.int64)
@@ -167,13 +184,19 @@ def _terms(
         else:
             out["cross_group"] = np.zeros(shape)
     if "schedule" in wanted:
-        out["schedule"] = _overlap(roster.schedule[mentors], roster.schedule[mentees], outer)
+        a, b = roster.schedule[mentors], roster.schedule[mentees]
+        overlap = _overlap(a, b, outer)
+        if a.shape[1]:
+            overlap = _with_neutral(overlap, a, b, roster.neutral_terms["schedule"], outer)
+        out["schedule"] = overlap
     if "language" in wanted:
         if roster.languages.shape[1]:
-            a = roster.languages[mentors].astype(np.float64)
-            b = roster.languages[mentees].astype(np.float64)
-            shared = a @ b.T if outer else (a * b).sum(1)
-            out["language"] = (shared > 0).astype(np.float64)
+            a, b = roster.languages[mentors], roster.languages[mentees]
+            fa, fb = a.astype(np.float64), b.astype(np.float64)
+            shared = (fa @ fb.T if outer else (fa * fb).sum(1)) > 0
+            out["language"] = _with_neutral(
+                shared.astype(np.float64), a, b, roster.neutral_terms["language"], outer
+            )
         else:
             out["language"] = np.ones(shape)
     return out

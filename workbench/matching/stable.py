@@ -30,7 +30,7 @@ import numpy as np
 
 from workbench.matching.context import MatchContext
 from workbench.matching.pairing import Pairing
-from workbench.matching.policies import bipartite_problem, finish, register, site_name
+from workbench.matching.policies import bipartite_problem, finish, site_name
 from workbench.roster import Roster
 from workbench.scenario import Matching as MatchConfig
 
@@ -136,7 +136,6 @@ def ranks_from_lists(order: np.ndarray, length: np.ndarray, size: int) -> np.nda
     return rank
 
 
-@register("stable")
 def stable_matching(
     roster: Roster,
     config: MatchConfig,
@@ -150,7 +149,7 @@ def stable_matching(
     """
     context = context or MatchContext.from_roster(roster)
     capacity = config.capacity
-    problem = bipartite_problem(roster, config, rng, context, "optimal", capacity)
+    problem = bipartite_problem(roster, config, rng, context, "stable", capacity)
     allowed, avoided = problem.allowed, problem.avoided
     mentor_order, mentor_len = preference_lists(
         problem.objective, allowed, avoided, context.rankings, problem.mentors, problem.mentees

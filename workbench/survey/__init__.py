@@ -13,9 +13,11 @@ from workbench.survey.groups import group_gaps, group_means, reference_levels
 from workbench.survey.loading import Survey, load_survey, survey_from_frame
 from workbench.survey.reliability import (
     cronbach_alpha,
+    duplicated_items,
     item_statistics,
     mcdonald_omega,
     omega_from_loadings,
+    omega_interval,
     one_factor_loadings,
     reliability_table,
 )
@@ -27,6 +29,7 @@ __all__ = [
     "Survey",
     "SurveyError",
     "cronbach_alpha",
+    "duplicated_items",
     "group_gaps",
     "group_means",
     "item_statistics",
@@ -34,6 +37,7 @@ __all__ = [
     "load_survey",
     "mcdonald_omega",
     "omega_from_loadings",
+    "omega_interval",
     "one_factor_loadings",
     "parse_codebook",
     "pomp",

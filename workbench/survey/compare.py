@@ -8,11 +8,14 @@ Examples
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.linear_model import LinearRegression
 
+from workbench.seeding import DEFAULT_SEED, RngLike, as_rng
 from workbench.survey.groups import group_gaps
 from workbench.survey.loading import Survey
 
@@ -92,7 +95,11 @@ def category_frequencies(observed: Survey, simulated: Survey) -> pd.DataFrame:
 
 
 def compare_gaps(observed: Survey, simulated: Survey) -> pd.DataFrame:
-    """Observed and simulated reference-minus-group gaps side by side (observed Welch CI)."""
+    """Observed and simulated reference-minus-group gaps side by side (observed Welch CI).
+
+    A group the simulation does not have (a survey column that is not a scenario
+    attribute) gets ``gap_simulated`` NaN and ``inside_ci`` False.
+    """
     keys = ["scale", "wave", "attribute", "reference", "group"]
     obs = group_gaps(observed)
     sim = group_gaps(simulated)
@@ -117,6 +124,8 @@ def change_table(survey: Survey, scale: str) -> pd.DataFrame:
     first, last = survey.waves[0], survey.waves[-1]
     if first == last:
         raise ValueError(f"{survey.source}: change needs two waves")
+    if scale not in survey.codebook.scales:
+        raise ValueError(f"{survey.source}: no scale {scale!r}")
     start = scores[scores["wave"].astype(str) == first].set_index("respondent")
     end = scores[scores["wave"].astype(str) == last].set_index("respondent")
     table = start[[c for c in start.columns if c not in (scale, "wave")]].copy()
@@ -146,27 +155,43 @@ def regression_features(survey: Survey) -> list[str]:
 def compare_regressions(
     observed: Survey,
     simulated: Survey,
-    scale: str = "belonging",
+    scale: str | None = None,
     bootstrap: int = 300,
-    seed: int = 0,
+    rng: RngLike = DEFAULT_SEED,
+    seed: int | None = None,
 ) -> pd.DataFrame:
     """The same scikit-learn linear regression of score change on pairing features, fitted
     to the observed and to the simulated survey; observed coefficients get bootstrap 90% CIs.
+
+    ``scale`` defaults to the scale measuring belonging (else the first scale).
+    Empty when the surveys have fewer than two waves. ``rng`` seeds the bootstrap
+    (``seed`` is its deprecated name).
     """
+    if seed is not None:
+        warnings.warn(
+            "compare_regressions(seed=...) is deprecated; use rng=", DeprecationWarning, 2
+        )
+        rng = seed
+    if scale is None:
+        latent = {s.latent: n for n, s in observed.codebook.scales.items() if s.latent}
+        scale = latent.get("belonging", next(iter(observed.codebook.scales)))
+    empty = pd.DataFrame(columns=["feature", "observed", "low", "high", "simulated", "inside_ci"])
+    if len(observed.waves) < 2 or len(simulated.waves) < 2:
+        return empty  # a change needs two waves
     obs, sim = change_table(observed, scale), change_table(simulated, scale)
     group_dummies = [c for c in obs.columns if "=" in c and c in sim.columns]
     features = [f for f in regression_features(observed) if f in sim.columns] + group_dummies
     features = [f for f in features if obs[f].std() > 0 and sim[f].std() > 0]
     rows = []
-    if not features:
-        return pd.DataFrame(columns=["feature", "observed", "low", "high", "simulated"])
+    if not features or len(obs) < 3:
+        return empty
     x_obs = obs[features].to_numpy(float)
     y_obs = obs["change"].to_numpy(float)
     fitted_obs = LinearRegression().fit(x_obs, y_obs)
     fitted_sim = LinearRegression().fit(
         sim[features].to_numpy(float), sim["change"].to_numpy(float)
     )
-    rng = np.random.default_rng(seed)
+    rng = as_rng(rng)
     draws = []
     for _ in range(bootstrap):
         idx = rng.integers(len(y_obs), size=len(y_obs))

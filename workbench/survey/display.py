@@ -32,7 +32,10 @@ def fmt_score(value: float) -> str:
 
 def scale_table(survey: Survey, reliability: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per scale: items, reversed items, answer range, latent trait, alpha per wave."""
-    reliability = survey.reliability() if reliability is None else reliability
+    if reliability is None:  # alpha only: the card does not show omega's bootstrap interval
+        from workbench.survey.reliability import reliability_table
+
+        reliability = reliability_table(survey, bootstrap=0)
     alpha = reliability.set_index(["scale", "wave"])["alpha"]
     rows = []
     for name, spec in survey.codebook.scales.items():
@@ -44,7 +47,8 @@ def scale_table(survey: Survey, reliability: pd.DataFrame | None = None) -> pd.D
             "model trait": spec.latent or "–",
         }
         for wave in survey.waves:
-            row[f"alpha {wave}"] = fmt_alpha(alpha.get((name, wave), float("nan")))
+            value = alpha.get((name, wave), float("nan"))
+            row[f"alpha {wave}"] = "n/a (1 item)" if spec.single_item else fmt_alpha(value)
         rows.append(row)
     return pd.DataFrame(rows)
 

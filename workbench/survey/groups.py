@@ -27,6 +27,21 @@ from scipy import stats
 
 from workbench.survey.loading import Survey
 
+MEAN_COLUMNS = ["scale", "wave", "attribute", "group", "n", "mean", "sd", "se", "low", "high"]
+GAP_COLUMNS = [
+    "scale",
+    "wave",
+    "attribute",
+    "reference",
+    "group",
+    "n_reference",
+    "n_group",
+    "gap",
+    "low",
+    "high",
+    "p_value",
+]
+
 
 def reference_levels(survey: Survey) -> dict[str, str]:
     """Reference level per group column (declared, else the most common level)."""
@@ -67,13 +82,16 @@ def group_means(
                         {"scale": scale, "wave": wave, "attribute": column, "group": str(group)}
                         | _mean_row(sub[scale].to_numpy(float), level)
                     )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=MEAN_COLUMNS)
 
 
 def group_gaps(
     survey: Survey, scores: pd.DataFrame | None = None, level: float = 0.95
 ) -> pd.DataFrame:
-    """Reference-minus-level gap per scale × wave × group column × other level, Welch CI."""
+    """Reference-minus-level gap per scale × wave × group column × other level, Welch CI.
+
+    Always has the columns of :data:`GAP_COLUMNS` (no rows without group columns).
+    """
     scores = survey.scores() if scores is None else scores
     references = reference_levels(survey)
     rows = []
@@ -109,4 +127,4 @@ def group_gaps(
                     else:
                         row |= {"low": np.nan, "high": np.nan, "p_value": np.nan}
                     rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=GAP_COLUMNS)

@@ -98,12 +98,13 @@ class Survey:
             return self
         return self.subset(self.data["participated"].fillna(False).to_numpy(bool))
 
-    def reliability(self) -> pd.DataFrame:
-        """Cronbach's alpha (95% CI) and McDonald's omega per scale × wave
+    def reliability(self, bootstrap: int = 200, rng=0) -> pd.DataFrame:
+        """Cronbach's alpha (95% CI) and McDonald's omega (bootstrap 95% CI, ``bootstrap``
+        resamples seeded by ``rng``; 0 skips it) per scale × wave
         (:func:`workbench.survey.reliability.reliability_table`)."""
         from workbench.survey.reliability import reliability_table
 
-        return reliability_table(self)
+        return reliability_table(self, bootstrap=bootstrap, rng=rng)
 
     def item_statistics(self) -> pd.DataFrame:
         """Per scale × wave × item statistics
@@ -242,11 +243,17 @@ class _Checker:
 
     def stop_if_any(self) -> None:
         if self.problems:
-            raise SurveyError(self.problems[:MAX_PROBLEMS] + self._overflow())
+            raise SurveyError(
+                self.problems[:MAX_PROBLEMS] + self._overflow(), total=len(self.problems)
+            )
 
     def _overflow(self) -> list[str]:
         extra = len(self.problems) - MAX_PROBLEMS
-        return [f"{self.source}: ... and {extra} more problems"] if extra > 0 else []
+        return (
+            [f"{self.source}: ... and {extra} more problems (of {len(self.problems)}) not listed"]
+            if extra > 0
+            else []
+        )
 
     # -- columns ----------------------------------------------------------------------------
     def require_columns(self, header: list[str]) -> None:
@@ -294,6 +301,16 @@ class _Checker:
                 + (f" in wave {text[layout.wave].iloc[position]!r}" if layout.wave else "")
                 + f" (first on row {first_row[position]}); keep one answer per item and wave",
             )
+        self.stop_if_any()
+        # answers, on the file's own rows (after pivoting a row would be the respondent's first)
+        responses = text[layout.response]
+        for item in known:
+            at = (items == item).to_numpy()
+            if at.any():
+                low, high, labels = self._coding(item)
+                self._codes(
+                    responses[at], rows[at], layout.response, low, high, labels, f" (item {item!r})"
+                )
         self.stop_if_any()
         # per respondent × wave: the other columns must agree across its rows
         others = [c for c in text.columns if c not in (*keys, layout.item, layout.response)]
@@ -355,13 +372,24 @@ class _Checker:
         for column in book.groups.columns:
             values = table[column].mask(table[column].isin(missing_words))
             data[column] = values.astype("string").to_numpy()
-            self._stable_over_waves(data["respondent"], values, column, rows)
+            if column not in book.groups.time_varying:
+                self._stable_over_waves(data["respondent"], values, column, rows)
         self._program(table, rows, data, missing_words)
-        for scale in book.scales.values():
-            for item in scale.items:
-                data[item] = self._answers(table[item], rows, item, scale.low, scale.high)
+        for item in book.items:
+            low, high, labels = self._coding(item)
+            if book.survey.format == "long":  # checked on the file's rows in pivot_long
+                data[item] = self._codes(
+                    table[item], rows, item, low, high, labels, "", check=False
+                )
+            else:
+                data[item] = self._codes(table[item], rows, item, low, high, labels)
         self.stop_if_any()
         return data
+
+    def _coding(self, item: str) -> tuple[int, int, dict[str, int]]:
+        """Answer range and value labels of an item (the same in every scale that has it)."""
+        scale = self.book.scales[self.book.items[item]]
+        return scale.low, scale.high, {t.strip().lower(): c for t, c in scale.labels.items()}
 
     def _waves(self, table: pd.DataFrame, rows: np.ndarray) -> pd.Series:
         layout, declared = self.book.survey, self.book.waves
@@ -409,7 +437,23 @@ class _Checker:
         self, table: pd.DataFrame, rows: np.ndarray, data: pd.DataFrame, missing: set[str]
     ) -> None:
         columns = self.book.program_columns
-        if "participated" in columns:
+        if "participated" in columns and self.book.program.participated_values:
+            name = columns["participated"]
+            took_part = {v.strip().lower() for v in self.book.program.participated_values}
+            words = table[name].str.lower()
+            flag = pd.array([pd.NA] * len(words), dtype="boolean")
+            answered = ~table[name].isin(missing)
+            flag[answered.to_numpy()] = words[answered].isin(took_part).to_numpy()
+            if not words.isin(took_part).any():
+                self.add(
+                    None,
+                    name,
+                    f"no row has any of program.participated_values "
+                    f"{self.book.program.participated_values}; values found: "
+                    f"{', '.join(sorted(set(table[name]) - set(missing))[:6])}",
+                )
+            data["participated"] = flag
+        elif "participated" in columns:
             name = columns["participated"]
             words = table[name].str.lower()
             flag = pd.array([pd.NA] * len(words), dtype="boolean")
@@ -441,21 +485,35 @@ class _Checker:
                 )
             data["sessions_attended"] = value.to_numpy(dtype=float)
 
-    def _answers(
-        self, raw: pd.Series, rows: np.ndarray, item: str, low: int, high: int
+    def _codes(
+        self,
+        raw: pd.Series,
+        rows: np.ndarray,
+        column: str,
+        low: int,
+        high: int,
+        labels: dict[str, int],
+        what: str = "",
+        check: bool = True,
     ) -> np.ndarray:
+        """Answer codes of one item's cells (value labels mapped; NaN = not answered)."""
         missing = raw.isin(self.book.scoring.missing)
-        value = pd.to_numeric(raw.mask(missing), errors="coerce")
-        not_number = value.isna() & ~missing
-        whole = value.dropna() == np.round(value.dropna())
-        not_whole = pd.Series(False, index=raw.index)
-        not_whole[whole.index[~whole]] = True
-        outside = (value < low) | (value > high)
-        for position in np.flatnonzero((not_number | not_whole | outside).to_numpy()):
-            self.add(
-                int(rows[position]),
-                item,
-                f"answer {raw.iloc[position]!r} is not a whole number from {low} to {high}; "
-                "leave the cell empty when unanswered",
-            )
+        labelled = raw.str.lower().map(labels) if labels else pd.Series(np.nan, index=raw.index)
+        value = pd.to_numeric(raw.mask(missing | labelled.notna()), errors="coerce")
+        value = value.where(labelled.isna(), labelled)
+        if check:
+            not_number = value.isna() & ~missing
+            whole = value.dropna() == np.round(value.dropna())
+            not_whole = pd.Series(False, index=raw.index)
+            not_whole[whole.index[~whole]] = True
+            outside = (value < low) | (value > high)
+            words = f" or one of {', '.join(map(repr, labels))}" if labels else ""
+            for position in np.flatnonzero((not_number | not_whole | outside).to_numpy()):
+                self.add(
+                    int(rows[position]),
+                    column,
+                    f"answer {raw.iloc[position]!r}{what} is not a whole number from {low} to "
+                    f"{high}{words}; leave the cell empty when unanswered (or list the code in "
+                    "[scoring] missing)",
+                )
         return value.to_numpy(dtype=float)

@@ -25,6 +25,15 @@ are drawn. How it is fitted (documented method, :meth:`MeasurementModel.fit`):
    belonging 0.6 on a 1-5 scale answers 3.4 on average, by construction, and
    the item-level spread and category frequencies come from the real data.
 
+A *single-item* scale has no other items to stand in for the latent trait, so
+slope and spread cannot be told apart from the data alone. Its reliability is
+then an **assumption**, :data:`SINGLE_ITEM_RELIABILITY` = 0.7 (about the
+meta-analytic estimate for single-item measures of an overall attitude,
+Wanous, Reichers & Hudy 1997, J. Appl. Psychol. 82(2):247), and the item's
+thresholds reproduce its observed answer shares (pooled over waves) for a
+normal latent trait whose spread is that share of the answers' spread
+(``ScaleFit.reliability_assumed`` says so).
+
 Missing answers are drawn at each item's observed missing rate (completely at
 random), so simulated surveys are scored by the same proration rule.
 
@@ -44,6 +53,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+from workbench.seeding import RngLike, as_rng
 from workbench.survey.codebook import Codebook, Scale
 from workbench.survey.loading import Survey
 from workbench.survey.reliability import cronbach_alpha
@@ -52,6 +62,8 @@ from workbench.survey.scoring import prorate
 GRID = np.linspace(-1.5, 2.5, 2001)  # working latent scale, wide enough for any fit
 FAR = 12.0  # threshold standing in for ±inf when a category was never used
 MAX_SHRINK = 0.95  # cap on β̂²v in the errors-in-variables correction
+#: Assumed reliability of a single-item scale (see the module docstring).
+SINGLE_ITEM_RELIABILITY = 0.7
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,7 @@ class ScaleFit:
     reliability: float
     grid_z: np.ndarray
     grid_theta: np.ndarray
+    reliability_assumed: bool = False
 
     @property
     def slopes(self) -> np.ndarray:
@@ -141,8 +154,51 @@ def _fit_item(
     return slope, np.maximum.accumulate(thresholds)
 
 
+def _fit_single_item(survey: Survey, name: str) -> ScaleFit:
+    """A one-item scale: thresholds from the answer shares, reliability assumed."""
+    spec = survey.codebook.scales[name]
+    column = survey.items(name).to_numpy()[:, 0]
+    answered = column[np.isfinite(column)]
+    if answered.size < 2:
+        raise ValueError(f"{survey.source}: scale {name!r} has fewer than two answers")
+    share = (answered - spec.low) / (spec.high - spec.low)
+    rho = SINGLE_ITEM_RELIABILITY
+    m, s = float(share.mean()), float(np.sqrt(rho) * share.std(ddof=1))
+    s = max(s, 0.02)
+    b = np.sqrt(rho / (1 - rho))  # slope on a standard-normal trait u, Y* = b u + e
+    counts = np.array([np.sum(answered == spec.low + k) for k in range(spec.categories)], float)
+    cumulative = np.cumsum(counts)[:-1] / counts.sum()
+    cuts_u = np.sqrt(1 + b**2) * stats.norm.ppf(np.clip(cumulative, 1e-9, 1 - 1e-9))
+    cuts_u = np.where(cumulative <= 0, -FAR, np.where(cumulative >= 1, FAR, cuts_u))
+    # on the working scale z = m + s u (a share of the range, as for multi-item scales)
+    slope, thresholds = b / s, cuts_u + b * m / s
+    item = ItemFit(
+        item=spec.items[0],
+        reversed=spec.items[0] in spec.reverse,
+        slope=float(slope),
+        thresholds=np.maximum.accumulate(thresholds),
+        missing_rate=float(np.mean(~np.isfinite(column))),
+        n=int(answered.size),
+    )
+    return _anchored(ScaleFit(name, spec, [item], rho, GRID, GRID, reliability_assumed=True))
+
+
+def _anchored(fit: ScaleFit) -> ScaleFit:
+    """The fit with its monotone anchor from the working scale to latent θ."""
+    spec = fit.spec
+    mean_answer = fit.expected_answers(GRID).mean(1)
+    theta = (mean_answer - spec.low) / (spec.high - spec.low)
+    theta = np.maximum.accumulate(theta)  # strictly monotone up to float noise
+    theta[0], theta[-1] = min(theta[0], 0.0), max(theta[-1], 1.0)
+    return ScaleFit(
+        fit.scale, spec, fit.items, fit.reliability, GRID, theta, fit.reliability_assumed
+    )
+
+
 def _fit_scale(survey: Survey, name: str) -> ScaleFit:
     spec = survey.codebook.scales[name]
+    if spec.single_item:
+        return _fit_single_item(survey, name)
     answers = survey.items(name).to_numpy()
     rule = survey.codebook.scoring
     fits = []
@@ -171,12 +227,7 @@ def _fit_scale(survey: Survey, name: str) -> ScaleFit:
                 n=int(np.isfinite(column).sum()),
             )
         )
-    fit = ScaleFit(name, spec, fits, cronbach_alpha(answers)[0], GRID, GRID)
-    mean_answer = fit.expected_answers(GRID).mean(1)
-    theta = (mean_answer - spec.low) / (spec.high - spec.low)
-    theta = np.maximum.accumulate(theta)  # strictly monotone up to float noise
-    theta[0], theta[-1] = min(theta[0], 0.0), max(theta[-1], 1.0)
-    return ScaleFit(name, spec, fits, fit.reliability, GRID, theta)
+    return _anchored(ScaleFit(name, spec, fits, cronbach_alpha(answers)[0], GRID, GRID))
 
 
 class MeasurementModel:
@@ -269,9 +320,7 @@ class MeasurementModel:
             answers[rng.random(answers.shape) < rates] = np.nan
         return answers
 
-    def simulate_survey(
-        self, latent: pd.DataFrame, rng: int | np.random.Generator | None = None
-    ) -> Survey:
+    def simulate_survey(self, latent: pd.DataFrame, rng: RngLike = None) -> Survey:
         """A simulated survey in the fitted codebook from a table of latent traits.
 
         Parameters
@@ -282,9 +331,9 @@ class MeasurementModel:
             ``confidence``; 0-1), and optionally the codebook's group columns and
             ``participated``, ``pair_id``, ``sessions_attended``.
         rng
-            Seed or Generator.
+            Seed or Generator (:func:`workbench.seeding.as_rng`).
         """
-        rng = np.random.default_rng(rng)
+        rng = as_rng(rng)
         book = self.codebook_
         missing = [t for t in self.latents if t not in latent.columns]
         if missing:
@@ -304,13 +353,13 @@ class MeasurementModel:
         for role in book.program_columns:
             if role in latent:
                 data[role] = latent[role].to_numpy()
+        for item in book.items:  # items of scales without a latent stay unanswered
+            data[item] = np.nan
         for name, spec in book.scales.items():
-            if name in self.scales_:
+            if name in self.scales_:  # a subscale sharing these items is scored from them
                 answers = self.draw_answers(name, latent[spec.latent].to_numpy(float), rng)
-            else:
-                answers = np.full((len(latent), len(spec.items)), np.nan)
-            for j, item in enumerate(spec.items):
-                data[item] = answers[:, j]
+                for j, item in enumerate(spec.items):
+                    data[item] = answers[:, j]
         return Survey(book, data, source="<simulated>")
 
     def latent_estimates(self, survey: Survey) -> pd.DataFrame:

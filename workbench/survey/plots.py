@@ -118,7 +118,8 @@ def plot_posterior(samples: pd.DataFrame, intervals: pd.DataFrame) -> Figure:
         ax.hist(samples[name], bins=30, range=(row["prior_low"], row["prior_high"]), color=OBSERVED)
         ax.axvspan(row["q05"], row["q95"], color=SIMULATED, alpha=0.2, label="90% interval")
         ax.set_xlim(row["prior_low"], row["prior_high"])
-        ax.set_title(name + ("" if row["identified"] else "\n(weakly identified)"), fontsize=8)
+        status = row.get("status", "informed" if row["identified"] else "weakly identified")
+        ax.set_title(name + ("" if status == "informed" else f"\n({status})"), fontsize=8)
         ax.set_yticks([])
     axes[0].legend(fontsize=7)
     return figure

@@ -37,6 +37,11 @@ from workbench.inputfiles import read_toml, validation_line
 from workbench.scenario import Scenario
 
 DEFAULT_CASES = Path(__file__).with_name("cases.toml")
+#: Most replications of a validation run (case file or ``--replications``).
+MAX_CASE_REPLICATIONS = 10_000
+#: Smallest and largest cohort a validation arm simulates (case file or ``--cohort-size``).
+MIN_CASE_COHORT = 20
+MAX_CASE_COHORT = 100_000
 
 
 class CaseFileError(WorkbenchError):
@@ -51,10 +56,10 @@ class Settings(_Strict):
     """How much simulation a full and a quick validation run."""
 
     seed: int = Field(20251123, ge=0)
-    replications: int = Field(40, ge=2, le=10_000)
-    cohort_size: int = Field(300, ge=20, le=100_000)
-    quick_replications: int = Field(6, ge=2, le=10_000)
-    quick_cohort_size: int = Field(160, ge=20, le=100_000)
+    replications: int = Field(40, ge=2, le=MAX_CASE_REPLICATIONS)
+    cohort_size: int = Field(300, ge=MIN_CASE_COHORT, le=MAX_CASE_COHORT)
+    quick_replications: int = Field(6, ge=2, le=MAX_CASE_REPLICATIONS)
+    quick_cohort_size: int = Field(160, ge=MIN_CASE_COHORT, le=MAX_CASE_COHORT)
     survey: str | None = Field(
         None, description="survey CSV whose instrument measures the students (None: latent)"
     )

@@ -183,40 +183,28 @@ def markdown_report(result: ValidationResult, book: CaseBook, command: str) -> s
 def write_report(
     result: ValidationResult, book: CaseBook, folder: str | Path, command: str
 ) -> list[Path]:
-    """Write ``report.md``, the figure and ``validation_values.csv`` into ``folder``.
+    """Write ``report.md``, the figure and the values and summary CSVs into ``folder``.
 
-    Everything is rendered in memory first; each file is then written to a
-    temporary name and moved into place, so an error leaves no half-written file.
+    Everything is rendered in memory first, then written through
+    :func:`workbench.output.atomic_files`: the four files appear together or
+    not at all, and an unwritable folder is found before anything is written.
+    Other files in ``folder`` are left alone.
     """
-    import os
-    import tempfile
-
     import matplotlib.pyplot as plt
+
+    from workbench.output import atomic_files
 
     folder = Path(folder)
     text = markdown_report(result, book, command)
     figure = plot_checks(result)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    staged = []
+    names = ("report.md", FIGURE, "validation_values.csv", "validation_summary.csv")
+    targets = [folder / name for name in names]
     try:
-        for name, writer in (
-            ("report.md", lambda path: Path(path).write_text(text + "\n", encoding="utf-8")),
-            (FIGURE, lambda path: figure.savefig(path, dpi=110, format="png")),
-            ("validation_values.csv", lambda path: result.values.to_csv(path, index=False)),
-            ("validation_summary.csv", lambda path: result.summary.to_csv(path, index=False)),
-        ):
-            handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-            os.close(handle)
-            staged.append((temporary, folder / name))
-            writer(temporary)
-    except BaseException:
-        for temporary, _ in staged:
-            Path(temporary).unlink(missing_ok=True)
-        raise
+        with atomic_files(targets) as (report, picture, values, summary):
+            report.write_text(text + "\n", encoding="utf-8")
+            figure.savefig(picture, dpi=110, format="png")
+            result.values.to_csv(values, index=False)
+            result.summary.to_csv(summary, index=False)
     finally:
         plt.close(figure)
-    for temporary, target in staged:
-        os.replace(temporary, target)
-        written.append(target)
-    return written
+    return targets

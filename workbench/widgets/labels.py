@@ -21,32 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench import registry
+
 if TYPE_CHECKING:
     import pandas as pd
 
 Kind = Literal["choice", "float", "int", "toggle"]
-
-POLICY_LABELS: dict[str, str] = {
-    "optimal": "Best overall fit (uses all the weights)",
-    "random": "Random pairs",
-    "affinity": "Similar interests and background",
-    "complementary": "Mentor's strengths cover the mentee's needs",
-    "balanced": "Balance similarity and stretch",
-    "cross_group": "Pair students across differences",
-    "stable": "Students' own preferences (no pair would rather swap)",
-    "capacity": "Mentors take several mentees, mixed groups",
-    "circles": "Mentoring circles (small groups)",
-    "cross_age": "Older students mentor younger ones",
-    "peer": "Peers mentor each other (no fixed roles)",
-}
-
-ROTATION_LABELS: dict[str, str] = {
-    "none": "Keep the same partner all year",
-    "periodic": "Change partners every few weeks",
-    "plan_b": "Plan B: rematch pairs that are not working",
-    "dependency": "Rematch when a mentee leans on the mentor too much",
-    "role": "Mentees become mentors every few weeks",
-}
 
 GROUP_LABELS: dict[str, str] = {
     "language_background": "Language background",
@@ -71,9 +51,12 @@ def humanize(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def policy_label(name: str) -> str:
-    """Coordinator words for a matching policy name."""
-    return POLICY_LABELS.get(name, humanize(name))
+def policy_label(name: str, kind: str = "matching") -> str:
+    """Coordinator words for a matching (or rotation) policy name: its record's label."""
+    try:
+        return registry.get(kind, name).label
+    except registry.PolicyError:
+        return humanize(name)
 
 
 def group_label(attribute: str) -> str:
@@ -116,24 +99,19 @@ class Setting:
 
 
 def _policy_options() -> list[tuple[str, str]]:
-    from workbench.matching import POLICIES
-
-    return [(policy_label(name), name) for name in POLICIES]
+    return [(record.label, record.name) for record in registry.records("matching")]
 
 
 def _rotation_options() -> list[tuple[str, str]]:
-    return [(label, name) for name, label in ROTATION_LABELS.items()]
+    return [(record.label, record.name) for record in registry.records("rotation")]
 
 
-def _policy_in(*names: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda values: values.get("matching.policy") in names
+def _uses(setting: str) -> Callable[[dict[str, Any]], bool]:
+    """Whether the chosen policy reads ``setting`` (``matching.*``/``rotation.*``): its record."""
+    kind = setting.split(".", 1)[0]
+    return lambda values: values.get(f"{kind}.policy") in registry.using(kind, setting)
 
 
-def _rotation_in(*names: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda values: values.get("rotation.policy") in names
-
-
-_WEIGHTED = ("optimal", "stable", "capacity", "circles", "cross_age", "peer")
 _WHO, _PAIR, _CHANGE, _RUN, _SUPPORT = SECTIONS
 
 SETTINGS: tuple[Setting, ...] = (
@@ -174,7 +152,7 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         5,
         0.25,
-        applies=_policy_in(*_WEIGHTED),
+        applies=_uses("matching.weights.affinity"),
     ),
     Setting(
         "matching.weights.complementarity",
@@ -185,7 +163,7 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         5,
         0.25,
-        applies=_policy_in(*_WEIGHTED),
+        applies=_uses("matching.weights.complementarity"),
     ),
     Setting(
         "matching.weights.challenge",
@@ -196,7 +174,7 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         5,
         0.25,
-        applies=_policy_in(*_WEIGHTED),
+        applies=_uses("matching.weights.challenge"),
     ),
     Setting(
         "matching.weights.cross_group",
@@ -207,7 +185,7 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         5,
         0.25,
-        applies=_policy_in(*_WEIGHTED),
+        applies=_uses("matching.weights.cross_group"),
     ),
     Setting(
         "matching.weights.schedule",
@@ -218,7 +196,7 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         5,
         0.25,
-        applies=_policy_in(*_WEIGHTED),
+        applies=_uses("matching.weights.schedule"),
     ),
     Setting(
         "matching.weights.language",
@@ -229,7 +207,7 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         5,
         0.25,
-        applies=_policy_in(*_WEIGHTED),
+        applies=_uses("matching.weights.language"),
     ),
     Setting(
         "matching.balance",
@@ -240,7 +218,7 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         1,
         0.05,
-        applies=_policy_in("balanced"),
+        applies=_uses("matching.balance"),
     ),
     Setting(
         "matching.capacity",
@@ -261,7 +239,7 @@ SETTINGS: tuple[Setting, ...] = (
         3,
         12,
         1,
-        applies=_policy_in("circles"),
+        applies=_uses("matching.circle_size"),
     ),
     Setting(
         "matching.circle_mentors",
@@ -272,7 +250,7 @@ SETTINGS: tuple[Setting, ...] = (
         1,
         2,
         1,
-        applies=_policy_in("circles"),
+        applies=_uses("matching.circle_mentors"),
     ),
     Setting(
         "matching.proposing",
@@ -281,7 +259,7 @@ SETTINGS: tuple[Setting, ...] = (
         _PAIR,
         "choice",
         options=lambda: [("Mentees' wishes", "mentee"), ("Mentors' wishes", "mentor")],
-        applies=_policy_in("stable"),
+        applies=_uses("matching.proposing"),
     ),
     Setting(
         "matching.grade_gap",
@@ -292,7 +270,7 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         3,
         1,
-        applies=_policy_in("cross_age"),
+        applies=_uses("matching.grade_gap"),
     ),
     Setting(
         "matching.min_schedule_overlap",
@@ -328,7 +306,7 @@ SETTINGS: tuple[Setting, ...] = (
         1,
         18,
         1,
-        applies=_rotation_in("periodic", "role"),
+        applies=_uses("rotation.every_weeks"),
     ),
     Setting(
         "rotation.poor_checkins",
@@ -339,7 +317,7 @@ SETTINGS: tuple[Setting, ...] = (
         1,
         6,
         1,
-        applies=_rotation_in("plan_b"),
+        applies=_uses("rotation.poor_checkins"),
     ),
     Setting(
         "rotation.dependency_threshold",
@@ -350,7 +328,7 @@ SETTINGS: tuple[Setting, ...] = (
         0.2,
         1.0,
         0.05,
-        applies=_rotation_in("dependency"),
+        applies=_uses("rotation.dependency_threshold"),
     ),
     Setting(
         "levers.weeks",

@@ -220,13 +220,11 @@ def verdict(metric_or_name: str, difference: float, low: float, high: float, lea
 
 def value_text(key: str, value: Any) -> str:
     """A setting's value in words for the "what changed" list."""
-    from workbench.widgets.labels import ROTATION_LABELS, SETTINGS_BY_KEY, policy_label
+    from workbench.widgets.labels import SETTINGS_BY_KEY, policy_label
 
     setting = SETTINGS_BY_KEY.get(key)
-    if key == "matching.policy":
-        return policy_label(value)
-    if key == "rotation.policy":
-        return ROTATION_LABELS.get(value, str(value))
+    if key in ("matching.policy", "rotation.policy"):
+        return policy_label(value, key.split(".")[0])
     if isinstance(value, bool) or (setting is not None and setting.kind == "toggle"):
         return "on" if value else "off"
     if setting is not None and setting.kind == "choice" and setting.options is not None:
