@@ -48,6 +48,10 @@ CSS = """
 .wb-app a.wb-download, .wb-app a.wb-link
   { display: inline-block; margin: 6px 0; font-weight: bold; }
 .wb-app i.fa:empty { display: none; }
+/* ipywidgets' info, success and warning buttons have white text below AA contrast */
+.wb-app .jupyter-button.mod-info { background-color: #00697A; color: #ffffff; }
+.wb-app .jupyter-button.mod-success { background-color: #2E7D32; color: #ffffff; }
+.wb-app .jupyter-button.mod-warning { background-color: #A14A00; color: #ffffff; }
 .wb-app details.wb-reading { margin: 8px 0; font-size: 15px; }
 .wb-app details.wb-reading summary { cursor: pointer; font-weight: bold; }
 .wb-app ul.wb-verdicts li { margin: 4px 0; }
