@@ -372,7 +372,9 @@ def test_a_day_of_use_leaves_nothing_running_and_nothing_unreadable(server, brow
         most = max(most, process_tree(pid)[0])
     page.close(run_before_unload=True)
     context.close()
-    assert most <= 2, f"{most} kernels alive while one page was open"
+    # a reloaded page's kernel shuts down while the next one starts, and on a busy machine two
+    # shutdowns can overlap; without shutdown and culling there would be 21
+    assert most <= 3, f"{most} kernels alive while one page was open"
 
     kernels = _settle(pid)
     memory = process_tree(pid)[1]
