@@ -16,7 +16,8 @@ import ipywidgets as widgets
 
 from workbench.widgets.labels import Setting
 
-LABEL_WIDTH = "13em"
+LABEL_WIDTH = "17em"  # full-width forms (the matcher)
+CONTROL_LABEL_WIDTH = "13em"  # the dashboard's settings column: long labels wrap
 CSS = """
 <style>
 .wb-app { font-size: 16px; line-height: 1.4; color: #1a1a1a; }
@@ -39,12 +40,18 @@ CSS = """
     min-height: var(--jp-widgets-inline-height); line-height: 1.25;
     display: flex; align-items: center; }
 .wb-app .widget-inline-hbox .widget-label { justify-content: flex-end; }
+.wb-app .widget-slider, .wb-app .widget-dropdown
+  { height: auto; min-height: var(--jp-widgets-inline-height); }
 .wb-app select { text-overflow: clip; }
 /* links look like links */
 .wb-app a, .wb-app a:visited { color: #0047A3; text-decoration: underline; }
 .wb-app a.wb-download, .wb-app a.wb-link
   { display: inline-block; margin: 6px 0; font-weight: bold; }
 .wb-app i.fa:empty { display: none; }
+/* ipywidgets' info, success and warning buttons have white text below AA contrast */
+.wb-app .jupyter-button.mod-info { background-color: #00697A; color: #ffffff; }
+.wb-app .jupyter-button.mod-success { background-color: #2E7D32; color: #ffffff; }
+.wb-app .jupyter-button.mod-warning { background-color: #A14A00; color: #ffffff; }
 .wb-app details.wb-reading { margin: 8px 0; font-size: 15px; }
 .wb-app details.wb-reading summary { cursor: pointer; font-weight: bold; }
 .wb-app ul.wb-verdicts li { margin: 4px 0; }
@@ -67,7 +74,7 @@ def make_control(setting: Setting, value: Any) -> widgets.ValueWidget:
     common = {
         "description": setting.label,
         "description_allow_html": False,
-        "style": {"description_width": LABEL_WIDTH},
+        "style": {"description_width": CONTROL_LABEL_WIDTH},
         "layout": widgets.Layout(width="98%"),
         "tooltip": setting.help,
     }

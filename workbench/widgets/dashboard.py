@@ -788,13 +788,10 @@ class Dashboard:
             update["description"] = f"Made in the dashboard from “{self._base.name}”: {listed}."
         scenario = scenario.model_copy(update=update)
         path = Path(path) if path is not None else self.save_dir / f"{file_stem(name)}.toml"
-        try:
-            from workbench.output import atomic_file
-        except ImportError:  # until the lead's output helper lands on main
-            scenario.save(path)
-        else:
-            with atomic_file(path) as temporary:
-                scenario.save(temporary)
+        from workbench.output import atomic_file
+
+        with atomic_file(path) as temporary:  # nothing half-written on a full disk
+            scenario.save(temporary)
         return path
 
     def _save_clicked(self) -> None:

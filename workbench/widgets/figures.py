@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import numpy as np
@@ -106,7 +107,9 @@ def _clear(ax) -> None:
 def _style_axes(ax, title: str) -> None:
     ax.set_title(title, fontsize=FONT_SIZES["title"])
     ax.tick_params(labelsize=FONT_SIZES["label"])
-    ax.ticklabel_format(useOffset=False, style="plain")  # "+1" offsets confuse readers
+    for axis in ("x", "y"):
+        with contextlib.suppress(AttributeError):  # a categorical axis has no offset
+            ax.ticklabel_format(axis=axis, useOffset=False, style="plain")  # no "+1" offsets
     for axis in (ax.xaxis, ax.yaxis):
         axis.get_offset_text().set_fontsize(FONT_SIZES["label"])
     ax.grid(alpha=0.3)
@@ -332,7 +335,11 @@ def group_circle(codes: np.ndarray, gap: float = 0.05) -> np.ndarray:
 def sample_network(
     network: Network, attribute: str, max_students: int = 300
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Nodes and edges to draw (an evenly spaced sample of at most ``max_students``).
+    """Nodes and edges to draw: everyone, or at most ``max_students`` of a larger cohort.
+
+    A larger cohort is drawn as an evenly spaced half of ``max_students`` plus
+    their mentoring partners, so its pairs show (an even sample alone keeps a
+    tie only when both ends are drawn: 1% of them for a 10% sample).
 
     Returns ``nodes`` (``student, group, active, x, y``) and ``edges``
     (``a, b, mentoring, cross``) on the sampled students; ``cross`` means the
@@ -405,6 +412,11 @@ class NetworkFigure:
         self.ax.set_aspect("equal")
         self.ax.set_xlim(-1.45, 1.45)
         self.ax.set_ylim(-1.45, 1.45)
+        # a figure text, not the axes title: with the axes switched off, matplotlib placed
+        # the title above the picture (out of sight) once the layout changed
+        self.title = self.figure.text(
+            0.5, 0.985, "", ha="center", va="top", fontsize=FONT_SIZES["title"]
+        )
         self.blitter = Blitter(self.figure)
         self.layout: object = None
 
@@ -496,11 +508,9 @@ class NetworkFigure:
                     marker=style.marker,
                     zorder=3,
                 )
-        ax.set_title(
-            f"Who is connected at the end, by {group_label(attribute).lower()}\n{note}",
-            fontsize=FONT_SIZES["title"],
-        )
-        return self.blitter.render(layout, [*_data_artists(ax), ax.title])
+        by = "" if attribute == "all" else f", by {group_label(attribute).lower()}"
+        self.title.set_text(f"Who is connected at the end{by}\n{note}")
+        return self.blitter.render(layout, [*_data_artists(ax), self.title])
 
 
 class ComparisonFigure:

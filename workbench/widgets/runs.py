@@ -76,8 +76,8 @@ def _first_run(
     weeks = scenario.levers.weeks
     while model.running:  # what model.run() does, week by week, to report and to stop early
         model.step()
-        if model.week % 4 == 0 or not model.running:
-            progress(f"first run: week {model.week} of {weeks}")
+        if model.steps % 4 == 0 or not model.running:
+            progress(f"first run: week {model.steps} of {weeks}")
         if cancelled():
             return None
     metrics, gaps = model.recorder.tables()
@@ -132,7 +132,7 @@ def iter_live(
         if k == replications or cancelled():
             return
         progress(f"run {k + 1} of {replications}")
-        result = simulate(scenario, seed=seeds[k], replication=k)
+        result = simulate(scenario, rng=seeds[k], replication=k)
         all_metrics.append(result.metrics)
         all_gaps.append(result.gaps)
 
