@@ -16,7 +16,7 @@ a bootstrap over the surveyed students cannot see; the bootstrap variance is
 kept as a floor.
 
 Simulated summaries: the scenario (with the calibrated parameters overridden)
-is run with :func:`workbench.simulate` on a cohort of the same size and group
+is run with :func:`workbench.simulation.simulate` on a cohort of the same size and group
 shares; each student's latent belonging and confidence at each wave's week
 become answers through the fitted :class:`~workbench.survey.measurement.MeasurementModel`;
 the simulated survey is scored by the codebook's rule. Waves at week 0 use
@@ -352,10 +352,10 @@ def latent_waves(
     """One row per simulated student × wave: latent levels at the wave's week, groups,
     and with ``program`` also ``participated``, ``pair_id`` (first link) and ``sessions_attended``.
     """
-    import workbench
+    from workbench.simulation import simulate
 
     last = scenario.levers.weeks
-    result = workbench.simulate(scenario, seed=seed)
+    result = simulate(scenario, rng=seed)
     students = result.students
     frames = []
     for wave, week in weeks.items():
@@ -366,7 +366,7 @@ def latent_waves(
             table = students
         else:
             short = scenario.with_overrides({"levers.weeks": week})
-            table = workbench.simulate(short, seed=seed).students
+            table = simulate(short, rng=seed).students
         frame = table[["id", *groups]].rename(columns={"id": "respondent"})
         for latent in latents:
             frame[latent] = table[latent].to_numpy(float)

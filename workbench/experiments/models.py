@@ -30,7 +30,7 @@ Model = Callable[[dict[str, Any], int], Mapping[str, pd.DataFrame]]
 
 
 class ScenarioModel:
-    """Run ``workbench.simulate(base.with_overrides(point), rng=seed)`` and return its tables."""
+    """Run ``workbench.simulation.simulate(base.with_overrides(point), rng=seed)`` and return its tables."""
 
     def __init__(self, base: Scenario) -> None:
         self.base = base

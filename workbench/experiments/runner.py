@@ -200,7 +200,7 @@ def sweep(
         ``workers``/``scheduler``.
     model
         An importable ``model(point, seed) -> {name: DataFrame}``; default: the
-        sweep's scenario through :func:`workbench.simulate`.
+        sweep's scenario through :func:`workbench.simulation.simulate`.
     progress
         Show a progress bar (tqdm; the widget version in Jupyter).
     retry_failed

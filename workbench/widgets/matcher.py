@@ -198,7 +198,6 @@ class RosterMatcher:
         self.columns_box.add_class("wb-columns")
         self.apply_columns = widgets.Button(
             description="Use these columns",
-            icon="check",
             button_style="info",
             layout=widgets.Layout(width="14em"),
         )
@@ -305,9 +304,7 @@ class RosterMatcher:
         self.seed = widgets.IntText(
             value=seed, description="Seed", style={"description_width": "4em"}
         )
-        self.match_button = widgets.Button(
-            description="Make pairs", icon="users", button_style="primary"
-        )
+        self.match_button = widgets.Button(description="Make pairs", button_style="primary")
         self.match_button.add_class("wb-match-button")
         self.match_button.on_click(lambda _: self.run())
         for control in [

@@ -4,7 +4,7 @@ Replication ``k`` uses the seed :func:`workbench.run_scenario` gives it
 (derived from ``scenario.seed``), so the dashboard's numbers equal a direct
 ``run_scenario(scenario, replications=n)``. The first replication is run
 through :class:`workbench.model.MentorshipModel` directly so its ties network
-can be drawn; its metrics are the same tables :func:`workbench.simulate`
+can be drawn; its metrics are the same tables :func:`workbench.simulation.simulate`
 returns for that seed.
 
 Examples
