@@ -166,7 +166,10 @@ def test_signals_give_one_line(tmp_path: Path, sig: int, code: int, word: str) -
     lines = [part for part in (seen + rest).replace("\r", "\n").splitlines() if part.strip()]
     lines = [part for part in lines if "|" not in part]  # progress bar frames
     assert process.returncode == code, seen + rest
-    assert len(lines) == 1 and word in lines[0], seen + rest
+    assert "Traceback" not in rest
+    # what the run announced before it started, then exactly one line for the signal
+    assert lines[-1] == f"workbench run: {word}" + (" (SIGTERM)" if sig == signal.SIGTERM else "")
+    assert sum(word in line for line in lines) == 1, seen + rest
     assert sorted(os.listdir(tmp_path)) == []
 
 

@@ -21,7 +21,7 @@ import pytest
 from browser_support import ARTIFACTS, chromium, free_port, needs_chromium, serving
 from sis_exports import EXPORT_A, write_export
 
-from workbench.commands.dashboard import voila_command
+from workbench.commands.dashboard import voila_command, write_template
 
 pytestmark = [needs_chromium, pytest.mark.slow]
 READY = 150_000  # ms for the kernel to start and the widget to show
@@ -39,11 +39,15 @@ def server(tmp_path_factory):
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     path = folder / "matcher.ipynb"
     nbformat.write(notebook, path)
+    write_template(folder / "jupyter")  # the page template without outside links
     port = free_port()
     command = voila_command(path, port, "127.0.0.1")
     command[0] = sys.executable
-    with serving(command, f"http://127.0.0.1:{port}/", folder / "voila.log", cwd=folder) as url:
-        yield url
+    url = f"http://127.0.0.1:{port}/"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JUPYTER_PATH", str(folder / "jupyter"))
+        with serving(command, url, folder / "voila.log", cwd=folder) as served:
+            yield served
 
 
 @pytest.fixture(scope="module")
