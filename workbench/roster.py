@@ -37,21 +37,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.columns import SINGLE_USES, ColumnMap, as_columns, attribute_name
+from workbench.columns import LIST_USES, SINGLE_USES, ColumnMap, as_columns, attribute_name
 from workbench.errors import WorkbenchError
 from workbench.inputfiles import read_csv_rows
 from workbench.scenario import BARRIERS
 
 ROLES = ("mentor", "mentee", "both")
-LIST_COLUMNS = (
-    "interests",
-    "strengths",
-    "needs",
-    "languages",
-    "schedule",
-    "barriers",
-    "must_not_meet",
-)
+LIST_COLUMNS = LIST_USES  # the roster's list columns are the column map's list uses
 RESERVED = ("id", "site", "grade", "role", "belonging", "confidence", *LIST_COLUMNS)
 STRENGTH, NEED, NEUTRAL = 0.8, 0.2, 0.5
 #: The level of a group attribute whose cell is blank (or an unreadable yes/no).
