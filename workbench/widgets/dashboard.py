@@ -224,6 +224,7 @@ class Dashboard:
         self._trajectory_figure = TrajectoryFigure()
         self._network_figure = NetworkFigure()
         self._comparison_figure = ComparisonFigure()
+        self._error: BaseException | None = None  # set by the runner's thread, read here
         self._runner = LiveRunner(self._work, self._publish, self._report_error, debounce)
         self._build(replications)
         self._load_controls(self._base)
@@ -561,7 +562,6 @@ class Dashboard:
         close_tree(self.widget)
 
     # -- running and drawing -------------------------------------------------------------
-    _error: BaseException | None = None
 
     def _work(self, job: Any, stale) -> Any:
         if isinstance(job, LiveResult):
