@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -102,6 +103,23 @@ def _clear(ax) -> None:
     legend = ax.get_legend()
     if legend is not None:
         legend.remove()
+
+
+NO_GROUPS_NOTE = "No groups chosen: choose a group in “Show groups by” to see the gap"
+
+
+def _no_groups_note(ax, width: int) -> None:
+    """The gap panel's note when no group attribute is chosen, wrapped to the panel."""
+    ax.text(
+        0.5,
+        0.5,
+        textwrap.fill(NO_GROUPS_NOTE, width),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=FONT_SIZES["label"],
+        color="#333333",
+    )
 
 
 def _style_axes(ax, title: str) -> None:
@@ -283,16 +301,7 @@ class TrajectoryFigure:
             for k, ((_, frame), label) in enumerate(zip(groups, labels, strict=True)):
                 _line(ax, frame, label, k + offset)
             if name == "gap" and not len(part):
-                ax.text(
-                    0.5,
-                    0.5,
-                    "No groups chosen:\nchoose a group in\n“Show groups by”\nto see the gap",
-                    transform=ax.transAxes,
-                    ha="center",
-                    va="center",
-                    fontsize=FONT_SIZES["label"],
-                    color="#333333",
-                )
+                _no_groups_note(ax, width=18)
             if len(part):
                 values = part[["mean", "low", "high"]].to_numpy(dtype=float)
                 values = values[np.isfinite(values)]
@@ -552,15 +561,7 @@ class ComparisonFigure:
             for group, frame in part.groupby("group", sort=True):
                 _line(gap_ax, frame, f"{label}: {group}", k)
         if not len(current[1]):
-            gap_ax.text(
-                0.5,
-                0.5,
-                "No groups chosen: choose a group\nin “Show groups by” to see the gap",
-                transform=gap_ax.transAxes,
-                ha="center",
-                va="center",
-                fontsize=FONT_SIZES["label"],
-            )
+            _no_groups_note(gap_ax, width=34)
         gap_ax.axhline(0, color="#666666", linewidth=1)
         for ax in (belonging_ax, gap_ax):
             ax.set_xlabel("week", fontsize=FONT_SIZES["label"])
