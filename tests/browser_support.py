@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -138,20 +139,29 @@ def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> 
     return [v for v in page.evaluate(_AXE_RUN) if v["impact"] in impacts]
 
 
-def process_tree(pid: int) -> tuple[int, int]:
-    """(kernel processes, resident memory in bytes) of process ``pid`` and its descendants."""
+class Tree(NamedTuple):
+    """What a server process and its descendants hold."""
+
+    kernels: int  # ipykernel processes
+    processes: int  # every process, the server included
+    rss: int  # resident memory in bytes, added up
+
+
+def process_tree(pid: int) -> Tree:
+    """Kernel processes, all processes and resident memory of process ``pid`` and descendants."""
     import psutil
 
     root = psutil.Process(pid)
-    kernels, rss = 0, 0
+    kernels, processes, rss = 0, 0, 0
     for process in [root, *root.children(recursive=True)]:
         try:
             if "ipykernel_launcher" in " ".join(process.cmdline()):
                 kernels += 1
             rss += process.memory_info().rss
+            processes += 1
         except psutil.NoSuchProcess:
             continue
-    return kernels, rss
+    return Tree(kernels, processes, rss)
 
 
 @contextlib.contextmanager
