@@ -71,7 +71,15 @@ def serving_process(
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with log.open("w") as out:
         process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+            # a shell without job control starts background jobs with SIGINT ignored; the
+            # server gets Ctrl+C's default, as in a terminal
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         try:
             wait_http(url, process)

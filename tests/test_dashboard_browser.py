@@ -17,6 +17,7 @@ Screenshots go to ``test-artifacts/``. Skipped (with the reason) only when
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -394,9 +395,12 @@ def test_a_day_of_use_leaves_nothing_running_and_nothing_unreadable(server, brow
     assert local.refused == [], f"the page tried to fetch from outside: {local.refused}"
 
 
-def test_sigterm_stops_voila_its_kernels_and_removes_the_temporary_folder(browser, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_voila_its_kernels_and_removes_the_temporary_folder(
+    browser, tmp_path, signum
+):
+    """``kill`` (SIGTERM) and Ctrl+C (SIGINT) stop everything the dashboard started."""
     import os
-    import signal
     import tempfile
 
     import psutil
@@ -417,11 +421,11 @@ def test_sigterm_stops_voila_its_kernels_and_removes_the_temporary_folder(browse
             and f'"pid": {process.pid},' in (folder / "owner.json").read_text()
         ]
         assert len(mine) == 1
-        os.kill(process.pid, signal.SIGTERM)  # the command itself, not its process group
+        os.kill(process.pid, signum)  # the command itself, not its process group
         assert process.wait(timeout=60) == 0
         context.close()
     gone, alive = psutil.wait_procs(tree[1:], timeout=30)
-    assert alive == [], f"still running after SIGTERM: {[p.cmdline() for p in alive]}"
+    assert alive == [], f"still running after {signum.name}: {[p.cmdline() for p in alive]}"
     assert not mine[0].exists()
     assert "Traceback" not in log.read_text()
     del page
