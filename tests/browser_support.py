@@ -151,25 +151,34 @@ class Tree(NamedTuple):
     """What a server process and its descendants hold."""
 
     kernels: int  # ipykernel processes
-    processes: int  # every process, the server included
+    processes: int  # every running process, the server included
     rss: int  # resident memory in bytes, added up
+    ending: int  # processes that have ended (or are ending) and are not yet reaped
 
 
 def process_tree(pid: int) -> Tree:
-    """Kernel processes, all processes and resident memory of process ``pid`` and descendants."""
+    """Kernels, running processes, memory and ending processes of ``pid`` and its descendants.
+
+    A process that is ending has already let go of its memory and its command
+    line (a zombie, or a culled kernel still exiting): it is counted as
+    ``ending``, not among the running ``processes``.
+    """
     import psutil
 
     root = psutil.Process(pid)
-    kernels, processes, rss = 0, 0, 0
+    kernels, processes, rss, ending = 0, 0, 0, 0
     for process in [root, *root.children(recursive=True)]:
         try:
-            if "ipykernel_launcher" in " ".join(process.cmdline()):
-                kernels += 1
+            command = process.cmdline()
+            if process.status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD) or not command:
+                ending += 1
+                continue
+            kernels += "ipykernel_launcher" in " ".join(command)
             rss += process.memory_info().rss
             processes += 1
-        except psutil.NoSuchProcess:
+        except psutil.NoSuchProcess:  # gone (ZombieProcess is one too)
             continue
-    return Tree(kernels, processes, rss)
+    return Tree(kernels, processes, rss, ending)
 
 
 @contextlib.contextmanager

@@ -88,11 +88,11 @@ def _ready(page) -> None:
 
 
 def _settle(pid: int) -> int:
-    """Kernels still running once none is left, or after SETTLE_SECONDS."""
+    """Kernels still running once none is left or ending, or after SETTLE_SECONDS."""
     deadline = time.monotonic() + SETTLE_SECONDS
-    while (kernels := process_tree(pid).kernels) and time.monotonic() < deadline:
+    while (tree := process_tree(pid)).kernels + tree.ending and time.monotonic() < deadline:
         time.sleep(1)
-    return kernels
+    return tree.kernels
 
 
 def _upload(page, selector: str, path: Path) -> None:
