@@ -173,6 +173,8 @@ def _anchor(
         shares = np.array([counts.get(level, 0) for level in levels], dtype=float) + 0.5
         cohort["attributes"][column]["shares"] = list(shares / shares.sum())
     effects = {(e["attribute"], e["level"]): e for e in cohort["group_effects"]}
+    for effect in effects.values():  # the survey's own latent shifts replace published gaps
+        effect.pop("belonging_gap", None)
     for (column, _level), effect in effects.items():
         if column not in groups:  # the survey does not record this group: see the module doc
             effect["belonging"] = 0.0
