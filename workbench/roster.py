@@ -127,8 +127,16 @@ class Roster:
         """The group columns as a DataFrame (n rows, RangeIndex), built when first asked for."""
         return pd.DataFrame(self.attribute_columns, index=pd.RangeIndex(len(self)))
 
+    def _same_students(self, name: str) -> Any:
+        """Cached ``name`` of the roster this one is a :meth:`with_roles` copy of (else None)."""
+        original = self.__dict__.get("_roles_of")
+        return None if original is None else getattr(original, name)
+
     @cached_property
     def _codes(self) -> dict[str, tuple[np.ndarray, list[str]]]:
+        shared = self._same_students("_codes")
+        if shared is not None:
+            return shared
         out = {}
         for name, column in self.attribute_columns.items():
             values = column.astype(str)
@@ -139,6 +147,9 @@ class Roster:
     @cached_property
     def site_codes(self) -> np.ndarray:
         """Integer code of each student's site (codes follow sorted site names)."""
+        shared = self._same_students("site_codes")
+        if shared is not None:
+            return shared
         return np.unique(self.site.astype(str), return_inverse=True)[1].astype(np.int64)
 
     def group_codes(self, attribute: str) -> tuple[np.ndarray, list[str]]:
@@ -178,11 +189,17 @@ class Roster:
         return sub
 
     def with_roles(self, role: np.ndarray) -> Roster:
-        """The same students with other roles (cached codes are kept)."""
+        """The same students with other roles (cached codes are kept).
+
+        Caches that do not depend on roles (codes, neutral terms) are computed
+        once for the original roster and shared by every copy, when first
+        asked for: the simulation takes a copy at every matching round.
+        """
         changed = replace(self, role=role)
         for name in (*_SHARED_CACHES, "site_codes", "attributes"):
             if name in self.__dict__:
                 changed.__dict__[name] = self.__dict__[name]
+        changed.__dict__["_roles_of"] = self.__dict__.get("_roles_of", self)
         return changed
 
     def to_frame(self) -> pd.DataFrame:
@@ -278,6 +295,9 @@ class Roster:
         """
         from workbench.neutral import neutral_overlap, neutral_shared
 
+        shared = self._same_students("neutral_terms")
+        if shared is not None:
+            return shared
         return {
             "schedule": neutral_overlap(self.schedule),
             "language": neutral_shared(self.languages),

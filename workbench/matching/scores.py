@@ -73,12 +73,22 @@ def _jaccard(a: np.ndarray, b: np.ndarray, outer: bool) -> np.ndarray:
     b = b.astype(np.float64)
     if outer:
         inter = a @ b.T
-        union = a.sum(1)[:, None] + b.sum(1)[None, :] - inter
+        size_a, size_b = a.sum(1), b.sum(1)
+        union = np.add.outer(size_a, size_b)
+        union -= inter
+        if _all_positive(size_a) or _all_positive(size_b):  # every union >= 1: no 0/0
+            inter /= union
+            return inter
     else:
         inter = (a * b).sum(1)
         union = a.sum(1) + b.sum(1) - inter
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+
+
+def _all_positive(sizes: np.ndarray) -> bool:
+    """Every entry is positive (and there is at least one)."""
+    return bool(len(sizes)) and bool(sizes.min() > 0)
 
 
 def _same_count(a: np.ndarray, b: np.ndarray, outer: bool) -> np.ndarray:
@@ -106,7 +116,11 @@ def _overlap(a: np.ndarray, b: np.ndarray, outer: bool) -> np.ndarray:
     b = b.astype(np.float64)
     if outer:
         inter = a @ b.T
-        smaller = np.minimum(a.sum(1)[:, None], b.sum(1)[None, :])
+        size_a, size_b = a.sum(1), b.sum(1)
+        if _all_positive(size_a) and _all_positive(size_b):  # every timetable known
+            inter /= np.minimum.outer(size_a, size_b)
+            return inter
+        smaller = np.minimum(size_a[:, None], size_b[None, :])
     else:
         inter = (a * b).sum(1)
         smaller = np.minimum(a.sum(1), b.sum(1))
@@ -153,17 +167,20 @@ def _terms(
         if "challenge" in wanted:  # the mean lead is a difference of mean skills
             a_mean, b_mean = s_a.sum(1) / subjects, s_b.sum(1) / subjects
             mean_lead = np.subtract.outer(a_mean, b_mean) if outer else a_mean - b_mean
-        # subject by subject, in place, so no (m, e, subjects) temporaries are built
-        cover = np.zeros(shape)
+        # subject by subject, in place, so no (m, e, subjects) temporaries are built;
+        # the first subject's lead is written straight into cover (0 + lead == lead)
+        cover = np.zeros(shape) if subjects == 0 else np.empty(shape)
         lead = np.empty(shape)
         for k in range(subjects):
+            into = cover if k == 0 else lead
             if outer:
-                np.subtract.outer(s_a[:, k], s_b[:, k], out=lead)
+                np.subtract.outer(s_a[:, k], s_b[:, k], out=into)
             else:
-                np.subtract(s_a[:, k], s_b[:, k], out=lead)
-            np.maximum(lead, 0.0, out=lead)
-            lead *= 1.0 - s_b[:, k]
-            cover += lead
+                np.subtract(s_a[:, k], s_b[:, k], out=into)
+            np.maximum(into, 0.0, out=into)
+            into *= 1.0 - s_b[:, k]
+            if k:
+                cover += lead
         cover /= subjects
     if "affinity" in wanted:
         codes = _attribute_codes(roster, None)
@@ -171,7 +188,11 @@ def _terms(
         same = _same_count(codes[mentors], codes[mentees], outer) / count if count else 1.0
         out["affinity"] = 0.5 * interest + 0.5 * same
     if "complementarity" in wanted:
-        out["complementarity"] = np.clip(cover / _COMPLEMENT_SCALE, 0.0, 1.0)
+        cover /= _COMPLEMENT_SCALE
+        if s_b.size and s_b.max() <= 1.0:  # needs of at least 0: cover is never below 0
+            out["complementarity"] = np.minimum(cover, 1.0, out=cover)
+        else:
+            out["complementarity"] = np.clip(cover, 0.0, 1.0)
     if "challenge" in wanted:
         stretch = np.clip(mean_lead / _LEAD_SCALE, 0.0, 1.0)
         out["challenge"] = 0.5 * (1.0 - interest) + 0.5 * stretch
@@ -230,10 +251,11 @@ def combine(terms: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np
     if unknown:
         raise ValueError(f"unknown score terms {sorted(unknown)}; allowed: {', '.join(TERMS)}")
     first = next(iter(terms.values()))
-    total = np.zeros(np.shape(first))
+    used = [np.shape(terms[name]) for name, weight in weights.items() if weight]
+    total = np.zeros(np.broadcast_shapes(np.shape(first), *used))
     for name, weight in weights.items():
         if weight:
-            total = total + weight * terms[name]
+            total += weight * terms[name]
     return total
 
 
