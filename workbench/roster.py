@@ -28,7 +28,7 @@ headers and cells when not. Reading is split in two steps: :func:`read_roster_ta
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -186,7 +186,31 @@ class Roster:
         # a sub-roster (one site) scores blanks as its parent does, so terms agree
         sub.__dict__["neutral_terms"] = self.neutral_terms
         sub.__dict__["site_codes"] = self.site_codes[index]
+        sub.__dict__["_taken_from"] = (self, index)  # derived() slices the parent's arrays
         return sub
+
+    def derived(self, name: str, compute: Callable[[Roster], np.ndarray]) -> np.ndarray:
+        """A per-student array ``compute(roster)`` of role-free columns, computed once.
+
+        ``name`` identifies ``compute`` (one name, one function). A :meth:`with_roles`
+        copy uses its original's array and a :meth:`take` sub-roster slices its
+        parent's, so matching a roster site by site (round after round, in the
+        simulation) computes it once for the whole roster. The result is shared:
+        do not modify it.
+        """
+        cache = self.__dict__.setdefault("_derived", {})
+        found = cache.get(name)
+        if found is None:
+            original = self.__dict__.get("_roles_of")
+            parent = self.__dict__.get("_taken_from")
+            if original is not None:
+                found = original.derived(name, compute)
+            elif parent is not None:
+                found = parent[0].derived(name, compute)[parent[1]]
+            else:
+                found = compute(self)
+            cache[name] = found
+        return found
 
     def with_roles(self, role: np.ndarray) -> Roster:
         """The same students with other roles (cached codes are kept).

@@ -90,8 +90,24 @@ def split_roles(roster: Roster, capacity: int = 1) -> tuple[np.ndarray, np.ndarr
 
 def configured_weights(config: MatchConfig) -> dict[str, float]:
     """The configured score weights, every term (what every policy's reported score uses)."""
+    return dict(_configured(config))
+
+
+#: id(config) -> (config, its weights) for the last few settings: a matching round calls
+#: a policy once per site with the same (frozen) settings, and model_dump is not free
+_CONFIGURED: dict[int, tuple[MatchConfig, dict[str, float]]] = {}
+
+
+def _configured(config: MatchConfig) -> dict[str, float]:
+    hit = _CONFIGURED.get(id(config))
+    if hit is not None and hit[0] is config:
+        return hit[1]
     w = config.weights.model_dump()
-    return {name: w[name] for name in TERMS}
+    weights = {name: w[name] for name in TERMS}
+    if len(_CONFIGURED) >= 16:
+        _CONFIGURED.clear()
+    _CONFIGURED[id(config)] = (config, weights)  # holding config keeps its id from reuse
+    return weights
 
 
 def policy_weights(config: MatchConfig, policy: str) -> dict[str, float]:
@@ -190,8 +206,8 @@ def bipartite_problem(
         objective = np.add(objective, jitter, out=jitter)
         penalty = avoid_penalty(weights)
     avoided = context.mask("avoid", mentors, mentees)
-    if avoided.any():
-        objective = objective - penalty * avoided
+    if avoided.any():  # objective is a fresh array here: lower the avoided pairs in place
+        np.subtract(objective, penalty, out=objective, where=avoided)
     feasibility = pair_feasibility(roster, config, context, mentors, mentees, grade_gap)
     feasibility.ensure_possible(context, site_name(roster))
     return Problem(mentors, mentees, score, objective, avoided, feasibility, roster, config)
@@ -217,8 +233,12 @@ def finish(
     taken_mentees = np.zeros(len(problem.mentees), dtype=bool)
     taken_mentees[mentee_pos] = True
     load = np.bincount(mentor_pos, minlength=len(problem.mentors))
+    # a student with some allowed partner was left out by competition, not by a rule
+    # (Feasibility.reason would say None): ask for a reason only for the others
+    allowed = problem.allowed
+    some_mentor, some_mentee = allowed.any(0), allowed.any(1)
     for k in np.flatnonzero(~taken_mentees):
-        why = problem.feasibility.reason(int(k), side="b", partner="mentor")
+        why = None if some_mentor[k] else problem.feasibility.reason(int(k), "b", "mentor")
         if why is None:
             why = (
                 f"every suitable mentor was already full (capacity {capacity})"
@@ -227,14 +247,14 @@ def finish(
             )
         unmatched[int(problem.mentees[k])] = why
     for k in np.flatnonzero(load == 0):
-        why = problem.feasibility.reason(int(k), side="a", partner="mentee")
+        why = None if some_mentee[k] else problem.feasibility.reason(int(k), "a", "mentee")
         if why is None:
             why = "more mentor places than mentees in this site"
         unmatched[int(problem.mentors[k])] = why
     return Pairing(
         problem.mentors[mentor_pos],
         problem.mentees[mentee_pos],
-        group.astype(np.intp),
+        group,
         np.asarray(problem.pair_scores(mentor_pos, mentee_pos), dtype=np.float64),
         unmatched,
         policy,
