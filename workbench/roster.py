@@ -186,11 +186,12 @@ class Roster:
         # a sub-roster (one site) scores blanks as its parent does, so terms agree
         sub.__dict__["neutral_terms"] = self.neutral_terms
         sub.__dict__["site_codes"] = self.site_codes[index]
-        sub.__dict__["_taken_from"] = (self, index)  # derived() slices the parent's arrays
+        # derived() slices the parent's arrays (a with_roles copy's are its original's)
+        sub.__dict__["_taken_from"] = (self.__dict__.get("_roles_of", self), index)
         return sub
 
-    def derived(self, name: str, compute: Callable[[Roster], np.ndarray]) -> np.ndarray:
-        """A per-student array ``compute(roster)`` of role-free columns, computed once.
+    def derived(self, name: str, compute: Callable[[Roster], Any]) -> Any:
+        """A per-student array (or tuple of them) ``compute(roster)`` of role-free columns.
 
         ``name`` identifies ``compute`` (one name, one function). A :meth:`with_roles`
         copy uses its original's array and a :meth:`take` sub-roster slices its
@@ -206,7 +207,12 @@ class Roster:
             if original is not None:
                 found = original.derived(name, compute)
             elif parent is not None:
-                found = parent[0].derived(name, compute)[parent[1]]
+                whole, index = parent[0].derived(name, compute), parent[1]
+                found = (
+                    tuple(part[index] for part in whole)
+                    if isinstance(whole, tuple)
+                    else whole[index]
+                )
             else:
                 found = compute(self)
             cache[name] = found

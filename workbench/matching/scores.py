@@ -71,29 +71,41 @@ def _attribute_codes(roster: Roster, attributes: Sequence[str] | None) -> np.nda
 # Per-student inputs of the terms, computed once per roster with Roster.derived (a
 # site's sub-roster slices them): matching many small sites would otherwise convert
 # and count the same rows again at every site.
-def _float_rows(roster: Roster, column: str) -> np.ndarray:
-    """The boolean matrix ``column`` (interests, schedule, languages) as floats."""
-    return roster.derived(f"scores.float.{column}", lambda r: getattr(r, column).astype(np.float64))
+_LISTS = ("interests", "schedule", "languages")
 
 
-def _row_sizes(roster: Roster, column: str) -> np.ndarray:
-    """How many entries each student has in ``column`` (as floats; 0 = blank)."""
-    return roster.derived(f"scores.size.{column}", lambda r: _float_rows(r, column).sum(1))
+def _inputs(roster: Roster) -> dict[str, np.ndarray]:
+    """Rows as floats and row sizes of the list columns, and the attributes' one-hot codes.
+
+    ``"interests"`` -> the 0/1 rows as floats, ``"interests_size"`` -> how many
+    entries each row has (0 = blank), the same for schedule and languages;
+    ``"one_hot"`` -> one column per (attribute, level) over all attributes.
+    """
+    found = roster.derived("scores.inputs", _compute_inputs)
+    return dict(zip((*_LISTS, *(f"{c}_size" for c in _LISTS), "one_hot"), found, strict=True))
+
+
+def _compute_inputs(roster: Roster) -> tuple[np.ndarray, ...]:
+    rows = [getattr(roster, column).astype(np.float64) for column in _LISTS]
+    return (*rows, *(r.sum(1) for r in rows), _encode(roster, roster.attribute_names))
+
+
+def _encode(roster: Roster, names: Sequence[str]) -> np.ndarray:
+    """One column per (attribute, level): products of rows count the attributes two share."""
+    blocks = [np.zeros((len(roster), 0))]
+    for name in names:
+        codes, levels = roster.group_codes(name)
+        block = np.zeros((len(roster), len(levels)))
+        block[np.arange(len(roster)), codes] = 1.0
+        blocks.append(block)
+    return np.hstack(blocks)
 
 
 def _one_hot(roster: Roster, names: Sequence[str]) -> np.ndarray:
-    """One column per (attribute, level): products of rows count the attributes two share."""
-
-    def encode(r: Roster) -> np.ndarray:
-        blocks = [np.zeros((len(r), 0))]
-        for name in names:
-            codes, levels = r.group_codes(name)
-            block = np.zeros((len(r), len(levels)))
-            block[np.arange(len(r)), codes] = 1.0
-            blocks.append(block)
-        return np.hstack(blocks)
-
-    return roster.derived("scores.one_hot." + "\x1f".join(names), encode)
+    """:func:`_encode` of ``names``, computed once per roster."""
+    if tuple(names) == roster.attribute_names:
+        return _inputs(roster)["one_hot"]
+    return roster.derived("scores.one_hot." + "\x1f".join(names), lambda r: _encode(r, names))
 
 
 def _jaccard(
@@ -182,7 +194,8 @@ def _terms(
     shape = (len(mentors), len(mentees)) if outer else (len(mentors),)
     out: dict[str, np.ndarray] = {}
     if wanted & {"affinity", "challenge"}:
-        rows, sizes = _float_rows(roster, "interests"), _row_sizes(roster, "interests")
+        inputs = _inputs(roster)
+        rows, sizes = inputs["interests"], inputs["interests_size"]
         interest = _jaccard(rows[mentors], rows[mentees], sizes[mentors], sizes[mentees], outer)
     if wanted & {"complementarity", "challenge"}:
         s_a, s_b = roster.skills[mentors], roster.skills[mentees]
@@ -229,7 +242,8 @@ def _terms(
         else:
             out["cross_group"] = np.zeros(shape)
     if "schedule" in wanted:
-        rows, sizes = _float_rows(roster, "schedule"), _row_sizes(roster, "schedule")
+        inputs = _inputs(roster)
+        rows, sizes = inputs["schedule"], inputs["schedule_size"]
         size_a, size_b = sizes[mentors], sizes[mentees]
         overlap = _overlap(rows[mentors], rows[mentees], size_a, size_b, outer)
         if rows.shape[1]:
@@ -238,7 +252,8 @@ def _terms(
         out["schedule"] = overlap
     if "language" in wanted:
         if roster.languages.shape[1]:
-            rows, sizes = _float_rows(roster, "languages"), _row_sizes(roster, "languages")
+            inputs = _inputs(roster)
+            rows, sizes = inputs["languages"], inputs["languages_size"]
             fa, fb = rows[mentors], rows[mentees]
             shared = (fa @ fb.T if outer else (fa * fb).sum(1)) > 0
             out["language"] = _with_neutral(
