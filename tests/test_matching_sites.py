@@ -159,3 +159,26 @@ def test_with_roles_copies_share_role_free_caches() -> None:
     assert np.array_equal(fresh.site_codes, first.site_codes)
     assert list(first.role) == list(roles)
     assert second.take(np.arange(10)).neutral_terms is roster.neutral_terms
+
+
+def test_derived_is_computed_once_and_sliced_by_sites() -> None:
+    scenario = Scenario().with_overrides({"cohort.size": 60, "cohort.sites": 3})
+    roster = generate_roster(scenario.cohort, np.random.default_rng(4))
+    calls = []
+
+    def interest_count(r):
+        calls.append(len(r))
+        return r.interests.sum(1), r.grade * 2
+
+    copy = roster.with_roles(roster.role)
+    rows = np.array([5, 1, 40])
+    sub = copy.take(rows)
+    counts, doubled = sub.derived("test.count", interest_count)
+    assert calls == [60]  # computed for the whole roster, once
+    assert np.array_equal(counts, roster.interests[rows].sum(1))
+    assert np.array_equal(doubled, roster.grade[rows] * 2)
+    assert (
+        roster.derived("test.count", interest_count)[0]
+        is copy.derived("test.count", interest_count)[0]
+    )
+    assert calls == [60]
