@@ -101,10 +101,10 @@ def _encode(roster: Roster, names: Sequence[str]) -> np.ndarray:
     return np.hstack(blocks)
 
 
-def _one_hot(roster: Roster, names: Sequence[str]) -> np.ndarray:
-    """:func:`_encode` of ``names``, computed once per roster."""
+def _one_hot(roster: Roster, names: Sequence[str], inputs: dict[str, np.ndarray]) -> np.ndarray:
+    """:func:`_encode` of ``names``, computed once per roster (``inputs``: its :func:`_inputs`)."""
     if tuple(names) == roster.attribute_names:
-        return _inputs(roster)["one_hot"]
+        return inputs["one_hot"]
     return roster.derived("scores.one_hot." + "\x1f".join(names), lambda r: _encode(r, names))
 
 
@@ -132,13 +132,18 @@ def _all_positive(sizes: np.ndarray) -> bool:
 
 
 def _same_count(
-    roster: Roster, names: Sequence[str], mentors: np.ndarray, mentees: np.ndarray, outer: bool
+    roster: Roster,
+    names: Sequence[str],
+    mentors: np.ndarray,
+    mentees: np.ndarray,
+    outer: bool,
+    inputs: dict[str, np.ndarray],
 ) -> np.ndarray:
     """How many of the attributes ``names`` agree, for every pair (outer) or pair by pair."""
     if not outer:
         codes = _attribute_codes(roster, names)
         return (codes[mentors] == codes[mentees]).sum(1).astype(np.float64)
-    encoded = _one_hot(roster, names)
+    encoded = _one_hot(roster, names, inputs)
     return encoded[mentors] @ encoded[mentees].T
 
 
@@ -193,8 +198,8 @@ def _terms(
     mentees = np.asarray(mentees, dtype=np.intp)
     shape = (len(mentors), len(mentees)) if outer else (len(mentors),)
     out: dict[str, np.ndarray] = {}
+    inputs = _inputs(roster)
     if wanted & {"affinity", "challenge"}:
-        inputs = _inputs(roster)
         rows, sizes = inputs["interests"], inputs["interests_size"]
         interest = _jaccard(rows[mentors], rows[mentees], sizes[mentors], sizes[mentees], outer)
     if wanted & {"complementarity", "challenge"}:
@@ -221,7 +226,7 @@ def _terms(
     if "affinity" in wanted:
         names = roster.attribute_names
         count = len(names)
-        same = _same_count(roster, names, mentors, mentees, outer) / count if count else 1.0
+        same = _same_count(roster, names, mentors, mentees, outer, inputs) / count if count else 1.0
         out["affinity"] = 0.5 * interest + 0.5 * same
     if "complementarity" in wanted:
         cover /= _COMPLEMENT_SCALE
@@ -237,12 +242,11 @@ def _terms(
         names = tuple(roster.attribute_names if attributes is None else attributes)
         count = len(names)
         if count:
-            same = _same_count(roster, names, mentors, mentees, outer)
+            same = _same_count(roster, names, mentors, mentees, outer, inputs)
             out["cross_group"] = (count - same) / count
         else:
             out["cross_group"] = np.zeros(shape)
     if "schedule" in wanted:
-        inputs = _inputs(roster)
         rows, sizes = inputs["schedule"], inputs["schedule_size"]
         size_a, size_b = sizes[mentors], sizes[mentees]
         overlap = _overlap(rows[mentors], rows[mentees], size_a, size_b, outer)
@@ -252,7 +256,6 @@ def _terms(
         out["schedule"] = overlap
     if "language" in wanted:
         if roster.languages.shape[1]:
-            inputs = _inputs(roster)
             rows, sizes = inputs["languages"], inputs["languages_size"]
             fa, fb = rows[mentors], rows[mentees]
             shared = (fa @ fb.T if outer else (fa * fb).sum(1)) > 0
