@@ -39,6 +39,17 @@ def test_target_summaries(target):
     np.testing.assert_allclose(runs[:, pre].mean(0), target.observed[pre], atol=0.15)
 
 
+def test_the_bootstrap_count_is_n_resamples_and_bootstrap_still_works():
+    survey = workbench.load_survey(SURVEY, CODEBOOK)
+    scenario = workbench.load_scenario(SCENARIO)
+    new = survey_target(scenario, survey, n_resamples=60, rng=3)
+    with pytest.warns(DeprecationWarning, match=r"survey_target\(bootstrap=.*n_resamples="):
+        old = survey_target(scenario, survey, bootstrap=60, rng=3)
+    np.testing.assert_array_equal(new.covariance, old.covariance)
+    more = survey_target(scenario, survey, n_resamples=120, rng=3)
+    assert not np.array_equal(new.covariance, more.covariance)
+
+
 def test_target_is_reproducible(target):
     params = {"dynamics.drift": 0.05}
     np.testing.assert_array_equal(target.simulate(params, 11), target.simulate(params, 11))

@@ -46,7 +46,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +53,7 @@ import pandas as pd
 
 from workbench.calibration.target import Target
 from workbench.errors import WorkbenchError
+from workbench.renamed import renamed
 from workbench.scenario import Scenario, parse_scenario
 from workbench.seeding import DEFAULT_SEED, RngLike, as_rng
 from workbench.survey.loading import Survey
@@ -219,9 +219,10 @@ def survey_target(
     measurement: MeasurementModel | None = None,
     participants_only: bool = True,
     anchor_start: bool = True,
-    bootstrap: int = 500,
+    n_resamples: int = 500,
     rng: RngLike = DEFAULT_SEED,
     seed: int | None = None,
+    bootstrap: int | None = None,
 ) -> Target:
     """A calibration :class:`Target` comparing simulated and observed surveys.
 
@@ -238,16 +239,17 @@ def survey_target(
         Compare only students who took part (codebook ``program.participated``).
     anchor_start
         Set starting levels from the week-0 wave (see the module docstring).
-    bootstrap
-        Bootstrap draws for the observed summaries' covariance.
+    n_resamples
+        Bootstrap resamples (over respondents) for the observed summaries' covariance.
     rng
         Randomness of the bootstrap (:func:`workbench.seeding.as_rng`).
-    seed
-        Deprecated name of ``rng``; kept for one release.
+    seed, bootstrap
+        Deprecated names of ``rng`` and ``n_resamples``; kept for one release.
     """
-    if seed is not None:
-        warnings.warn("survey_target(seed=...) is deprecated; use rng=", DeprecationWarning, 2)
-        rng = seed
+    rng = renamed("survey_target", "seed", "rng", seed, rng, default=DEFAULT_SEED)
+    n_resamples = renamed(
+        "survey_target", "bootstrap", "n_resamples", bootstrap, n_resamples, default=500
+    )
     book = survey.codebook
     source = survey.source
     if not book.waves:
@@ -302,7 +304,7 @@ def survey_target(
         ],
     )
     observed = spec.means(scored)
-    covariance = _bootstrap_covariance(spec, scored, bootstrap, as_rng(rng))
+    covariance = _bootstrap_covariance(spec, scored, n_resamples, as_rng(rng))
     respondents = int(data["respondent"].nunique())
     base = scenario.with_overrides({"cohort.size": max(respondents, 2 * scenario.cohort.sites)})
     first = next(iter(weeks))
