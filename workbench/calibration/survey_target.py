@@ -154,6 +154,14 @@ def _bootstrap_covariance(
     return np.atleast_2d(np.cov(summaries[np.isfinite(summaries).all(1)].T))
 
 
+def _set_shift(effect: dict, latent: str, shift: float) -> None:
+    """Set a group's starting shift of ``latent`` on the latent scale; a belonging shift
+    replaces a published share gap (``belonging_gap``), which is only another way to give it."""
+    effect[latent] = shift
+    if latent == "belonging":
+        effect["belonging_gap"] = None
+
+
 def _anchor(
     scenario: Scenario,
     survey: Survey,
@@ -175,8 +183,8 @@ def _anchor(
     effects = {(e["attribute"], e["level"]): e for e in cohort["group_effects"]}
     for (column, _level), effect in effects.items():
         if column not in groups:  # the survey does not record this group: see the module doc
-            effect["belonging"] = 0.0
-            effect["confidence"] = 0.0
+            _set_shift(effect, "belonging", 0.0)
+            _set_shift(effect, "confidence", 0.0)
     for latent, scale in model.latents.items():
         values = start[latent].to_numpy(float)
         ok = np.isfinite(values)
@@ -190,7 +198,7 @@ def _anchor(
             for level in levels:
                 if level == reference:
                     if (column, level) in effects:
-                        effects[(column, level)][latent] = 0.0
+                        _set_shift(effects[(column, level)], latent, 0.0)
                     continue
                 else:
                     hit = (start[column].astype(str) == level).to_numpy() & ok
@@ -200,7 +208,7 @@ def _anchor(
                         else 0.0
                     )
                 effect = effects.setdefault((column, level), {"attribute": column, "level": level})
-                effect[latent] = shift
+                _set_shift(effect, latent, shift)
                 shift_total += shift * (start[column].astype(str) == level).to_numpy()
         reliability = max(model.scales_[scale].reliability, 0.1)
         true_var = np.nanvar(values) * reliability - np.var(shift_total[ok])
