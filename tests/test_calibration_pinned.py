@@ -3,8 +3,10 @@
 The cases (``scripts/calibration_pinned.py``) are small analytic targets, not the
 Mesa model, so model changes do not move them; they take every path of
 :func:`workbench.calibration.calibrate` (waves, no-match waves, held-out
-summaries, simulator noise, uninformed, edge and traded-off parameters). A
-refactor must leave every table bit-identical (to 12 significant digits); a
+summaries, simulator noise, uninformed, edge and traded-off parameters). This
+is also the reproducibility test (the same rng gives the same result, here in
+another process than the one that made the file). A refactor must leave every
+table bit-identical (to 12 significant digits); a
 change meant to alter the method regenerates the file with the script and says
 so in its commit.
 """
