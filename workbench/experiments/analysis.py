@@ -35,6 +35,7 @@ from scipy import stats
 
 from workbench.experiments.spec import SweepError
 from workbench.experiments.store import ResultStore
+from workbench.renamed import renamed
 from workbench.seeding import DEFAULT_SEED, RngLike, as_rng
 
 
@@ -339,7 +340,8 @@ def compare(
     reference: Any = None,
     level: float = 0.95,
     n_resamples: int = 2000,
-    seed: int = 0,
+    rng: RngLike = DEFAULT_SEED,
+    seed: int | None = None,
 ) -> pd.DataFrame:
     """Compare an outcome across policies, by group, with bootstrap confidence intervals.
 
@@ -363,8 +365,12 @@ def compare(
         A policy to difference against: a value of a single ``by`` column or a
         dict of ``by`` values. Adds ``diff, diff_low, diff_high`` (paired by
         replication when the sweep used common seeds).
-    level, n_resamples, seed
-        Confidence level, bootstrap resamples, and the bootstrap's seed.
+    level, n_resamples
+        Confidence level and bootstrap resamples.
+    rng
+        Randomness of the bootstrap (:func:`workbench.seeding.as_rng`; default
+        :data:`workbench.seeding.DEFAULT_SEED`, so the same store gives the same
+        intervals). ``seed`` is its deprecated name.
 
     Returns
     -------
@@ -375,7 +381,7 @@ def compare(
     """
     results = _results(results, ("metrics", "gaps"))
     by = _by_columns(results, by)
-    rng = np.random.default_rng(seed)
+    rng = as_rng(renamed("compare", "seed", "rng", seed, rng, default=DEFAULT_SEED))
     design = results.design[["run_id", *[c for c in by if c != "point"]]]
     pieces = [("value", run_values(results, metric, week, attribute, change=change))]
     if attribute != "all" and "gaps" in results.tables:
@@ -440,10 +446,11 @@ def sensitivity(
     group: str = "all",
     gap: bool = False,
     change: bool = False,
-    num_resamples: int = 1000,
+    n_resamples: int = 1000,
     level: float = 0.95,
     rng: RngLike = DEFAULT_SEED,
     seed: int | None = None,
+    num_resamples: int | None = None,
 ) -> pd.DataFrame:
     """Sobol' indices of an outcome to the swept parameters (a ``sobol`` design).
 
@@ -456,8 +463,9 @@ def sensitivity(
     metric, week, attribute, group, gap, change
         Which outcome (as in :func:`compare`); ``gap`` uses the equity gap of
         ``group`` (a level of ``attribute``) to the reference level.
-    num_resamples, level
-        SALib's bootstrap of the confidence intervals.
+    n_resamples, level
+        Bootstrap resamples and confidence level of SALib's confidence intervals
+        (``num_resamples``, SALib's own name, is deprecated here).
     rng
         Seed of that bootstrap (:func:`workbench.seeding.as_rng`): the same store gives
         the same intervals. ``seed`` is its deprecated name.
@@ -471,9 +479,10 @@ def sensitivity(
         reliable (see :func:`sensitivity_warnings`); ``.attrs["base_samples"]``
         is the design's base sample count N.
     """
-    if seed is not None:
-        warnings.warn("sensitivity(seed=...) is deprecated; use rng=", DeprecationWarning, 2)
-        rng = seed
+    rng = renamed("sensitivity", "seed", "rng", seed, rng, default=DEFAULT_SEED)
+    n_resamples = renamed(
+        "sensitivity", "num_resamples", "n_resamples", num_resamples, n_resamples, default=1000
+    )
     # SALib seeds its bootstrap only for a truthy seed (seed=0 meant "unseeded"): draw one >= 1
     salib_seed = int(as_rng(rng).integers(1, 2**31 - 1))
     from SALib.analyze import sobol as sobol_analyze
@@ -513,7 +522,7 @@ def sensitivity(
         problem,
         y,
         calc_second_order=second,
-        num_resamples=num_resamples,
+        num_resamples=n_resamples,
         conf_level=level,
         print_to_console=False,
         seed=salib_seed,
