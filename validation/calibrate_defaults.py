@@ -4,6 +4,13 @@ Usage, from the repository root (about 10 minutes on one core)::
 
     .venv/bin/python validation/calibrate_defaults.py [--budget 1200] [--seed 7]
 
+Only the checks whose ``role`` is ``"calibration"`` in the case file are
+fitted. The ``"held_out"`` checks are read from the case file too and are
+never fitted (they are only predicted, so the calibration also reports how
+well it predicts them); ``--holdout CASE.CHECK`` holds out more, it cannot
+bring a held-out check into the fit: change its role in the case file (and
+say why in docs/validation.md) for that.
+
 The validation cases become one calibration target
 (:func:`workbench.validation.validation_target`: one summary per check, the
 published figure and its uncertainty as the observation) and the project's
@@ -34,6 +41,7 @@ from pathlib import Path
 
 from workbench.calibration import Parameter, calibrate
 from workbench.validation import load_cases, validation_target
+from workbench.validation.cases import CaseBook
 
 # prior box: wide, plausible ranges of the mechanisms the cases inform
 PARAMETERS = [
@@ -49,6 +57,23 @@ PARAMETERS = [
 OUT = Path(__file__).with_name("calibration")
 
 
+def holdout_names(book: CaseBook, names: list[str], extra: list[str]) -> list[str]:
+    """Exact ``case.check`` names left out of the fit: the case file's held-out checks + ``extra``.
+
+    Raises ValueError for an ``extra`` name that is not a check. Names are
+    exact: the calibration's substring matching never reaches another check.
+    """
+    unknown = [name for name in extra if name not in names]
+    if unknown:
+        raise ValueError(f"--holdout {unknown[0]}: no such check; known: {', '.join(names)}")
+    held = [*book.held_out(), *(name for name in extra if name not in book.held_out())]
+    for name in held:
+        reached = [other for other in names if name in other]
+        if reached != [name]:
+            raise ValueError(f"held-out name {name!r} would also hold out {reached}")
+    return held
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=1200, help="simulator calls in all")
@@ -60,13 +85,26 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="CASE.CHECK",
-        help="leave a check out of the fit (only predicted); repeatable",
+        help="hold out a calibration check as well (only predicted); repeatable. The case "
+        "file's held-out checks are always held out",
+    )
+    parser.add_argument(
+        "--cases", type=Path, default=None, help="case file (default: the packaged cases.toml)"
     )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    book = load_cases()
+    book = load_cases(args.cases)
     target = validation_target(book, cohort_size=args.cohort_size)
+    try:
+        holdout = holdout_names(book, target.names, args.holdout)
+    except ValueError as error:
+        parser.error(str(error))
+    print(f"fitted: {', '.join(n for n in target.names if n not in holdout)}")
+    print(
+        f"held out (case file roles{' and --holdout' if args.holdout else ''}): "
+        f"{', '.join(holdout) or 'none'}"
+    )
     result = calibrate(
         target,
         PARAMETERS,
@@ -74,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         seeds_per_point=2,
         waves=3,
         rng=args.seed,
-        holdout=args.holdout,
+        holdout=holdout,
         progress=True,
     )
     defaults = {
@@ -89,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                 "budget": args.budget,
                 "cohort_size": args.cohort_size,
                 "seed": args.seed,
-                "holdout": args.holdout,
+                "holdout": holdout,
                 "runtime_seconds": time.perf_counter() - started,
             },
             indent=2,
