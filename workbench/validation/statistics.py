@@ -160,6 +160,14 @@ def early_closure_share(links: pd.DataFrame) -> float:
     return float((~links["end_reason"].isin(PLANNED_ENDS | {"active"})).mean())
 
 
+def mean_match_weeks(links: pd.DataFrame) -> float:
+    """Mean length of all matches in weeks (a match still going at the program's end counts
+    to the end), the "match length" of program records."""
+    if len(links) == 0:
+        return float("nan")
+    return float(links["weeks"].mean())
+
+
 def similarity_quality_rho(links: pd.DataFrame) -> float:
     """Spearman correlation of a match's affinity (similarity) with its mean meeting quality."""
     met = links[links["meetings"] > 0]
@@ -199,6 +207,16 @@ def _closure(arms, roles, options):
     return early_closure_share(arms[roles["treated"]][1])
 
 
+def _closure_difference(arms, roles, options):
+    return early_closure_share(arms[roles["treated"]][1]) - early_closure_share(
+        arms[roles["other"]][1]
+    )
+
+
+def _weeks_difference(arms, roles, options):
+    return mean_match_weeks(arms[roles["treated"]][1]) - mean_match_weeks(arms[roles["other"]][1])
+
+
 def _rho(arms, roles, options):
     return similarity_quality_rho(arms[roles["treated"]][1])
 
@@ -211,5 +229,7 @@ STATISTICS = {
     "subgroup_impact": (("treated", "control"), _subgroup_impact),
     "subgroup_difference": (("treated", "control"), _subgroup_difference),
     "early_closure_share": (("treated",), _closure),
+    "early_closure_difference": (("treated", "other"), _closure_difference),
+    "match_weeks_difference": (("treated", "other"), _weeks_difference),
     "similarity_quality_rho": (("treated",), _rho),
 }
