@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench import registry
-from workbench.dynamics import END_REASONS, PLANNED_ENDS, CohortState
+from workbench.dynamics import END_REASONS, PLANNED_ENDS, PREMATURE_ENDS, CohortState
 from workbench.model import MentorshipModel
 from workbench.rotation import every_k_weeks
 from workbench.scenario import Rotation, Scenario
@@ -64,7 +64,9 @@ STATES = _states()
 
 
 def _arrays(state: CohortState) -> dict[str, np.ndarray]:
-    found = {f.name: getattr(state, f.name) for f in fields(state) if f.name != "links"}
+    found = {
+        f.name: getattr(state, f.name) for f in fields(state) if f.name not in ("links", "params")
+    }
     found.update({f"links.{name}": value for name, value in vars(state.links).items()})
     return found
 
@@ -85,9 +87,11 @@ def check_rotation(name: str, state: CohortState, scenario: Scenario, week: int)
     assert len(np.unique(ended)) == len(ended)
     assert np.all((ended >= 0) & (ended < len(links)))
     assert links.alive[ended].all()
-    # a reason its record names, which the dynamics record as a planned end
+    # a reason its record names: a coordinator's decision (planned, or Plan B's failed
+    # match), never the program's end or a student leaving
     assert reason in record.reasons
-    assert set(record.reasons) <= PLANNED_ENDS - {"program_end"} <= set(END_REASONS)
+    decided = (PLANNED_ENDS | PREMATURE_ENDS) - {"program_end", "dropout", "left_school"}
+    assert set(record.reasons) <= decided <= set(END_REASONS)
     # nothing but roles changes, and roles stay roles
     before_arrays, after_arrays = _arrays(state), _arrays(after)
     for key, value in before_arrays.items():
@@ -141,7 +145,11 @@ def test_rotation_runs_in_the_model(name: str) -> None:
     model.run_model()
     links = model.state.links
     reasons = {END_REASONS[r] for r in links.reason[~links.alive]}
-    assert reasons <= set(registry.get("rotation", name).reasons) | {"program_end", "dropout"}
+    assert reasons <= set(registry.get("rotation", name).reasons) | {
+        "program_end",
+        "dropout",
+        "left_school",
+    }
 
 
 # -- the built-in rotations' own rules, by hand ----------------------------------------------

@@ -45,12 +45,12 @@ from workbench.validation.cases import CaseBook
 
 # prior box: wide, plausible ranges of the mechanisms the cases inform
 PARAMETERS = [
-    Parameter("dynamics.belonging_gain", 0.003, 0.03),  # effect sizes (overall, cross-age)
+    Parameter("dynamics.belonging_gain", 0.004, 0.04),  # effect sizes (overall, cross-age)
     Parameter("dynamics.supervision_boost", 0.0, 3.0),  # the supervision moderator
     Parameter("dynamics.quality_base", -2.5, 0.5),  # quality level: leverage of supervision
-    Parameter("dynamics.quality_affinity", 0.0, 4.0),  # similarity -> quality (Eby)
-    Parameter("dynamics.quality_trust", 0.0, 4.0),  # what a re-match loses (trust reset)
-    Parameter("dynamics.closure_penalty", 0.0, 0.5),  # harm of early closure
+    Parameter("dynamics.quality_affinity", 0.0, 3.0),  # similarity -> quality (Eby)
+    Parameter("dynamics.quality_trust", 0.0, 3.0),  # what a re-match loses (trust reset)
+    Parameter("dynamics.premature_harm", 0.0, 0.3),  # harm of a premature ending
     Parameter("dynamics.dropout_threshold", 0.1, 0.5),  # early-closure rate (Kupersmidt)
     Parameter("dynamics.drift", 0.005, 0.06),  # persistence of gains and harms
 ]

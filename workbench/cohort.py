@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from workbench.roster import Roster, load_roster
-from workbench.scenario import BARRIERS, Cohort, Scenario
+from workbench.scales import latent_shift_for_share_gap
+from workbench.scenario import BARRIERS, Cohort, GroupEffect, Scenario
 
 HOME_LANGUAGES = ("es", "ar", "zh", "uk", "pt")
 _ATTRIBUTE_INTEREST_TILT = 0.8  # how strongly interests follow the first attribute
@@ -53,12 +54,29 @@ def _effect_columns(
         if effect.attribute not in attributes:
             continue
         hit = attributes[effect.attribute].astype(str) == effect.level
-        belonging[hit] += effect.belonging
+        belonging[hit] += belonging_shift(effect, config)
         confidence[hit] += effect.confidence
         odds[hit] *= effect.barrier_odds
         if effect.language_barrier is not None:
             language[hit] = np.maximum(language[hit], effect.language_barrier)
     return belonging, confidence, odds, language
+
+
+def belonging_shift(effect: GroupEffect, config: Cohort) -> float:
+    """Latent starting-belonging shift of a group: given, or converted from a share gap."""
+    if effect.belonging_gap is None:
+        return effect.belonging
+    init = config.initial
+    return latent_shift_for_share_gap(effect.belonging_gap, init.belonging_mean, init.belonging_sd)
+
+
+def threatened_levels(config: Cohort) -> dict[str, set[str]]:
+    """Attribute → its levels *under threat*: those that start with lower belonging."""
+    out: dict[str, set[str]] = {}
+    for effect in config.group_effects:
+        if belonging_shift(effect, config) < 0:
+            out.setdefault(effect.attribute, set()).add(effect.level)
+    return out
 
 
 def _with_odds(rate: np.ndarray | float, odds: np.ndarray) -> np.ndarray:

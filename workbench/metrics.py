@@ -9,7 +9,10 @@ and for each level of each group attribute, the mean of:
 ``attendance``
     sessions attended over sessions scheduled this week, among matched students;
 ``retention``
-    share still in the program;
+    share still in the program (of all students; leaving the school also ends it);
+``enrolled``
+    share still enrolled in the school/course/track: an outcome outside the program,
+    defined without a program too (leaving is more likely with low belonging);
 ``dependency``
     mean dependency of students in the mentee role;
 ``cross_group_ties``
@@ -42,6 +45,7 @@ METRICS: tuple[str, ...] = (
     "confidence",
     "attendance",
     "retention",
+    "enrolled",
     "dependency",
     "cross_group_ties",
     "isolated",
@@ -55,6 +59,7 @@ GAP_METRICS: tuple[str, ...] = (
     "confidence",
     "attendance",
     "retention",
+    "enrolled",
     "cross_group_ties",
     "isolated",
     "skill",
@@ -108,6 +113,7 @@ class MetricsRecorder:
         values[~scheduled, column("attendance")] = 0.0
         masks[:, column("attendance")] = scheduled
         values[:, column("retention")] = state.active
+        values[:, column("enrolled")] = state.enrolled
         values[:, column("dependency")] = state.dependency
         masks[:, column("dependency")] = state.role == "mentee"
         values[:, column("cross_group_ties")] = ties.cross_degree

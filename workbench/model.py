@@ -30,8 +30,8 @@ import numpy as np
 
 from workbench import registry
 from workbench.agents import Coordinator, Student
-from workbench.cohort import build_roster
-from workbench.dynamics import CohortState, advance_week, end_links
+from workbench.cohort import build_roster, threatened_levels
+from workbench.dynamics import ENGAGEMENT_FLOOR, CohortState, Params, advance_week, end_links
 from workbench.metrics import METRICS, MetricsRecorder
 from workbench.network import TieNetwork, initial_friendships
 from workbench.roster import Roster
@@ -60,6 +60,10 @@ class MentorshipModel(mesa.Model):
         Seed or numpy Generator; every random draw of the run comes from it.
     roster
         Students to simulate; by default built from ``scenario.cohort``.
+    params
+        The weekly rules' parameters; by default ``scenario.dynamics``. Plausible
+        worlds (:mod:`workbench.worlds`) give one value per student here to run many
+        worlds stacked in one model.
     **settings
         Scenario settings changed for this run, flat: dotted keys
         (``**{"levers.mentor_training": 0.9}``), ``__`` for dots
@@ -97,6 +101,8 @@ class MentorshipModel(mesa.Model):
         scenario: Scenario | None = None,
         rng: int | np.random.Generator | None = None,
         roster: Roster | None = None,
+        *,
+        params: Params | None = None,
         **settings: Any,
     ) -> None:
         super().__init__(rng=rng)
@@ -111,11 +117,12 @@ class MentorshipModel(mesa.Model):
         n = len(roster)
         engagement = np.clip(
             init.engagement_mean
-            - 0.05 * roster.barriers.sum(1)
+            - init.engagement_per_barrier * roster.barriers.sum(1)
             + self.rng.normal(0, init.engagement_sd, n),
-            0.05,
+            ENGAGEMENT_FLOOR,
             1.0,
         )
+        self.identity_codes, self.threat_codes = _identity_codes(roster, scenario)
         self.state = CohortState.start(
             roster.belonging,
             roster.confidence,
@@ -124,6 +131,8 @@ class MentorshipModel(mesa.Model):
             roster.barriers,
             roster.role.astype(str),  # fixed-width: weekly role masks compare fast
             scenario,
+            threatened=(self.threat_codes >= 0).any(1),
+            params=params,
         )
         cross_names = scenario.matching.cross_group_attributes or list(roster.attribute_names)
         codes = [
@@ -140,7 +149,9 @@ class MentorshipModel(mesa.Model):
             first,
             scenario.cohort.friends_mean,
             scenario.cohort.homophily,
-            isolation=1.0 - 0.15 * roster.barriers.sum(1),
+            isolation=np.clip(
+                1.0 - scenario.cohort.friends_barrier_drop * roster.barriers.sum(1), 0.0, 1.0
+            ),
             rng=self.rng,
         )
         self.ties.add(owner, friend)
@@ -176,6 +187,12 @@ class MentorshipModel(mesa.Model):
         self.recorder.record(week, self.state, self.ties)
         self.datacollector.collect(self)
 
+    def role_models(self, mentor: np.ndarray, mentee: np.ndarray) -> np.ndarray:
+        """1.0 where the mentee's group is under threat and the mentor shares that identity."""
+        threat = self.threat_codes[mentee]
+        same = (threat >= 0) & (self.identity_codes[mentor] == threat)
+        return same.any(1).astype(np.float64)
+
     def _tie_groups(self, fresh: np.ndarray) -> None:
         """Ties from first meetings; in a group (circles) every member who has met is tied to the others."""
         links = self.state.links
@@ -194,6 +211,22 @@ class MentorshipModel(mesa.Model):
             "model.run() is model.run_model(); use that", DeprecationWarning, stacklevel=2
         )
         self.run_model()
+
+
+def _identity_codes(roster: Roster, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Level codes on the attributes that have a group under threat, and the same codes
+    kept only where the student's level is under threat (−1 elsewhere)."""
+    threat = threatened_levels(scenario.cohort)
+    names = [name for name in roster.attribute_names if name in threat]
+    n = len(roster)
+    codes = np.full((n, len(names)), -1, dtype=np.int64)
+    threat_codes = codes.copy()
+    for j, name in enumerate(names):
+        column, levels = roster.group_codes(name)
+        codes[:, j] = column
+        under = np.isin(np.asarray(levels, dtype=object), list(threat[name]))
+        threat_codes[:, j] = np.where(under[column], column, -1)
+    return codes, threat_codes
 
 
 def _cohort_mean(metric: str):

@@ -30,6 +30,7 @@ TITLES = {
     "confidence": "Confidence (self-efficacy)",
     "attendance": "Attendance",
     "retention": "Still in the program",
+    "enrolled": "Still enrolled (school/course)",
     "dependency": "Dependency on the mentor",
     "cross_group_ties": "Cross-group ties per student",
     "isolated": "Students with no ties",

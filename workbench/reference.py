@@ -49,20 +49,21 @@ def _default(info) -> str:
 
 
 def parameter_table() -> str:
-    """Markdown tables (one per scenario section): key, default, range, unit, meaning, source."""
+    """Markdown tables (one per scenario section): key, default, range, unit, basis, meaning, source."""
     lines = []
     for prefix, model in SECTIONS:
         lines += [
             f"#### `[{prefix}]`",
             "",
-            "| key | default | range | unit | meaning | source |",
-            "| --- | --- | --- | --- | --- | --- |",
+            "| key | default | range | unit | basis | meaning | source |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
         ]
         for name, info in model.model_fields.items():
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             lines.append(
                 f"| `{name}` | {_default(info)} | {_range(info)} | {extra.get('unit', '')} "
-                f"| {info.description or ''} | {extra.get('source', '')} |"
+                f"| {extra.get('basis', '')} | {info.description or ''} "
+                f"| {extra.get('source', '')} |"
             )
         lines.append("")
     return "\n".join(lines)

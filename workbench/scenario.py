@@ -68,12 +68,33 @@ class GroupEffect(_Strict):
     """How students of one attribute level start: shifts and barrier odds.
 
     ``belonging`` and ``confidence`` are added to the cohort's initial means
-    (latent 0-1 scale); ``barrier_odds`` multiplies the odds of every barrier.
+    (latent 0-1 scale); a published gap in the *share of students who agree they
+    belong* goes in ``belonging_gap`` instead, and is converted to a latent shift
+    through the instrument's agree threshold (not used as a shift itself: a share
+    gap and a latent gap are different units). ``barrier_odds`` multiplies the odds
+    of every barrier. A level with a lower starting belonging counts as a group
+    *under threat* (role-model mechanism and ``threat_decline``).
     """
+
+    @model_validator(mode="after")
+    def _one_belonging_figure(self) -> GroupEffect:
+        if self.belonging_gap is not None and self.belonging != 0.0:
+            raise ValueError("give belonging (a latent shift) or belonging_gap (a share), not both")
+        return self
 
     attribute: str
     level: str
-    belonging: float = Field(0.0, ge=-0.5, le=0.5)
+    belonging: float = Field(0.0, ge=-0.5, le=0.5, description="shift of starting belonging")
+    belonging_gap: float | None = Field(
+        None,
+        ge=-0.5,
+        le=0.5,
+        description="published gap: share of students agreeing they belong, reference level "
+        "minus this level (0.077 = 7.7 percentage points fewer); converted to the latent shift "
+        "through the measurement model (workbench.scales.latent_shift_for_share_gap) and used "
+        "instead of belonging",
+    )
+    source: str = Field("", description="where the figures come from, and their basis")
     confidence: float = Field(0.0, ge=-0.5, le=0.5)
     barrier_odds: float = Field(1.0, gt=0.0, le=20.0)
     language_barrier: float | None = Field(
@@ -99,6 +120,9 @@ class Initial(_Strict):
     confidence_sd: float = Field(0.15, ge=0.0, le=0.5)
     engagement_mean: float = Field(0.7, ge=0.05, le=0.95)
     engagement_sd: float = Field(0.12, ge=0.0, le=0.5)
+    engagement_per_barrier: float = Field(
+        0.05, ge=0.0, le=0.3, description="starting engagement lower per barrier (assumption)"
+    )
 
 
 def _default_attributes() -> dict[str, Attribute]:
@@ -111,22 +135,37 @@ def _default_attributes() -> dict[str, Attribute]:
     }
 
 
+PISA_SES_GAP = 0.077  # OECD 2017, PISA 2015 Results Vol. III: disadvantaged students are
+# 7.7 percentage points less likely than advantaged ones to report that they belong at school
+
+
 def _default_group_effects() -> list[GroupEffect]:
-    # PISA 2015: disadvantaged students are ~7.7 points less likely to report
-    # belonging; we give first-generation and disabled students lower starting
-    # belonging, and multilingual students a language barrier.
     return [
         GroupEffect(
-            attribute="first_gen", level="yes", belonging=-0.08, confidence=-0.05, barrier_odds=1.8
+            attribute="first_gen",
+            level="yes",
+            belonging_gap=PISA_SES_GAP,
+            confidence=-0.03,
+            barrier_odds=1.8,
+            source="belonging gap measured (PISA 2015, socio-economically disadvantaged "
+            "students, as a proxy for first-generation); confidence shift and barrier odds "
+            "assumed",
         ),
         GroupEffect(
-            attribute="disability", level="yes", belonging=-0.10, confidence=-0.06, barrier_odds=1.5
+            attribute="disability",
+            level="yes",
+            belonging_gap=PISA_SES_GAP,
+            confidence=-0.03,
+            barrier_odds=1.5,
+            source="assumption: the PISA 2015 disadvantage gap used as the size; direction "
+            "measured (students with disabilities report lower belonging in many studies)",
         ),
         GroupEffect(
             attribute="language_background",
             level="multilingual",
-            belonging=-0.05,
+            belonging_gap=PISA_SES_GAP / 2,
             language_barrier=0.35,
+            source="assumption: half the PISA 2015 disadvantage gap; language barrier rate assumed",
         ),
     ]
 
@@ -163,6 +202,9 @@ class Cohort(_Strict):
     )
     friends_mean: float = Field(3.0, ge=0.0, le=50.0, description="initial friendship ties")
     homophily: float = Field(0.7, ge=0.0, le=1.0, description="share of friends from own group")
+    friends_barrier_drop: float = Field(
+        0.15, ge=0.0, le=0.25, description="share fewer friends per barrier (assumption)"
+    )
     attributes: dict[str, Attribute] = Field(default_factory=_default_attributes, min_length=1)
     group_effects: list[GroupEffect] = Field(default_factory=_default_group_effects)
     barriers: Barriers = Field(default_factory=Barriers)
@@ -280,23 +322,68 @@ class Levers(_Strict):
     supports: Supports = Field(default_factory=Supports)
 
 
-def _param(default: float, low: float, high: float, meaning: str, unit: str, source: str) -> Any:
-    """A model parameter with its range, meaning, unit and source (rendered in docs/model.md)."""
+#: How a parameter's value is known (docs/model.md §8 and ``Dynamics`` below):
+#: ``measured`` — a study's figure (which study, which figure, what it measured);
+#: ``derived`` — computed from published figures (which, how);
+#: ``calibrated`` — fitted to the validation cases marked ``calibration`` (docs/validation.md);
+#: ``assumption`` — no study gives the size: the range tried and why it is plausible.
+#: An assumption is never a finding: policy verdicts that hinge on one are reported as
+#: uncertain across plausible worlds (:mod:`workbench.worlds`).
+BASES: tuple[str, ...] = ("measured", "derived", "calibrated", "assumption")
+
+
+def _param(
+    default: float,
+    low: float,
+    high: float,
+    meaning: str,
+    unit: str,
+    basis: str,
+    source: str,
+    plausible: tuple[float, float] | None = None,
+) -> Any:
+    """A model parameter with its range, meaning, unit, basis and source (docs/model.md).
+
+    ``plausible`` is the range the evidence allows (for an assumption: the range
+    tried); plausible worlds draw assumptions from it. Defaults to ``(low, high)``.
+    """
+    if basis not in BASES:
+        raise ValueError(f"basis {basis!r} is not one of {BASES}")
     return Field(
         default,
         ge=low,
         le=high,
         description=meaning,
-        json_schema_extra={"unit": unit, "source": source},
+        json_schema_extra={
+            "unit": unit,
+            "basis": basis,
+            "source": source,
+            "plausible": list(plausible or (low, high)),
+        },
     )
 
 
 S000 = "seed 000"
 S001 = "seed 001"
+CAL = "fitted to the calibration cases (docs/validation.md)"
+
+#: Named identity mechanisms (``dynamics.identity``): which of the two hypotheses of how
+#: group identity in a pair matters are switched on. See docs/model.md §7.3.
+IDENTITY_VARIANTS: dict[str, str] = {
+    "both": "bridges across groups and same-identity role models both act",
+    "bridge": "only contact across groups helps (Allport; Pettigrew & Tropp 2006)",
+    "role_model": "only a same-identity mentor helps a mentee whose group is under threat "
+    "(Dennehy & Dasgupta 2017)",
+    "none": "identity in a pair does not matter",
+}
 
 
 class Dynamics(_Strict):
-    """Parameters of the weekly rules (:mod:`workbench.dynamics`); docs/model.md lists them."""
+    """Parameters of the weekly rules (:mod:`workbench.dynamics`); docs/model.md lists them.
+
+    Each carries its basis (:data:`BASES`) and source; ``plausible`` in its schema
+    extra is the range plausible worlds draw it from.
+    """
 
     # attendance (logit scale)
     attend_base: float = _param(
@@ -305,7 +392,10 @@ class Dynamics(_Strict):
         5,
         "attendance log-odds of an average student with no barrier",
         "logit",
-        "Kupersmidt et al. 2017 (attendance/closure); validation",
+        "derived",
+        "Kupersmidt et al. 2017: school-based matches meet most scheduled weeks; "
+        "σ(1.6) = 83% attendance at average engagement",
+        (1.0, 2.2),
     )
     attend_engagement: float = _param(
         2.0,
@@ -313,7 +403,9 @@ class Dynamics(_Strict):
         10,
         "attendance log-odds per unit of engagement above 0.5",
         "logit",
-        S000 + ": engagement and participation",
+        "assumption",
+        S000 + " (engagement and participation go together); size assumed, tried 1-3",
+        (1.0, 3.0),
     )
     barrier_penalty: float = _param(
         1.2,
@@ -321,16 +413,21 @@ class Dynamics(_Strict):
         5,
         "attendance log-odds lost per barrier not covered by a support",
         "logit",
-        S000 + ": transportation, scheduling, language supports",
+        "assumption",
+        S000 + " (transportation, scheduling, language supports); size assumed: one "
+        "barrier lowers attendance from 83% to 60%; tried 0.6-1.8",
+        (0.6, 1.8),
     )
     # meeting quality (logit scale)
     quality_base: float = _param(
-        -0.538,
+        -1.2,
         -5,
         5,
         "meeting-quality log-odds of a new, untrained, dissimilar pair",
         "logit",
-        "validation; calibrated: docs/validation.md",
+        "calibrated",
+        CAL,
+        (-1.5, 0.5),
     )
     quality_affinity: float = _param(
         1.06,
@@ -338,7 +435,10 @@ class Dynamics(_Strict):
         5,
         "quality log-odds per unit of pair affinity",
         "logit",
-        "Eby et al. 2013 (similarity and relationship quality); calibrated: docs/validation.md",
+        "calibrated",
+        "Eby et al. 2013: perceived similarity with the mentor correlates with relationship "
+        "quality (ρ ≈ .4); " + CAL,
+        (0.4, 2.0),
     )
     quality_complementarity: float = _param(
         0.6,
@@ -346,7 +446,9 @@ class Dynamics(_Strict):
         5,
         "quality log-odds per unit of complementarity",
         "logit",
-        S000 + ": complementary strengths",
+        "assumption",
+        S000 + " (complementary strengths); size assumed, tried 0-1.2",
+        (0.0, 1.2),
     )
     quality_training: float = _param(
         0.8,
@@ -354,15 +456,20 @@ class Dynamics(_Strict):
         5,
         "quality log-odds at full mentor training",
         "logit",
-        S000 + ": training in listening and inclusive communication",
+        "assumption",
+        S000 + "; Kupersmidt et al. 2017 (pre-match training goes with longer matches); "
+        "size assumed, tried 0.3-1.5",
+        (0.3, 1.5),
     )
     quality_trust: float = _param(
-        2.5,
+        1.5,
         0,
         5,
         "quality log-odds at full trust in the pair",
         "logit",
-        S000 + ": the heart of the program lies in trust; calibrated: docs/validation.md",
+        "calibrated",
+        S000 + " (trust is the heart of the program); " + CAL,
+        (1.0, 3.5),
     )
     quality_noise: float = _param(
         0.8,
@@ -370,15 +477,41 @@ class Dynamics(_Strict):
         5,
         "standard deviation of weekly quality shocks",
         "logit",
-        S001 + ": not every pair will click",
+        "assumption",
+        S001 + " (not every meeting goes well); tried 0.4-1.2",
+        (0.4, 1.2),
+    )
+    pair_fit_sd: float = _param(
+        1.0,
+        0,
+        3,
+        "standard deviation of a pair's lasting fit ('chemistry') not seen by matching",
+        "logit",
+        "assumption",
+        S001 + " (not every pair will click); Kupersmidt et al. 2017 (38% of matches close "
+        "early): pairs differ lastingly in quality; tried 0.5-1.5",
+        (0.5, 1.5),
     )
     trust_gain: float = _param(
-        0.15,
+        0.08,
         0,
         1,
         "share of the missing trust gained per meeting of quality 1",
         "per meeting",
-        "Rhodes 2005 model of youth mentoring (trust builds over time)",
+        "assumption",
+        "Rhodes 2005 (trust builds over months of meetings); size assumed: half the trust "
+        "after about 9 good meetings; tried 0.04-0.15",
+        (0.04, 0.15),
+    )
+    quality_neutral: float = _param(
+        0.5,
+        0,
+        1,
+        "meeting quality that neither raises nor lowers engagement",
+        "quality",
+        "assumption",
+        "midpoint of the quality scale; tried 0.4-0.6",
+        (0.4, 0.6),
     )
     # gains per attended meeting (fraction of the remaining headroom)
     belonging_gain: float = _param(
@@ -387,7 +520,9 @@ class Dynamics(_Strict):
         0.5,
         "share of belonging headroom gained per meeting of quality 1",
         "per meeting",
-        S000 + "; DuBois et al. 2011 (effect size); calibrated: docs/validation.md",
+        "calibrated",
+        "DuBois et al. 2011, Raposa et al. 2019 (g ≈ 0.21 on belonging/self-worth); " + CAL,
+        (0.008, 0.025),
     )
     confidence_gain: float = _param(
         0.020,
@@ -395,7 +530,10 @@ class Dynamics(_Strict):
         0.5,
         "share of mentee confidence headroom gained per meeting of quality 1",
         "per meeting",
-        S000 + "; DuBois et al. 2011",
+        "assumption",
+        "DuBois et al. 2011 (effects on self-perceptions similar in size to belonging); "
+        "set near belonging_gain, tried 0.01-0.03",
+        (0.01, 0.03),
     )
     mentor_confidence_gain: float = _param(
         0.015,
@@ -403,7 +541,10 @@ class Dynamics(_Strict):
         0.5,
         "share of mentor confidence headroom gained per meeting of quality 1",
         "per meeting",
-        S001 + ": being a mentor makes a student feel capable",
+        "assumption",
+        S001 + " (being a mentor makes a student feel capable); Karcher 2005 (cross-age "
+        "mentors gain connectedness); size assumed, tried 0-0.03",
+        (0.0, 0.03),
     )
     skill_gain: float = _param(
         0.03,
@@ -411,15 +552,48 @@ class Dynamics(_Strict):
         0.5,
         "share of the mentor's skill lead a mentee gains per meeting of quality 1",
         "per meeting",
-        S000 + ": accelerating skill development",
+        "assumption",
+        S000 + " (accelerating skill development); tried 0.01-0.05",
+        (0.01, 0.05),
+    )
+    # identity in a pair: competing hypotheses
+    identity: Literal["both", "bridge", "role_model", "none"] = Field(
+        "both",
+        description="which identity mechanisms act: "
+        + "; ".join(f"{k}: {v}" for k, v in IDENTITY_VARIANTS.items()),
+        json_schema_extra={
+            "unit": "variant",
+            "basis": "assumption",
+            "source": "both hypotheses have evidence (contact: Pettigrew & Tropp 2006, "
+            "Mendoza-Denton & Page-Gould 2008; role models: Dennehy & Dasgupta 2017); "
+            "none settles which dominates in peer mentoring, so the default keeps both and "
+            "plausible worlds try every variant",
+            "plausible": list(IDENTITY_VARIANTS),
+        },
     )
     cross_group_bonus: float = _param(
-        0.5,
+        0.3,
         0,
         3,
-        "extra belonging gain of a pair differing on every cross-group attribute",
+        "bridge: extra belonging gain of a pair differing on every cross-group attribute",
         "multiplier",
-        S001 + ": it builds bridges",
+        "assumption",
+        S001 + " (it builds bridges); Mendoza-Denton & Page-Gould 2008 (cross-group "
+        "friendship raised minority students' belonging); size assumed, tried 0-0.6",
+        (0.0, 0.6),
+    )
+    role_model_bonus: float = _param(
+        0.4,
+        0,
+        3,
+        "role model: extra belonging and confidence gain of a mentee of a group under threat "
+        "whose mentor shares that identity",
+        "multiplier",
+        "assumption",
+        "Dennehy & Dasgupta 2017 (RCT: women with a female peer mentor kept their belonging "
+        "and self-efficacy, those with a male or no mentor lost them); Stout et al. 2011; "
+        "size assumed, tried 0-0.8",
+        (0.0, 0.8),
     )
     supervision_boost: float = _param(
         1.7,
@@ -427,16 +601,20 @@ class Dynamics(_Strict):
         3,
         "quality log-odds at full adult supervision",
         "logit",
-        "Burton et al. 2022 (larger effects with supervision); calibrated: docs/validation.md",
+        "calibrated",
+        "Burton et al. 2022 (larger effects with supervision); " + CAL,
+        (0.5, 2.5),
     )
-    # dependency, engagement, drift, dropout
+    # dependency, engagement
     dependency_growth: float = _param(
         0.02,
         0,
         0.5,
         "weekly rate at which dependency follows the pair's trust",
         "per week",
-        S000 + ": rotate to prevent dependency",
+        "assumption",
+        S000 + " (rotate to prevent dependency); tried 0.01-0.04",
+        (0.01, 0.04),
     )
     dependency_drag: float = _param(
         0.6,
@@ -444,7 +622,19 @@ class Dynamics(_Strict):
         1,
         "share of the mentee's confidence gain lost at dependency 1",
         "share",
-        S000 + ": mutual benefit rather than one-sided aid",
+        "assumption",
+        S000 + " (mutual benefit rather than one-sided aid); tried 0.2-0.8",
+        (0.2, 0.8),
+    )
+    variety_dependency_cut: float = _param(
+        0.7,
+        0,
+        1,
+        "share of dependency that full activity variety prevents",
+        "share",
+        "assumption",
+        S000 + " (joint projects share leadership); tried 0.4-0.9",
+        (0.4, 0.9),
     )
     monotony: float = _param(
         0.01,
@@ -452,39 +642,126 @@ class Dynamics(_Strict):
         0.2,
         "weekly engagement lost in a long pair with no activity variety",
         "per week",
-        S000 + ": joint projects, study groups keep relationships human",
+        "assumption",
+        S000 + " (structured activities keep relationships human); tried 0-0.02",
+        (0.0, 0.02),
+    )
+    monotony_weeks: float = _param(
+        12.0,
+        1,
+        52,
+        "weeks after which a pair's monotony is at full strength",
+        "weeks",
+        "assumption",
+        "about a school term; tried 8-16",
+        (8.0, 16.0),
     )
     engagement_response: float = _param(
         0.06,
         0,
         0.5,
-        "engagement gained per meeting per unit of quality above 0.5",
+        "engagement gained per meeting per unit of quality above quality_neutral",
         "per meeting",
-        "validation",
+        "assumption",
+        "set so attendance and closure rates match the calibration cases; tried 0.03-0.09",
+        (0.03, 0.09),
     )
     missed_penalty: float = _param(
         0.03,
         0,
         0.5,
-        "engagement lost per missed session (halved with async reflection)",
+        "engagement lost per missed session",
         "per session",
-        S000 + ": reflective practices",
+        "assumption",
+        S000 + " (regular contact sustains engagement); tried 0.015-0.045",
+        (0.015, 0.045),
     )
+    reflection_relief: float = _param(
+        0.5,
+        0,
+        1,
+        "share of the missed-session penalty that asynchronous reflection removes",
+        "share",
+        "assumption",
+        S000 + " (reflective practices); tried 0.25-0.75",
+        (0.25, 0.75),
+    )
+    # the school year without (and around) the program
     drift: float = _param(
         0.0332,
         0,
         0.5,
-        "weekly pull of belonging and confidence back to the starting level",
+        "weekly pull of belonging and confidence back to the student's baseline",
         "per week",
-        "fade-out of program effects (DuBois et al. 2011); calibrated: docs/validation.md",
+        "calibrated",
+        "DuBois et al. 2011 (effects fade after programs end); " + CAL,
+        (0.01, 0.05),
     )
+    weekly_jitter: float = _param(
+        0.01,
+        0,
+        0.1,
+        "standard deviation of weekly belonging and confidence noise",
+        "latent",
+        "assumption",
+        "small next to the 0.15 spread between students; tried 0.005-0.02",
+        (0.005, 0.02),
+    )
+    belonging_decline: float = _param(
+        0.02,
+        0,
+        0.2,
+        "baseline belonging lost per school year by every student without support",
+        "latent per year",
+        "assumption",
+        "direction measured: school belonging declines across secondary school (Anderman "
+        "2003; Neel & Fuligni 2013); size assumed (≈0.13 SD a year), tried 0-0.04",
+        (0.0, 0.04),
+    )
+    threat_decline: float = _param(
+        0.03,
+        0,
+        0.2,
+        "extra baseline belonging lost per school year by students of a group under threat",
+        "latent per year",
+        "assumption",
+        "direction measured: Dennehy & Dasgupta 2017 (women without a female mentor lost "
+        "belonging over the first year); Walton & Cohen 2007 (belonging uncertainty of "
+        "stigmatised groups); size assumed, tried 0-0.06",
+        (0.0, 0.06),
+    )
+    attrition_rate: float = _param(
+        0.08,
+        0,
+        0.5,
+        "yearly share leaving the school/course/track at belonging 0.5 (the agree threshold)",
+        "per year",
+        "assumption",
+        "course/track attrition of the order of Dennehy & Dasgupta 2017's 11-18% in their "
+        "comparison arms; tried 0.04-0.15",
+        (0.04, 0.15),
+    )
+    attrition_belonging: float = _param(
+        6.0,
+        0,
+        20,
+        "log-odds of leaving the school/course/track lost per unit of belonging",
+        "logit",
+        "assumption",
+        "direction measured: belonging predicts persistence (Hausmann et al. 2007; Walton & "
+        "Cohen 2011); size assumed: 0.1 more belonging ≈ 45% lower odds of leaving; tried 3-9",
+        (3.0, 9.0),
+    )
+    # leaving the program
     dropout_threshold: float = _param(
-        0.382,
+        0.3,
         0,
         1,
         "engagement below which students may leave the program",
         "engagement",
-        "Kupersmidt et al. 2017 (early closure); calibrated: docs/validation.md",
+        "calibrated",
+        "Kupersmidt et al. 2017 (38% of matches close early); " + CAL,
+        (0.25, 0.45),
     )
     dropout_hazard: float = _param(
         0.4,
@@ -492,21 +769,72 @@ class Dynamics(_Strict):
         1,
         "weekly chance of leaving at zero engagement",
         "per week",
-        "Kupersmidt et al. 2017",
+        "assumption",
+        "with dropout_threshold sets the early-closure rate; tried 0.2-0.6",
+        (0.2, 0.6),
     )
     # endings
     rematch_trust_reset: bool = Field(
         True,
         description="a new partner starts at zero trust",
-        json_schema_extra={"unit": "switch", "source": "Grossman et al. 2012 (re-matching)"},
+        json_schema_extra={
+            "unit": "switch",
+            "basis": "measured",
+            "source": "Grossman et al. 2012 (re-matched youth did not benefit like youth "
+            "in intact matches: the relationship starts over)",
+        },
     )
-    closure_penalty: float = _param(
-        0.33,
+    premature_harm: float = _param(
+        0.15,
         0,
         0.5,
-        "belonging lost when a match ends unplanned at week 0 (× exp(−weeks/12))",
+        "belonging a mentee loses when their match ends prematurely (dropout, Plan B)",
         "latent",
-        "Grossman & Rhodes 2002 (matches ending < 3 months); calibrated: docs/validation.md",
+        "calibrated",
+        "Grossman & Rhodes 2002 (matches ending within 3 months left youth below controls in "
+        "self-worth); Grossman et al. 2012; " + CAL,
+        (0.05, 0.25),
+    )
+    planned_harm_share: float = _param(
+        0.2,
+        0,
+        1,
+        "share of the premature harm a planned ending costs (rotation, role change, program end)",
+        "share",
+        "assumption",
+        "Spencer et al. 2017, Zilberstein & Spencer 2017 (planned, prepared closures are "
+        "experienced as less harmful than abrupt ones); no figure: tried 0-0.5",
+        (0.0, 0.5),
+    )
+    closure_history: float = _param(
+        0.5,
+        0,
+        2,
+        "extra harm per earlier premature ending of the same student",
+        "share",
+        "assumption",
+        "Grossman et al. 2012, Spencer 2007 (repeated disappointments with adults); tried 0-1",
+        (0.0, 1.0),
+    )
+    mentor_harm_share: float = _param(
+        0.5,
+        0,
+        1,
+        "share of an ending's harm that the mentor of the pair bears",
+        "share",
+        "assumption",
+        "the studies measure mentees only; tried 0-1",
+        (0.0, 1.0),
+    )
+    harm_confidence_share: float = _param(
+        0.5,
+        0,
+        1,
+        "confidence lost at an ending, as a share of the belonging lost",
+        "share",
+        "assumption",
+        "Grossman & Rhodes 2002 (scholastic competence fell with self-worth); tried 0.25-1",
+        (0.25, 1.0),
     )
     poor_quality: float = _param(
         0.4,
@@ -514,8 +842,18 @@ class Dynamics(_Strict):
         1,
         "mean meeting quality below which a check-in rates a pair poor",
         "quality",
-        S001 + ": have a Plan B",
+        "assumption",
+        S001 + " (have a Plan B); tried 0.3-0.5",
+        (0.3, 0.5),
     )
+
+    def bases(self) -> dict[str, str]:
+        """Parameter name → its basis (:data:`BASES`)."""
+        return {name: _extra(info)["basis"] for name, info in type(self).model_fields.items()}
+
+
+def _extra(info: Any) -> dict[str, Any]:
+    return info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
 
 
 class Scenario(_Strict):

@@ -157,6 +157,9 @@ def _student_table(model: MentorshipModel) -> pd.DataFrame:
         dependency=state.dependency,
         active=state.active,
         dropped_week=state.dropped_week,
+        enrolled=state.enrolled,
+        left_week=state.left_week,
+        under_threat=state.threatened,
         meetings=state.meetings,
         sessions_scheduled=state.scheduled,
         sessions_attended=state.attended,
@@ -192,6 +195,8 @@ def _link_table(model: MentorshipModel) -> pd.DataFrame:
             "affinity": links.affinity,
             "complementarity": links.complementarity,
             "cross_group": links.cross,
+            "role_model": links.role_model,
+            "fit": links.fit,
         }
     )
 

@@ -122,7 +122,9 @@ class Coordinator(mesa.Agent):
             affinity=terms["affinity"],
             complementarity=terms["complementarity"],
             cross=terms["cross_group"],
+            role_model=model.role_models(pairing.mentor, pairing.mentee),
             language_fit=terms["language"],
+            fit=model.rng.standard_normal(len(pairing)),
             score=pairing.score,
             trust=trust,
         )

@@ -53,6 +53,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+from workbench.scales import SINGLE_ITEM_RELIABILITY
 from workbench.seeding import RngLike, as_rng
 from workbench.survey.codebook import Codebook, Scale
 from workbench.survey.loading import Survey
@@ -62,8 +63,6 @@ from workbench.survey.scoring import prorate
 GRID = np.linspace(-1.5, 2.5, 2001)  # working latent scale, wide enough for any fit
 FAR = 12.0  # threshold standing in for ±inf when a category was never used
 MAX_SHRINK = 0.95  # cap on β̂²v in the errors-in-variables correction
-#: Assumed reliability of a single-item scale (see the module docstring).
-SINGLE_ITEM_RELIABILITY = 0.7
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,9 @@ OUTCOMES: dict[str, Outcome] = {
         Outcome("belonging", "Belonging at the end", "latent", "0–1 scale", "higher"),
         Outcome("confidence", "Confidence at the end", "latent", "0–1 scale", "higher"),
         Outcome("retention", "Still in the program at the end", "share", "% of students", "higher"),
+        Outcome(
+            "enrolled", "Still enrolled in the school/course", "share", "% of students", "higher"
+        ),
         Outcome("dependency", "Dependency at the end", "latent", "0–1 scale (mentees)", "lower"),
         Outcome(
             "cross_group_ties",
