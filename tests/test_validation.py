@@ -203,27 +203,55 @@ def test_validation_is_reproducible(book) -> None:
     pd.testing.assert_frame_equal(first.values, again.values)
 
 
+ROLE_MODEL_ON = {"identity": "role_model"}
+
+
 @pytest.mark.parametrize(
-    ("case", "dynamics", "check"),
+    ("case", "intact", "broken", "check"),
     [
-        ("overall_effect", {"belonging_gain": 0.0}, "g"),
-        ("cross_age_supervision", {"supervision_boost": 0.0}, "supervision_gain"),
-        ("duration", {"closure_penalty": 0.0}, "short_impact"),
-        ("rematching", {"closure_penalty": 0.0}, "rematched_impact"),
-        ("early_closure", {"dropout_hazard": 0.0}, "closure_share"),
-        ("similarity_quality", {"quality_affinity": 0.0}, "rho"),
-        ("best_practices", {"quality_training": 0.0, "supervision_boost": 0.0}, "practices_gain"),
+        ("overall_effect", {}, {"belonging_gain": 0.0}, "g"),
+        ("cross_age_supervision", {}, {"supervision_boost": 0.0}, "supervision_gain"),
+        ("duration", {}, {"premature_harm": 0.0}, "short_impact"),
+        ("rematching", {}, {"premature_harm": 0.0}, "rematched_impact"),
+        ("early_closure", {}, {"dropout_hazard": 0.0}, "closure_share"),
+        ("similarity_quality", {}, {"quality_affinity": 0.0}, "rho"),
+        (
+            "best_practices",
+            {},
+            {"quality_training": 0.0, "supervision_boost": 0.0},
+            "practices_gain",
+        ),
+        (
+            "same_identity_mentor",
+            {},
+            {"belonging_decline": 0.0, "threat_decline": 0.0},
+            "decline_without_mentor",
+        ),
+        # the role-model hypothesis alone reproduces it; the bridge hypothesis alone does not
+        (
+            "same_identity_mentor",
+            ROLE_MODEL_ON,
+            {"identity": "bridge"},
+            "same_minus_other_belonging",
+        ),
     ],
 )
-def test_switching_off_a_mechanism_fails_its_case(book, case, dynamics, check) -> None:
-    """Each case depends on a mechanism: without it, a check that passed now fails."""
-    intact = run_validation(book, quick=True, cases=[case], progress=False)
-    broken = run_validation(book, quick=True, cases=[case], dynamics=dynamics, progress=False)
-    assert intact.summary.set_index("check").loc[check, "passed"]
-    assert not broken.summary.set_index("check").loc[check, "passed"]
-    assert broken.cases.loc[0, "verdict"] != "pass"
-    if not book.cases[[c.id for c in book.cases].index(case)].known_miss:
-        assert intact.cases.loc[0, "verdict"] == "pass"
+def test_switching_off_a_mechanism_breaks_its_case(book, case, intact, broken, check) -> None:
+    """Each case depends on a mechanism: without it, its check no longer passes and its
+    figure moves away from the published band, clear of the intact figure's interval.
+
+    Whether the intact model passes is the validation's verdict, not this test's: it
+    holds for a calibrated model and is reported by ``workbench validate``.
+    """
+    with_it = run_validation(book, quick=True, cases=[case], dynamics=intact, progress=False)
+    without = run_validation(book, quick=True, cases=[case], dynamics=broken, progress=False)
+    on = with_it.summary.set_index("check").loc[check]
+    off = without.summary.set_index("check").loc[check]
+    assert off["verdict"] != "pass"
+    assert without.cases.loc[0, "verdict"] != "pass"
+    assert off["distance"] > on["distance"]
+    # the two estimates are distinguishable: their 95% intervals do not overlap
+    assert off["ci_high"] < on["ci_low"] or off["ci_low"] > on["ci_high"]
 
 
 def test_bad_override_is_refused_before_writing(tmp_path: Path, capsys) -> None:
