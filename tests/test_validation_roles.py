@@ -312,3 +312,13 @@ def test_calibration_refuses_a_held_out_name_that_reaches_another_check(book) ->
     names.append("cross_age_supervision.g_high_supervision_extra")
     with pytest.raises(ValueError, match="would also hold out"):
         script.holdout_names(book, names, [])
+
+
+def test_the_calibration_target_of_role_calibration_has_only_fitted_checks(book) -> None:
+    from workbench.validation import validation_target
+
+    target = validation_target(book, cohort_size=60, latent=True, role="calibration")
+    assert target.names == [f"{c.id}.{k.id}" for c, k in book.checks("calibration")]
+    assert not set(target.names) & set(book.held_out())
+    everything = validation_target(book, cohort_size=60, latent=True)
+    assert set(book.held_out()) <= set(everything.names)

@@ -5,11 +5,13 @@ Usage, from the repository root (about 10 minutes on one core)::
     .venv/bin/python validation/calibrate_defaults.py [--budget 1200] [--seed 7]
 
 Only the checks whose ``role`` is ``"calibration"`` in the case file are
-fitted. The ``"held_out"`` checks are read from the case file too and are
-never fitted (they are only predicted, so the calibration also reports how
-well it predicts them); ``--holdout CASE.CHECK`` holds out more, it cannot
-bring a held-out check into the fit: change its role in the case file (and
-say why in docs/validation.md) for that.
+fitted; by default only their arms are simulated. The ``"held_out"`` checks
+are read from the case file and are never fitted: ``workbench validate``
+tests them afterwards, or ``--predict-held-out`` simulates them during the
+calibration as predicted-only summaries (so it reports how well the
+posterior predicts them). ``--holdout CASE.CHECK`` holds out a calibration
+check as well; nothing brings a held-out check into the fit but changing its
+role in the case file (and saying why in docs/validation.md).
 
 The validation cases become one calibration target
 (:func:`workbench.validation.validation_target`: one summary per check, the
@@ -66,7 +68,8 @@ def holdout_names(book: CaseBook, names: list[str], extra: list[str]) -> list[st
     unknown = [name for name in extra if name not in names]
     if unknown:
         raise ValueError(f"--holdout {unknown[0]}: no such check; known: {', '.join(names)}")
-    held = [*book.held_out(), *(name for name in extra if name not in book.held_out())]
+    held_out = [name for name in book.held_out() if name in names]
+    held = [*held_out, *(name for name in extra if name not in held_out)]
     for name in held:
         reached = [other for other in names if name in other]
         if reached != [name]:
@@ -91,11 +94,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cases", type=Path, default=None, help="case file (default: the packaged cases.toml)"
     )
+    parser.add_argument(
+        "--predict-held-out",
+        action="store_true",
+        help="simulate the held-out checks too and report the calibration's predictions for "
+        "them (never fitted; costs their arms' runs). Default: only the calibration checks' "
+        "arms are simulated; `workbench validate` tests the held-out ones",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     book = load_cases(args.cases)
-    target = validation_target(book, cohort_size=args.cohort_size)
+    role = None if args.predict_held_out else "calibration"
+    target = validation_target(book, cohort_size=args.cohort_size, role=role)
     try:
         holdout = holdout_names(book, target.names, args.holdout)
     except ValueError as error:
