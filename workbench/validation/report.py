@@ -10,6 +10,7 @@ Examples
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -126,7 +127,7 @@ def plot_checks(result: ValidationResult) -> plt.Figure:
     n = len(summary)
     cols = 3
     rows = math.ceil(n / cols)
-    figure, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False)
+    figure, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.0 * rows), squeeze=False)
     for ax, (_, row) in zip(axes.ravel(), summary.iterrows(), strict=False):
         values = result.values.loc[
             (result.values["case"] == row["case"]) & (result.values["check"] == row["check"]),
@@ -161,7 +162,8 @@ def plot_checks(result: ValidationResult) -> plt.Figure:
         ax.set_yticks([])
         role = "held out" if row["role"] == "held_out" else "calibration"
         ax.set_title(f"{row['case']}: {row['check']}\n({role}) [{row['verdict']}]", fontsize=9)
-        ax.set_xlabel(row["label"], fontsize=8)
+        ax.set_xlabel(textwrap.fill(row["label"], 52), fontsize=8)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(5))
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     legend: dict[str, object] = {}
