@@ -322,3 +322,9 @@ def test_the_calibration_target_of_role_calibration_has_only_fitted_checks(book)
     assert not set(target.names) & set(book.held_out())
     everything = validation_target(book, cohort_size=60, latent=True)
     assert set(book.held_out()) <= set(everything.names)
+
+
+def test_an_arm_that_fixes_its_cohort_says_so(book) -> None:
+    assert book.arms["stem_control"].policy_note() == "1,000 students (fixed by the arm)"
+    assert book.arms["stem_program"].policy_note().startswith("matching policy 'random'; 1,000")
+    assert book.arms["control"].policy_note() == ""

@@ -30,7 +30,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--replications", type=int, default=None, help="override the case file (2 to 10,000)"
     )
     parser.add_argument(
-        "--cohort-size", type=int, default=None, help="override the case file (20 to 100,000)"
+        "--cohort-size",
+        type=int,
+        default=None,
+        help="override the case file (20 to 100,000); arms that fix their own cohort keep it",
     )
     parser.add_argument("--seed", type=int, default=None, help="root seed (default: case file's)")
     parser.add_argument(

@@ -102,15 +102,20 @@ class Arm(_Strict):
         return base.with_overrides(changes)
 
     def policy_note(self) -> str:
-        """Which preferred policy is used, or '' when none is preferred."""
+        """Which preferred policy is used and a cohort size the arm fixes, or ''."""
         from workbench.matching import POLICIES
 
-        available = [name for name in self.policies if name in POLICIES]
-        if not self.policies:
-            return ""
-        missing = [name for name in self.policies[: self.policies.index(available[0])]]
-        note = f"matching policy {available[0]!r}"
-        return note + (f" ({', '.join(missing)} not installed)" if missing else "")
+        notes = []
+        if self.policies:
+            available = [name for name in self.policies if name in POLICIES]
+            missing = [name for name in self.policies[: self.policies.index(available[0])]]
+            notes.append(
+                f"matching policy {available[0]!r}"
+                + (f" ({', '.join(missing)} not installed)" if missing else "")
+            )
+        if "cohort.size" in self.overrides:
+            notes.append(f"{self.overrides['cohort.size']:,} students (fixed by the arm)")
+        return "; ".join(notes)
 
 
 class Check(_Strict):

@@ -115,6 +115,8 @@ def console_table(result: ValidationResult) -> str:
     )
     if settings["dynamics"]:
         head += f"\ndynamics overrides {settings['dynamics']}"
+    for arm, note in settings.get("arms", {}).items():
+        head += f"\narm {arm}: {note}"
     tail = verdict_line(result)
     return "\n\n".join([head, *blocks, cases, tail])
 
