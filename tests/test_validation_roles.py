@@ -66,7 +66,13 @@ def test_every_check_has_a_role_and_a_kind(book) -> None:
 def test_the_cross_age_size_stays_held_out_and_new_cases_are_held_out(book) -> None:
     held = book.held_out()
     assert "cross_age_supervision.g_high_supervision" in held
-    for case in ("best_practices", "training_longevity", "ongoing_support"):
+    for case in (
+        "best_practices",
+        "training_longevity",
+        "ongoing_support",
+        "closure_risk",
+        "same_identity_mentor",
+    ):
         ids = [c.id for c in book.cases]
         assert book.cases[ids.index(case)].role == "held_out"
     # the calibrated cases keep the role they were fitted with

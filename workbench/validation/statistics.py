@@ -168,6 +168,21 @@ def early_closure_share(links: pd.DataFrame) -> float:
     return float((~links["end_reason"].isin(PLANNED_ENDS | {"active"})).mean())
 
 
+def risk_closure_difference(
+    students: pd.DataFrame, links: pd.DataFrame, risk: str = "barriers", at_risk: int = 1
+) -> float:
+    """Early-closure share of matches whose mentee has ``risk >= at_risk`` minus those at 0.
+
+    ``risk`` is a count column of the students table (default: the student's
+    barriers to taking part: transport, schedule, language, caregiving).
+    """
+    level = students.set_index("id")[risk].reindex(links["mentee"]).to_numpy()
+    high, none = links[level >= at_risk], links[level == 0]
+    if len(high) == 0 or len(none) == 0:
+        return float("nan")
+    return early_closure_share(high) - early_closure_share(none)
+
+
 def mean_match_weeks(links: pd.DataFrame) -> float:
     """Mean length of all matches in weeks (a match still going at the program's end counts
     to the end), the "match length" of program records."""
@@ -330,6 +345,11 @@ def _change(arms, roles, options):
     return standardised_change(arms[roles["treated"]][0], **options)
 
 
+def _risk_closure(arms, roles, options):
+    students, links = arms[roles["treated"]]
+    return risk_closure_difference(students, links, **options)
+
+
 def _rho(arms, roles, options):
     return similarity_quality_rho(arms[roles["treated"]][1])
 
@@ -344,6 +364,7 @@ STATISTICS = {
     "early_closure_share": (("treated",), _closure),
     "early_closure_difference": (("treated", "other"), _closure_difference),
     "match_weeks_difference": (("treated", "other"), _weeks_difference),
+    "risk_closure_difference": (("treated",), _risk_closure),
     "similarity_quality_rho": (("treated",), _rho),
     "identity_impact": (("treated", "control"), _identity_impact),
     "identity_difference": (("treated", "control"), _identity_difference),
