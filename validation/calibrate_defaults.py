@@ -20,7 +20,7 @@ generic calibration (:func:`workbench.calibration.calibrate`) fits the eight
 Dynamics parameters in :data:`PARAMETERS` over their prior box:
 
 1. Latin-hypercube design (scipy.stats.qmc), two seeds per point, each seed
-   one replication of every validation arm (300 students);
+   one replication of every arm the calibration checks use (300 students);
 2. one scikit-learn Gaussian-process emulator per summary;
 3. three waves of history matching (implausibility < 3, second-largest over
    the summaries), each wave's runs inside the previous NROY space;
