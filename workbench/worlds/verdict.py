@@ -285,9 +285,11 @@ def reading(
             f"{a} {down} {what} compared with {b} in {1 - share:.0%} of plausible worlds "
             f"{spread}." + turn
         )
+    # said from the side of the majority of worlds
+    most, other, part = (up, down, share) if share >= 0.5 else (down, up, 1 - share)
     return (
-        f"Uncertain: {a} {up} {what} compared with {b} in {share:.0%} of plausible worlds "
-        f"and {down} it in the rest {spread}; the evidence does not settle it." + turn
+        f"Uncertain: {a} {most} {what} compared with {b} in {part:.0%} of plausible worlds "
+        f"and {other} it in the rest {spread}; the evidence does not settle it." + turn
     )
 
 
