@@ -36,6 +36,8 @@ from workbench.worlds.plausible import basis
 DEPTH = 2
 #: A split must leave at least this share of the worlds on each side.
 MIN_LEAF_SHARE = 0.05
+#: ... and at least this many worlds (a rule about two worlds is noise).
+MIN_LEAF = 5
 #: A split is reported only if it moves the share of worlds where A is better by this much.
 MIN_CHANGE = 0.2
 
@@ -121,7 +123,7 @@ def flip_rules(table: pd.DataFrame, better: np.ndarray, rng: RngLike = 0) -> lis
         return []
     tree = DecisionTreeClassifier(
         max_depth=DEPTH,
-        min_samples_leaf=max(2, int(np.ceil(MIN_LEAF_SHARE * len(better)))),
+        min_samples_leaf=max(MIN_LEAF, int(np.ceil(MIN_LEAF_SHARE * len(better)))),
         random_state=as_seed(rng, default=0) % 2**32,
     ).fit(usable.to_numpy(), better)
     structure = tree.tree_

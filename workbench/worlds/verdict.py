@@ -242,7 +242,8 @@ def judge(
 
 def _flips(rule: Rule) -> bool:
     """A rule that turns the verdict: A better in most worlds on one side, not on the other."""
-    return (rule.share_below >= 0.5) != (rule.share_above >= 0.5)
+    below, above = rule.share_below, rule.share_above
+    return (below > 0.5 > above) or (above > 0.5 > below)
 
 
 def reading(
