@@ -105,11 +105,15 @@ def main() -> None:
     print(f"  stacked (one model per design):    {batched:8.2f} s   {runs / batched:7.1f} runs/s")
     print(f"  separate workbench.simulate calls: {separate:8.2f} s   {runs / separate:7.1f} runs/s")
     print(f"  ratio separate / stacked:          {separate / batched:8.1f} x")
-    print(f"where the stacked verdict spends its time (a second, instrumented run: {profiled:.2f} s)")
+    print(
+        f"where the stacked verdict spends its time (a second, instrumented run: {profiled:.2f} s)"
+    )
     for label, seconds in sorted(phases.items(), key=lambda item: -item[1]):
         print(f"  {label:36s} {seconds:6.2f} s  {seconds / profiled:4.0%}")
     rest = profiled - sum(phases.values())
-    print(f"  {'the rest (roster, ties, outcomes, tree)':36s} {rest:6.2f} s  {rest / profiled:4.0%}")
+    print(
+        f"  {'the rest (roster, ties, outcomes, tree)':36s} {rest:6.2f} s  {rest / profiled:4.0%}"
+    )
     print()
     print(result)
 

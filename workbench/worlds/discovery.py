@@ -38,8 +38,12 @@ DEPTH = 2
 MIN_LEAF_SHARE = 0.05
 #: ... and at least this many worlds (a rule about two worlds is noise).
 MIN_LEAF = 5
-#: A split is reported only if it moves the share of worlds where A is better by this much.
+#: A split is reported only if it moves the share of worlds where A is better by this much
 MIN_CHANGE = 0.2
+#: ... and if that change is unlikely to be chance among the worlds: Fisher's exact test
+#: on (side of the split) x (A better) below this p-value. The tree picks the best of
+#: many candidate splits, so the bar is set well below the usual 0.05.
+MAX_P = 0.001
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,8 @@ def flip_rules(table: pd.DataFrame, better: np.ndarray, rng: RngLike = 0) -> lis
     """The splits of a depth-2 tree that tell where A is better, root split first.
 
     Only splits that change the share of worlds where A is better by at least
-    :data:`MIN_CHANGE` are kept; none when A is better (or worse) everywhere.
+    :data:`MIN_CHANGE`, with Fisher's exact p below :data:`MAX_P`, are kept; none
+    when A is better (or worse) everywhere.
 
     Parameters
     ----------
@@ -137,7 +142,7 @@ def flip_rules(table: pd.DataFrame, better: np.ndarray, rng: RngLike = 0) -> lis
         goes_left = usable[column].to_numpy()[rows] <= structure.threshold[node]
         low, high = rows[goes_left], rows[~goes_left]
         share_low, share_high = float(better[low].mean()), float(better[high].mean())
-        if abs(share_low - share_high) >= MIN_CHANGE:
+        if abs(share_low - share_high) >= MIN_CHANGE and _significant(better[low], better[high]):
             name, _, value = column.partition("=")
             rules.append(
                 Rule(
@@ -156,6 +161,13 @@ def flip_rules(table: pd.DataFrame, better: np.ndarray, rng: RngLike = 0) -> lis
 
     walk(0, np.arange(len(better)), 1)
     return rules
+
+
+def _significant(low: np.ndarray, high: np.ndarray) -> bool:
+    from scipy.stats import fisher_exact
+
+    table = [[int(low.sum()), int((~low).sum())], [int(high.sum()), int((~high).sum())]]
+    return bool(fisher_exact(table).pvalue < MAX_P)
 
 
 def _number(value: float) -> str:
