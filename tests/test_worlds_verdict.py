@@ -134,3 +134,14 @@ def test_bad_outcomes_fail_before_any_run() -> None:
         verdict(SMALL, SMALL, 3, outcomes=["happiness"])
     with pytest.raises(WorkbenchError, match="no group attribute 'shoe_size'"):
         verdict(SMALL, SMALL, 3, outcomes=["belonging_gap:shoe_size"])
+
+
+def test_no_rule_from_noise() -> None:
+    """Labels that do not depend on any parameter: the permutation test keeps the tree quiet."""
+    from workbench.worlds.discovery import flip_rules
+
+    found = [
+        bool(flip_rules(WORLDS.table, np.random.default_rng(seed).random(200) < 0.5, rng=seed))
+        for seed in range(20)
+    ]
+    assert sum(found) <= 2  # about 5% expected by the test's level

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench.seeding import RngLike, as_seed
+from workbench.seeding import RngLike, as_rng, as_seed
 from workbench.worlds.plausible import basis
 
 #: Depth of the tree: two levels of conditions stay readable.
@@ -38,12 +38,15 @@ DEPTH = 2
 MIN_LEAF_SHARE = 0.05
 #: ... and at least this many worlds (a rule about two worlds is noise).
 MIN_LEAF = 5
-#: A split is reported only if it moves the share of worlds where A is better by this much
+#: A split is reported only if it moves the share of worlds where A is better by this much,
 MIN_CHANGE = 0.2
-#: ... and if that change is unlikely to be chance among the worlds: Fisher's exact test
-#: on (side of the split) x (A better) below this p-value. The tree picks the best of
-#: many candidate splits, so the bar is set well below the usual 0.05.
-MAX_P = 0.001
+#: ... and if a split as good is unlikely on chance alone: the node's best split (over
+#: every parameter and threshold) is compared with the best splits of this many random
+#: relabellings of the same worlds (a permutation test of the maximum, so the many
+#: candidate splits are accounted for) ...
+PERMUTATIONS = 99
+#: ... and must beat all but this share of them.
+SIGNIFICANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -104,9 +107,11 @@ def features(table: pd.DataFrame) -> pd.DataFrame:
 def flip_rules(table: pd.DataFrame, better: np.ndarray, rng: RngLike = 0) -> list[Rule]:
     """The splits of a depth-2 tree that tell where A is better, root split first.
 
-    Only splits that change the share of worlds where A is better by at least
-    :data:`MIN_CHANGE`, with Fisher's exact p below :data:`MAX_P`, are kept; none
-    when A is better (or worse) everywhere.
+    A node's split counts only if a split as good is rare among random
+    relabellings of its worlds (:func:`split_p` below :data:`SIGNIFICANCE`);
+    below a split that does not count, nothing is looked at. Of those, splits
+    that change the share of worlds where A is better by at least
+    :data:`MIN_CHANGE` are reported. None when A is better (or worse) everywhere.
 
     Parameters
     ----------
@@ -115,7 +120,7 @@ def flip_rules(table: pd.DataFrame, better: np.ndarray, rng: RngLike = 0) -> lis
     better
         Per world, whether A is better.
     rng
-        Seeds the tree's tie-breaking between equally good splits.
+        Seeds the tree's tie-breaking between equally good splits and the relabellings.
     """
     from sklearn.tree import DecisionTreeClassifier
 
@@ -134,15 +139,19 @@ def flip_rules(table: pd.DataFrame, better: np.ndarray, rng: RngLike = 0) -> lis
     structure = tree.tree_
     rules: list[Rule] = []
 
+    values = usable.to_numpy()
+    shuffle = as_rng(rng)
+    leaf = tree.min_samples_leaf
+
     def walk(node: int, rows: np.ndarray, depth: int) -> None:
         left, right = structure.children_left[node], structure.children_right[node]
-        if left < 0:
-            return
+        if left < 0 or split_p(values[rows], better[rows], leaf, shuffle) >= SIGNIFICANCE:
+            return  # no split, or one that chance gives as often: nothing below it either
         column = usable.columns[structure.feature[node]]
-        goes_left = usable[column].to_numpy()[rows] <= structure.threshold[node]
+        goes_left = values[rows, structure.feature[node]] <= structure.threshold[node]
         low, high = rows[goes_left], rows[~goes_left]
         share_low, share_high = float(better[low].mean()), float(better[high].mean())
-        if abs(share_low - share_high) >= MIN_CHANGE and _significant(better[low], better[high]):
+        if abs(share_low - share_high) >= MIN_CHANGE:
             name, _, value = column.partition("=")
             rules.append(
                 Rule(
@@ -163,11 +172,55 @@ def flip_rules(table: pd.DataFrame, better: np.ndarray, rng: RngLike = 0) -> lis
     return rules
 
 
-def _significant(low: np.ndarray, high: np.ndarray) -> bool:
-    from scipy.stats import fisher_exact
+def split_p(
+    values: np.ndarray, better: np.ndarray, min_leaf: int, rng: np.random.Generator
+) -> float:
+    """Permutation p-value of the best split of these worlds (:data:`PERMUTATIONS`).
 
-    table = [[int(low.sum()), int((~low).sum())], [int(high.sum()), int((~high).sum())]]
-    return bool(fisher_exact(table).pvalue < MAX_P)
+    The statistic is what the tree maximises: the largest decrease of Gini
+    impurity over every column and threshold that leaves ``min_leaf`` worlds a
+    side. Under random relabelling of the worlds, a split at least as good
+    happens with probability about p.
+    """
+    labels = np.vstack([better, *(rng.permutation(better) for _ in range(PERMUTATIONS))]).astype(
+        np.float64
+    )
+    gains = best_gains(values, labels, min_leaf)
+    return float((1 + np.sum(gains[1:] >= gains[0] - 1e-12)) / (PERMUTATIONS + 1))
+
+
+def best_gains(values: np.ndarray, labels: np.ndarray, min_leaf: int) -> np.ndarray:
+    """Largest Gini decrease of one split, per row of ``labels`` (0/1, one column per world).
+
+    Examples
+    --------
+    >>> x = np.arange(10.0)[:, None]
+    >>> best_gains(x, np.array([[0, 0, 0, 0, 0, 1, 1, 1, 1, 1.0]]), 2).round(3).tolist()
+    [0.5]
+    """
+    m = labels.shape[1]
+    left = np.arange(1, m, dtype=np.float64)  # split after position i: i + 1 on the left
+    right = m - left
+    sizes_ok = (left >= min_leaf) & (right >= min_leaf)
+    total = labels.sum(1, keepdims=True)
+    share = total / m
+    parent = 2.0 * share * (1.0 - share)
+    best = np.zeros(len(labels))
+    for j in range(values.shape[1]):
+        order = np.argsort(values[:, j], kind="stable")
+        x = values[order, j]
+        valid = sizes_ok & (x[1:] > x[:-1])  # thresholds fall between distinct values
+        if not valid.any():
+            continue
+        on_left = np.cumsum(labels[:, order], axis=1)[:, :-1][:, valid]
+        n_left, n_right = left[valid], right[valid]
+        p_left = on_left / n_left
+        p_right = (total - on_left) / n_right
+        impurity = (
+            n_left * 2.0 * p_left * (1.0 - p_left) + n_right * 2.0 * p_right * (1.0 - p_right)
+        ) / m
+        best = np.maximum(best, (parent - impurity).max(1))
+    return best
 
 
 def _number(value: float) -> str:
