@@ -145,3 +145,13 @@ def test_no_rule_from_noise() -> None:
         for seed in range(20)
     ]
     assert sum(found) <= 2  # about 5% expected by the test's level
+
+
+def test_a_holding_verdict_names_where_it_reverses() -> None:
+    low = (WORLDS.table["planned_harm_share"] < 0.05).to_numpy()  # a tenth of the range
+    v = judge(_differences(np.where(low, 0.03, -0.03)), WORLDS, names=("rotating", "staying"))
+    assert v.table.loc["belonging", "verdict"] == "reversed"
+    reading = v.sentences()[0]
+    assert reading.startswith("rotating lowers end-of-year belonging compared with staying in 90%")
+    assert "It reverses where planned_harm_share < 0.05" in reading
+    assert "(an assumption; 20 worlds): there rotating raises it in 100% of them." in reading

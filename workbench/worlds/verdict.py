@@ -272,11 +272,22 @@ def reading(
     if flips:
         rule = flips[0]
         kind = "an assumption" if rule.basis == "assumption" else f"{rule.basis}"
-        turn = (
-            f" It turns on {rule.parameter} ({kind}): {a} {up} it in {rule.share_below:.0%} "
-            f"of worlds where {rule.condition_below} and in {rule.share_above:.0%} where "
-            f"{rule.condition_above}."
-        )
+        if verdict_word == "uncertain":
+            turn = (
+                f" It turns on {rule.parameter} ({kind}): {a} {up} it in "
+                f"{rule.share_below:.0%} of worlds where {rule.condition_below} and in "
+                f"{rule.share_above:.0%} where {rule.condition_above}."
+            )
+        else:  # the side of the split where the majority goes the other way
+            below = (rule.share_below >= 0.5) != (verdict_word == "holds")
+            condition = rule.condition_below if below else rule.condition_above
+            there = rule.share_below if below else rule.share_above
+            worlds = rule.worlds_below if below else rule.worlds_above
+            verb, part = (down, 1 - there) if verdict_word == "holds" else (up, there)
+            turn = (
+                f" It reverses where {condition} ({kind}; {worlds} worlds): there {a} "
+                f"{verb} it in {part:.0%} of them."
+            )
     if verdict_word == "holds":
         return (
             f"{a} {up} {what} compared with {b} in {share:.0%} of plausible worlds {spread}." + turn
