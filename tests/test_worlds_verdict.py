@@ -155,3 +155,16 @@ def test_a_holding_verdict_names_where_it_reverses() -> None:
     assert reading.startswith("rotating lowers end-of-year belonging compared with staying in 90%")
     assert "It reverses where planned_harm_share < 0.05" in reading
     assert "(an assumption; 20 worlds): there rotating raises it in 100% of them." in reading
+
+
+def test_several_designs_against_one_reference_equal_their_single_verdicts() -> None:
+    from workbench.worlds import verdict_table, verdicts
+
+    worlds = PlausibleWorlds.default(n=4, rng=2)
+    trained = SMALL.with_overrides({"levers.mentor_training": 1.0, "name": "trained"})
+    several = verdicts({"rotating": ROTATING, "trained": trained}, SMALL, worlds, rng=5)
+    for name, design in (("rotating", ROTATING), ("trained", trained)):
+        alone = verdict(design, SMALL, worlds, rng=5)
+        pd.testing.assert_frame_equal(several[name].table, alone.table)
+    stacked = verdict_table(several)
+    assert stacked.index.get_level_values("design").unique().tolist() == ["rotating", "trained"]

@@ -23,6 +23,14 @@ Does the rotation verdict depend on the identity variant? (three lines)::
 
 from workbench.worlds.engine import run_worlds
 from workbench.worlds.plausible import PlausibleWorlds
-from workbench.worlds.verdict import Verdict, judge, verdict
+from workbench.worlds.verdict import Verdict, judge, verdict, verdict_table, verdicts
 
-__all__ = ["PlausibleWorlds", "Verdict", "judge", "run_worlds", "verdict"]
+__all__ = [
+    "PlausibleWorlds",
+    "Verdict",
+    "judge",
+    "run_worlds",
+    "verdict",
+    "verdict_table",
+    "verdicts",
+]

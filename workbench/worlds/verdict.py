@@ -341,31 +341,90 @@ def verdict(
     ['mean_difference', 'sd_difference', 'low', 'high']
     """
     a, b = (_scenario(design) for design in (design_a, design_b))
+    return verdicts(
+        {a.name: a}, b, worlds, outcomes, as_seed(rng, default=a.seed), progress=progress
+    )[a.name]
+
+
+def verdicts(
+    designs: Mapping[str, Scenario | str | Path],
+    reference: Scenario | str | Path,
+    worlds: PlausibleWorlds | int | None = None,
+    outcomes: Sequence[str] = DEFAULT_OUTCOMES,
+    rng: RngLike = None,
+    *,
+    progress: bool = False,
+) -> dict[str, Verdict]:
+    """Each design against one reference design, over the same plausible worlds.
+
+    The reference runs once; each design is one stacked run. This is what a
+    comparison of several policies (``compare``, the dashboard's pins) calls.
+
+    Parameters
+    ----------
+    designs
+        Name → scenario (or TOML path) of each design A.
+    reference
+        Design B of every verdict.
+    worlds, outcomes, progress
+        As for :func:`verdict`.
+    rng
+        Root seed shared by every run (default: the reference's ``seed``).
+
+    Returns
+    -------
+    dict
+        Name → its :class:`Verdict` against the reference; :func:`verdict_table`
+        stacks their tables.
+    """
+    b = _scenario(reference)
+    named = {name: _scenario(design) for name, design in designs.items()}
     if worlds is None or isinstance(worlds, int):
         worlds = PlausibleWorlds.default(n=200 if worlds is None else worlds)
-    parsed = [parse_outcome(name).name for name in outcomes]
+    parsed = [parse_outcome(name) for name in outcomes]
     if not parsed:
         raise ValueError("give at least one outcome")
-    root = as_seed(rng, default=a.seed)
-    rosters = [design_roster(design, root) for design in (a, b)]
-    for roster in rosters:  # a bad outcome fails before any run
-        check_outcomes([parse_outcome(name) for name in parsed], roster)
-    results = [
-        run_worlds(design, worlds, root, outcomes=parsed, roster=roster, progress=progress)
-        for design, roster in zip((a, b), rosters, strict=True)
-    ]
-    judged = judge(results[0] - results[1], worlds, names=(a.name, b.name), rng=root)
-    return Verdict(
-        names=judged.names,
-        worlds=worlds,
-        differences=judged.differences,
-        table=judged.table,
-        rules=judged.rules,
-        outcomes_a=results[0],
-        outcomes_b=results[1],
-        seed=seed_record(root),
-        _better=judged._better,
-    )
+    names = [outcome.name for outcome in parsed]
+    root = as_seed(rng, default=b.seed)
+    rosters = {name: design_roster(design, root) for name, design in named.items()}
+    rosters[""] = design_roster(b, root)
+    for roster in rosters.values():  # a bad outcome fails before any run
+        check_outcomes(parsed, roster)
+
+    def run(design: Scenario, roster) -> pd.DataFrame:
+        return run_worlds(design, worlds, root, outcomes=names, roster=roster, progress=progress)
+
+    base = run(b, rosters[""])
+    out = {}
+    for name, design in named.items():
+        result = run(design, rosters[name])
+        judged = judge(result - base, worlds, names=(design.name, b.name), rng=root)
+        out[name] = Verdict(
+            names=judged.names,
+            worlds=worlds,
+            differences=judged.differences,
+            table=judged.table,
+            rules=judged.rules,
+            outcomes_a=result,
+            outcomes_b=base,
+            seed=seed_record(root),
+            _better=judged._better,
+        )
+    return out
+
+
+def verdict_table(verdicts: Mapping[str, Verdict]) -> pd.DataFrame:
+    """The tables of several verdicts stacked: one row per design and outcome.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> worlds = PlausibleWorlds.default(n=20, rng=0)
+    >>> one = judge(pd.DataFrame({"belonging": np.full(20, 0.05)}), worlds)
+    >>> verdict_table({"training": one, "supervision": one}).index.tolist()
+    [('training', 'belonging'), ('supervision', 'belonging')]
+    """
+    return pd.concat({name: v.table for name, v in verdicts.items()}, names=["design", "outcome"])
 
 
 def _scenario(design: Scenario | str | Path) -> Scenario:
