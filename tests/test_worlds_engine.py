@@ -117,3 +117,19 @@ def test_outcomes_against_a_pandas_reference() -> None:
     np.testing.assert_allclose(
         got["belonging_gap:first_gen"], means.xs(True, level=1) - means.xs(False, level=1)
     )
+
+
+def test_replications_average_copies_that_share_their_worlds_parameters() -> None:
+    worlds = PlausibleWorlds.default(n=2, rng=6)
+    roster = design_roster(SMALL, rng=1)
+    model = build_model(SMALL, worlds, 1, roster=roster, replications=3)
+    n = len(roster)
+    drift = model.state.params.drift
+    assert (drift[: 3 * n] == worlds.table["drift"].iloc[0]).all()
+    assert (drift[3 * n :] == worlds.table["drift"].iloc[1]).all()
+    model.run_model()
+    per_copy = measure(
+        [parse_outcome("belonging")], model.state, roster, np.repeat(np.arange(6), n), 6
+    )["belonging"].to_numpy()
+    table = run_worlds(SMALL, worlds, rng=1, roster=roster, replications=3)
+    np.testing.assert_allclose(table["belonging"], per_copy.reshape(2, 3).mean(1))

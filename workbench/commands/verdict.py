@@ -7,6 +7,8 @@ from pathlib import Path
 
 #: Most worlds the command runs (each world is a copy of the cohort in one model).
 MAX_WORLDS = 5000
+#: Most copies of the cohort per world.
+MAX_REPLICATIONS = 100
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -37,6 +39,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--seed", type=int, default=None, help="root seed of the runs (default: design A's)"
     )
     parser.add_argument(
+        "--replications",
+        type=int,
+        default=1,
+        help="copies of the cohort per world, averaged: less run-to-run chance (default 1)",
+    )
+    parser.add_argument(
         "--worlds-seed", type=int, default=0, help="seed of the world draws (default 0)"
     )
     parser.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
@@ -51,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
         raise WorkbenchError(f"--worlds {args.worlds}: must be from 2 to {MAX_WORLDS:,}")
     if args.seed is not None and args.seed < 0:
         raise WorkbenchError(f"--seed {args.seed}: must be 0 or more")
+    if not 1 <= args.replications <= MAX_REPLICATIONS:
+        raise WorkbenchError(
+            f"--replications {args.replications}: must be from 1 to {MAX_REPLICATIONS}"
+        )
     if args.worlds_seed < 0:
         raise WorkbenchError(f"--worlds-seed {args.worlds_seed}: must be 0 or more")
     from workbench.scenario import load_scenario
@@ -65,7 +77,14 @@ def run(args: argparse.Namespace) -> int:
     # the temporary is made first, so an unwritable --csv is refused before any run
     with atomic_files(outputs) as temporaries:
         worlds = PlausibleWorlds.default(n=args.worlds, rng=args.worlds_seed)
-        result = verdict(*designs, worlds, outcomes=outcomes, rng=args.seed, progress=True)
+        result = verdict(
+            *designs,
+            worlds,
+            outcomes=outcomes,
+            rng=args.seed,
+            replications=args.replications,
+            progress=True,
+        )
         print(result)
         if args.csv is not None:
             result.table.to_csv(temporaries[0])

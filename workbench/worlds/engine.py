@@ -106,6 +106,7 @@ def run_worlds(
     *,
     outcomes: Sequence[str] = DEFAULT_OUTCOMES,
     roster: Roster | None = None,
+    replications: int = 1,
     progress: bool = False,
 ) -> pd.DataFrame:
     """End-of-program outcomes of ``scenario`` in every world, from one stacked run.
@@ -124,6 +125,9 @@ def run_worlds(
         Outcome names (:mod:`workbench.worlds.outcomes`).
     roster
         The one-world roster to tile; by default :func:`design_roster`.
+    replications
+        Copies of the cohort per world (each with its own random course); a
+        world's outcome is their mean, so less of the run's chance is left in it.
     progress
         Show a tqdm bar over the weeks.
 
@@ -135,7 +139,7 @@ def run_worlds(
     parsed = [parse_outcome(name) for name in outcomes]
     roster = design_roster(scenario, rng) if roster is None else roster
     check_outcomes(parsed, roster)
-    model = build_model(scenario, worlds, rng, roster=roster)
+    model = build_model(scenario, worlds, rng, roster=roster, replications=replications)
     from tqdm.auto import tqdm
 
     with tqdm(
@@ -144,18 +148,28 @@ def run_worlds(
         while model.running:
             model.step()
             bar.update()
-    world = np.repeat(np.arange(len(worlds)), len(roster))
+    world = np.repeat(np.arange(len(worlds)), replications * len(roster))
     return measure(parsed, model.state, roster, world, len(worlds))
 
 
 def build_model(
-    scenario: Scenario, worlds: PlausibleWorlds, rng: RngLike = None, *, roster: Roster
+    scenario: Scenario,
+    worlds: PlausibleWorlds,
+    rng: RngLike = None,
+    *,
+    roster: Roster,
+    replications: int = 1,
 ) -> MentorshipModel:
-    """The stacked model of ``scenario`` over ``worlds`` (not yet run)."""
-    tiled, world = tile_roster(roster, len(worlds))
+    """The stacked model of ``scenario`` over ``worlds`` (not yet run).
+
+    Copy ``c`` of the roster belongs to world ``c // replications``.
+    """
+    if int(replications) < 1:
+        raise ValueError(f"replications must be at least 1, got {replications}")
+    tiled, copy = tile_roster(roster, len(worlds) * int(replications))
     return MentorshipModel(
         scenario,
         rng=seeds(scenario, rng)[1],
         roster=tiled,
-        params=worlds.params(scenario.dynamics, world),
+        params=worlds.params(scenario.dynamics, copy // int(replications)),
     )

@@ -312,6 +312,7 @@ def verdict(
     outcomes: Sequence[str] = DEFAULT_OUTCOMES,
     rng: RngLike = None,
     *,
+    replications: int = 1,
     progress: bool = False,
 ) -> Verdict:
     """Is design A better than design B, and in how many plausible worlds?
@@ -328,6 +329,10 @@ def verdict(
     rng
         Root seed of the roster and runs, shared by both designs (default:
         design A's ``seed``). Same designs, worlds and ``rng`` ⇒ the same table.
+    replications
+        Copies of the cohort per world, averaged (:func:`run_worlds`): less of
+        each run's own chance in the per-world differences, at that many times
+        the cost.
     progress
         tqdm bars over the weeks of each design.
 
@@ -353,6 +358,7 @@ def verdicts(
     outcomes: Sequence[str] = DEFAULT_OUTCOMES,
     rng: RngLike = None,
     *,
+    replications: int = 1,
     progress: bool = False,
 ) -> dict[str, Verdict]:
     """Each design against one reference design, over the same plausible worlds.
@@ -366,7 +372,7 @@ def verdicts(
         Name → scenario (or TOML path) of each design A.
     reference
         Design B of every verdict.
-    worlds, outcomes, progress
+    worlds, outcomes, replications, progress
         As for :func:`verdict`.
     rng
         Root seed shared by every run (default: the reference's ``seed``).
@@ -392,7 +398,15 @@ def verdicts(
         check_outcomes(parsed, roster)
 
     def run(design: Scenario, roster) -> pd.DataFrame:
-        return run_worlds(design, worlds, root, outcomes=names, roster=roster, progress=progress)
+        return run_worlds(
+            design,
+            worlds,
+            root,
+            outcomes=names,
+            roster=roster,
+            replications=replications,
+            progress=progress,
+        )
 
     base = run(b, rosters[""])
     out = {}
