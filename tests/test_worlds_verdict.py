@@ -168,3 +168,14 @@ def test_several_designs_against_one_reference_equal_their_single_verdicts() -> 
         pd.testing.assert_frame_equal(several[name].table, alone.table)
     stacked = verdict_table(several)
     assert stacked.index.get_level_values("design").unique().tolist() == ["rotating", "trained"]
+
+
+def test_replications_reach_the_runs() -> None:
+    from workbench.worlds import run_worlds
+
+    worlds = PlausibleWorlds.default(n=3, rng=0)
+    v = verdict(ROTATING, SMALL, worlds, outcomes=["belonging"], rng=2, replications=2)
+    expected = run_worlds(ROTATING, worlds, 2, outcomes=["belonging"], replications=2)
+    pd.testing.assert_frame_equal(v.outcomes_a, expected)
+    once = verdict(ROTATING, SMALL, worlds, outcomes=["belonging"], rng=2)
+    assert not once.outcomes_a.equals(v.outcomes_a)

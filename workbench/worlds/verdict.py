@@ -346,9 +346,11 @@ def verdict(
     ['mean_difference', 'sd_difference', 'low', 'high']
     """
     a, b = (_scenario(design) for design in (design_a, design_b))
-    return verdicts(
-        {a.name: a}, b, worlds, outcomes, as_seed(rng, default=a.seed), progress=progress
-    )[a.name]
+    root = as_seed(rng, default=a.seed)
+    single = verdicts(
+        {a.name: a}, b, worlds, outcomes, root, replications=replications, progress=progress
+    )
+    return single[a.name]
 
 
 def verdicts(
