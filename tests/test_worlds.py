@@ -47,6 +47,11 @@ def test_same_n_and_rng_same_worlds_other_rng_other_worlds() -> None:
     assert not one.table.equals(PlausibleWorlds.default(n=30, rng=5).table)
     generator = PlausibleWorlds.default(n=30, rng=np.random.default_rng(4))
     pd.testing.assert_frame_equal(one.table, generator.table)
+    # another posterior: other worlds, and the worlds say which posterior they came from
+    other = load_posterior().iloc[::-1].reset_index(drop=True)
+    moved = PlausibleWorlds.default(n=30, rng=4, posterior=other)
+    assert moved.posterior_id != one.posterior_id
+    assert not moved.table.equals(one.table)
 
 
 def test_every_parameter_is_drawn_by_its_basis() -> None:
@@ -112,6 +117,7 @@ def test_repr_says_what_was_drawn_from_what() -> None:
     worlds = PlausibleWorlds.default(n=12, rng=0)
     text = repr(worlds)
     assert "12 plausible worlds" in text
+    assert f"posterior {worlds.posterior_id}" in text and len(worlds.posterior_id) == 12
     assert "posterior" in text and "Latin hypercube" in text and "identity" in text
     html = worlds._repr_html_()
     assert "premature_harm" in html and "calibrated" in html

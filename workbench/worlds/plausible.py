@@ -30,6 +30,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +82,9 @@ class PlausibleWorlds:
         What the draws were seeded with (:func:`workbench.seeding.seed_record`).
     posterior_samples
         Rows in the posterior file the calibrated parameters were drawn from.
+    posterior_id
+        First 12 hex digits of the SHA-256 of the posterior samples: the same
+        ``n``, ``rng`` and posterior give the same worlds.
 
     Use :meth:`default` to draw them; :meth:`params` gives the model's
     per-student parameters for worlds stacked in one run.
@@ -90,6 +94,7 @@ class PlausibleWorlds:
     how: Mapping[str, str] = field(default_factory=dict)
     seed: int | str | None = None
     posterior_samples: int = 0
+    posterior_id: str = ""
 
     # -- drawing -----------------------------------------------------------------------
     @classmethod
@@ -143,7 +148,13 @@ class PlausibleWorlds:
         ordered = [name for name in Dynamics.model_fields if name in columns]
         table = pd.DataFrame({name: columns[name] for name in ordered})
         table.index = pd.RangeIndex(n, name="world")
-        return cls(table, {name: how[name] for name in ordered}, seed_record(rng), len(samples))
+        return cls(
+            table,
+            {name: how[name] for name in ordered},
+            seed_record(rng),
+            len(samples),
+            posterior_id(samples),
+        )
 
     @classmethod
     def fixed(cls, n: int, **values: Any) -> PlausibleWorlds:
@@ -173,13 +184,15 @@ class PlausibleWorlds:
         _check_names(values)
         table = self.table.assign(**values)
         how = {**self.how, **dict.fromkeys(values, FIXED)}
-        return PlausibleWorlds(table, how, self.seed, self.posterior_samples)
+        return PlausibleWorlds(table, how, self.seed, self.posterior_samples, self.posterior_id)
 
     def take(self, worlds: Sequence[int] | np.ndarray) -> PlausibleWorlds:
         """Some of the worlds (renumbered from 0)."""
         table = self.table.iloc[np.asarray(worlds, dtype=np.intp)].reset_index(drop=True)
         table.index.name = "world"
-        return PlausibleWorlds(table, self.how, self.seed, self.posterior_samples)
+        return PlausibleWorlds(
+            table, self.how, self.seed, self.posterior_samples, self.posterior_id
+        )
 
     # -- using -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -246,7 +259,7 @@ class PlausibleWorlds:
             facts.append(
                 f"{len(posterior)} calibrated parameters drawn jointly from the posterior "
                 f"({self.posterior_samples:,} samples of the calibration on the validation "
-                f"cases): {', '.join(posterior)}"
+                f"cases, posterior {self.posterior_id}): {', '.join(posterior)}"
             )
         if cube:
             facts.append(
@@ -278,6 +291,13 @@ class PlausibleWorlds:
         from workbench.display import card
 
         return card("Plausible worlds", self._facts(), {"what was drawn": self.summary()})
+
+
+def posterior_id(samples: pd.DataFrame) -> str:
+    """First 12 hex digits of the SHA-256 of the samples' names and values (their identity)."""
+    digest = hashlib.sha256(",".join(samples.columns).encode())
+    digest.update(np.ascontiguousarray(samples.to_numpy(np.float64)).tobytes())
+    return digest.hexdigest()[:12]
 
 
 def _check_names(values: Mapping[str, Any]) -> None:
