@@ -212,11 +212,6 @@ def test_quick_validation_writes_report_by_role(quick_run) -> None:
     assert set(values["case"]) == {case.id for case in load_cases().cases}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="model v2 (issue 15) changed the mechanisms; the defaults are recalibrated after "
-    "(validation/calibrate_defaults.py). Remove this mark once they are.",
-)
 @pytest.mark.slow
 def test_the_calibration_checks_pass_with_the_calibrated_defaults(quick_run) -> None:
     _, printed, tmp_path = quick_run

@@ -211,6 +211,13 @@ class Cohort(_Strict):
     initial: Initial = Field(default_factory=Initial)
     roster: str | None = Field(None, description="roster CSV to use instead of a synthetic cohort")
 
+    @field_validator("attributes")
+    @classmethod
+    def _attributes_in_name_order(cls, value: dict[str, Attribute]) -> dict[str, Attribute]:
+        # one canonical order: a scenario written with its attributes in another order (or read
+        # back from a sorted JSON manifest) has the same hash *and* gives the same students
+        return dict(sorted(value.items()))
+
     @model_validator(mode="after")
     def _effects_name_known_levels(self) -> Cohort:
         for effect in self.group_effects:

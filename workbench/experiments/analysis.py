@@ -342,6 +342,8 @@ def compare(
     n_resamples: int = 2000,
     rng: RngLike = DEFAULT_SEED,
     seed: int | None = None,
+    worlds: Any = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Compare an outcome across policies, by group, with bootstrap confidence intervals.
 
@@ -371,13 +373,24 @@ def compare(
         Randomness of the bootstrap (:func:`workbench.seeding.as_rng`; default
         :data:`workbench.seeding.DEFAULT_SEED`, so the same store gives the same
         intervals). ``seed`` is its deprecated name.
+    worlds
+        Also judge each policy against the reference over plausible worlds (a
+        number of worlds or a :class:`workbench.worlds.PlausibleWorlds`): the
+        bootstrap interval says how sure the difference is *at the default
+        parameters*; the worlds say whether it holds across the parameters the
+        evidence allows (:func:`workbench.worlds.verdicts`). Needs ``reference``
+        and a scenario sweep whose policies are whole design points. Adds
+        ``worlds_better`` (share of worlds in which the policy is better),
+        ``worlds_verdict`` and ``worlds_reading``.
+    progress
+        Progress bars for the plausible-worlds runs.
 
     Returns
     -------
     DataFrame
         ``*by, attribute, group, quantity ("value" or "gap"), metric, mean,
-        low, high, n`` (+ ``diff, diff_low, diff_high``), one row per policy,
-        group and quantity.
+        low, high, n`` (+ ``diff, diff_low, diff_high``; + the ``worlds_``
+        columns), one row per policy, group and quantity.
     """
     results = _results(results, ("metrics", "gaps"))
     by = _by_columns(results, by)
@@ -433,7 +446,83 @@ def compare(
     columns = [*by, "attribute", "group", "quantity", "metric", "mean", "low", "high", "n"]
     if reference is not None:
         columns += ["diff", "diff_low", "diff_high"]
-    return pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=columns)
+    if worlds is not None:
+        table = _with_worlds(table, results, by, reference, metric, attribute, worlds, progress)
+    return table
+
+
+#: A verdict word of :mod:`workbench.worlds` (design A against B) said from the policy's side.
+_POLICY_WORDS = {"holds": "better", "reversed": "worse"}
+
+
+def _policy_overrides(results: SweepResults, by: list[str], key: tuple) -> dict[str, Any]:
+    """The scenario settings of one policy (``by`` values, or a design point's parameters)."""
+    values = dict(zip(by, key, strict=True))
+    if by == ["point"]:
+        row = results.design[results.design["point"] == values["point"]].iloc[0]
+        values = {name: row[name] for name in results.parameters}
+    return {
+        name: value.item() if hasattr(value, "item") else value for name, value in values.items()
+    }
+
+
+def _with_worlds(
+    table: pd.DataFrame,
+    results: SweepResults,
+    by: list[str],
+    reference: Any,
+    metric: str,
+    attribute: str,
+    worlds: Any,
+    progress: bool,
+) -> pd.DataFrame:
+    """``table`` with each policy's verdict against the reference over plausible worlds."""
+    from workbench.scenario import parse_scenario
+    from workbench.worlds import verdicts
+
+    if reference is None:
+        raise SweepError("compare: plausible worlds need a reference policy to judge against")
+    if results.manifest.get("scenario") is None:
+        raise SweepError("compare: plausible worlds need a sweep of a scenario (this one has none)")
+    if by != ["point"] and not set(results.parameters) <= set(by):
+        raise SweepError(
+            "compare: plausible worlds judge whole designs; put every swept parameter in by "
+            f"({', '.join(results.parameters)})"
+        )
+    base = parse_scenario(results.manifest["scenario"], source=f"{results.path} (manifest)")
+    keys = table[by].drop_duplicates().itertuples(index=False, name=None)
+    reference_key = tuple(table.loc[_reference_mask(table, by, reference), by].iloc[0])
+
+    def design(key: tuple) -> Any:
+        settings = _policy_overrides(results, by, key)
+        name = ", ".join(f"{k.rsplit('.', 1)[-1]} {v}" for k, v in settings.items())
+        return base.with_overrides({**settings, "name": name})
+
+    designs = {
+        " / ".join(map(str, key)): design(key) for key in keys if tuple(key) != reference_key
+    }
+    outcome = metric if attribute == "all" else f"{metric}_gap:{attribute}"
+    judged = verdicts(
+        designs,
+        design(reference_key),
+        worlds=worlds,
+        outcomes=[outcome],
+        rng=int(results.manifest.get("root_seed", 0)),
+        progress=progress,
+    )
+    label = table[by].astype(str).agg(" / ".join, axis=1)
+    rows = (table["quantity"] == "value") if attribute == "all" else (table["quantity"] == "gap")
+    for column, source in (
+        ("worlds_better", "share_a_better"),
+        ("worlds_verdict", "verdict"),
+        ("worlds_reading", "reading"),
+    ):
+        values = {name: v.table.loc[outcome, source] for name, v in judged.items()}
+        if column == "worlds_verdict":  # from the policy's side of the reference
+            values = {name: _POLICY_WORDS.get(word, word) for name, word in values.items()}
+        table[column] = label.map(values).where(rows)
+    return table
 
 
 # -- sensitivity -------------------------------------------------------------------------
