@@ -45,7 +45,21 @@ def neutral_shared(languages: np.ndarray) -> float:
     n = len(known)
     if n < 2:
         return 1.0
-    rows, counts = np.unique(known, axis=0, return_counts=True)
-    rows = rows.astype(np.float64)
+    rows, counts = _distinct_rows(known)
     share = (rows @ rows.T) > 0
     return float((counts @ share @ counts - n) / (n * (n - 1)))
+
+
+def _distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a boolean matrix (as floats) and how often each occurs.
+
+    Up to 62 columns, each row is packed into one integer first: ``np.unique``
+    on integers is far cheaper than ``np.unique(axis=0)`` (which sorts rows).
+    """
+    width = matrix.shape[1]
+    if width > 62:
+        rows, counts = np.unique(matrix, axis=0, return_counts=True)
+        return rows.astype(np.float64), counts
+    keys = matrix.astype(np.int64) @ (np.int64(1) << np.arange(width, dtype=np.int64))
+    keys, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    return matrix[first].astype(np.float64), counts

@@ -28,7 +28,7 @@ headers and cells when not. Reading is split in two steps: :func:`read_roster_ta
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -127,8 +127,16 @@ class Roster:
         """The group columns as a DataFrame (n rows, RangeIndex), built when first asked for."""
         return pd.DataFrame(self.attribute_columns, index=pd.RangeIndex(len(self)))
 
+    def _same_students(self, name: str) -> Any:
+        """Cached ``name`` of the roster this one is a :meth:`with_roles` copy of (else None)."""
+        original = self.__dict__.get("_roles_of")
+        return None if original is None else getattr(original, name)
+
     @cached_property
     def _codes(self) -> dict[str, tuple[np.ndarray, list[str]]]:
+        shared = self._same_students("_codes")
+        if shared is not None:
+            return shared
         out = {}
         for name, column in self.attribute_columns.items():
             values = column.astype(str)
@@ -139,6 +147,9 @@ class Roster:
     @cached_property
     def site_codes(self) -> np.ndarray:
         """Integer code of each student's site (codes follow sorted site names)."""
+        shared = self._same_students("site_codes")
+        if shared is not None:
+            return shared
         return np.unique(self.site.astype(str), return_inverse=True)[1].astype(np.int64)
 
     def group_codes(self, attribute: str) -> tuple[np.ndarray, list[str]]:
@@ -175,14 +186,50 @@ class Roster:
         # a sub-roster (one site) scores blanks as its parent does, so terms agree
         sub.__dict__["neutral_terms"] = self.neutral_terms
         sub.__dict__["site_codes"] = self.site_codes[index]
+        # derived() slices the parent's arrays (a with_roles copy's are its original's)
+        sub.__dict__["_taken_from"] = (self.__dict__.get("_roles_of", self), index)
         return sub
 
+    def derived(self, name: str, compute: Callable[[Roster], Any]) -> Any:
+        """A per-student array (or tuple of them) ``compute(roster)`` of role-free columns.
+
+        ``name`` identifies ``compute`` (one name, one function). A :meth:`with_roles`
+        copy uses its original's array and a :meth:`take` sub-roster slices its
+        parent's, so matching a roster site by site (round after round, in the
+        simulation) computes it once for the whole roster. The result is shared:
+        do not modify it.
+        """
+        cache = self.__dict__.setdefault("_derived", {})
+        found = cache.get(name)
+        if found is None:
+            original = self.__dict__.get("_roles_of")
+            parent = self.__dict__.get("_taken_from")
+            if original is not None:
+                found = original.derived(name, compute)
+            elif parent is not None:
+                whole, index = parent[0].derived(name, compute), parent[1]
+                found = (
+                    tuple(part[index] for part in whole)
+                    if isinstance(whole, tuple)
+                    else whole[index]
+                )
+            else:
+                found = compute(self)
+            cache[name] = found
+        return found
+
     def with_roles(self, role: np.ndarray) -> Roster:
-        """The same students with other roles (cached codes are kept)."""
+        """The same students with other roles (cached codes are kept).
+
+        Caches that do not depend on roles (codes, neutral terms) are computed
+        once for the original roster and shared by every copy, when first
+        asked for: the simulation takes a copy at every matching round.
+        """
         changed = replace(self, role=role)
         for name in (*_SHARED_CACHES, "site_codes", "attributes"):
             if name in self.__dict__:
                 changed.__dict__[name] = self.__dict__[name]
+        changed.__dict__["_roles_of"] = self.__dict__.get("_roles_of", self)
         return changed
 
     def to_frame(self) -> pd.DataFrame:
@@ -278,6 +325,9 @@ class Roster:
         """
         from workbench.neutral import neutral_overlap, neutral_shared
 
+        shared = self._same_students("neutral_terms")
+        if shared is not None:
+            return shared
         return {
             "schedule": neutral_overlap(self.schedule),
             "language": neutral_shared(self.languages),

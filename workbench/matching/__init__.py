@@ -94,12 +94,13 @@ def match_roster(
     codes = roster.site_codes[rows]
     order = np.argsort(codes, kind="stable")
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
-    for block in np.split(order, bounds):
-        site_rows = rows[block]
+    sites = [rows[block] for block in np.split(order, bounds)]
+    # every site's share of the pairs and rankings in one pass (not one pass per site)
+    locals_ = [MatchContext(strict=strict)] * len(sites) if plain else context.split(sites)
+    for site_rows, local in zip(sites, locals_, strict=True):
         if len(site_rows) < 2:
             alone = {int(r): "the only student waiting for a match in this site" for r in site_rows}
             parts.append(Pairing(*([np.zeros(0, np.intp)] * 3), np.zeros(0), alone, config.policy))
             continue
-        local = MatchContext(strict=strict) if plain else context.take(site_rows)
         parts.append(policy(roster.take(site_rows), config, rng, local).remap(site_rows))
     return Pairing.concat(parts, config.policy)

@@ -44,11 +44,15 @@ def _pairs(pairs: Iterable[Sequence[int]] | np.ndarray | None) -> np.ndarray:
     array = np.asarray(list(pairs) if not isinstance(pairs, np.ndarray) else pairs, dtype=np.intp)
     if array.size == 0:
         return _NO_PAIRS
-    array = np.sort(array.reshape(-1, 2), axis=1)
-    array = array[array[:, 0] != array[:, 1]]
-    # one integer per pair: np.unique on it is far cheaper than np.unique(axis=0)
-    width = int(array.max(initial=0)) + 1
-    keys = np.unique(array[:, 0] * width + array[:, 1])
+    array = array.reshape(-1, 2)
+    # each pair as (smaller, larger): two column operations, not one sort per row
+    low, high = np.minimum(array[:, 0], array[:, 1]), np.maximum(array[:, 0], array[:, 1])
+    keep = low != high
+    low, high = low[keep], high[keep]
+    # one integer per pair: sorting it is far cheaper than np.unique(axis=0)
+    width = int(high.max(initial=0)) + 1
+    keys = np.sort(low * width + high)
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
     return np.column_stack(np.divmod(keys, width)).astype(np.intp)
 
 
@@ -101,6 +105,65 @@ class MatchContext:
             if k in position
         }
         return MatchContext(local(self.forbidden), local(self.avoid), ranked, self.strict)
+
+    def split(self, blocks: Sequence[np.ndarray]) -> list[MatchContext]:
+        """The contexts of disjoint sub-rosters, one per block: ``[self.take(b) for b in blocks]``.
+
+        One pass over the pairs and rankings for all blocks, instead of one per
+        block (matching many small sites: a rotation's avoided pairs span every site).
+
+        >>> context = MatchContext.build(forbidden=[(0, 3), (1, 2)], avoid={(4, 1)})
+        >>> [c.forbidden.tolist() for c in context.split([np.array([3, 0]), np.array([1, 2, 4])])]
+        [[[0, 1]], [[0, 1]]]
+        """
+        blocks = [np.asarray(b, dtype=np.intp) for b in blocks]
+        top = max((int(b.max()) for b in blocks if len(b)), default=-1)
+        for pairs in (self.forbidden, self.avoid):
+            top = max(top, int(pairs.max(initial=-1)))
+        block_of = np.full(top + 1, -1, dtype=np.intp)
+        position = np.full(top + 1, -1, dtype=np.intp)
+        for k, b in enumerate(blocks):
+            block_of[b] = k
+            position[b] = np.arange(len(b))
+
+        def local(pairs: np.ndarray) -> list[np.ndarray]:
+            out = [_NO_PAIRS] * len(blocks)
+            if not len(pairs):
+                return out
+            home = block_of[pairs[:, 0]]
+            inside = (home >= 0) & (home == block_of[pairs[:, 1]])
+            home = home[inside]
+            a, b = position[pairs[inside, 0]], position[pairs[inside, 1]]
+            low, high = np.minimum(a, b), np.maximum(a, b)
+            # the order take() gives (_pairs: sorted by low, then high), block by block:
+            # one integer key per pair sorts faster than a three-key lexsort
+            width = max((len(block) for block in blocks), default=1)
+            if len(blocks) * width * width < 2**62:
+                keys = np.sort((home * width + low) * width + high)
+                home, rest = np.divmod(keys, width * width)
+                low, high = np.divmod(rest, width)
+            else:
+                order = np.lexsort((high, low, home))
+                home, low, high = home[order], low[order], high[order]
+            starts = np.searchsorted(home, np.arange(len(blocks) + 1))
+            for k in np.flatnonzero(np.diff(starts)):
+                span = slice(starts[k], starts[k + 1])
+                out[k] = np.column_stack([low[span], high[span]])
+            return out
+
+        ranked: list[dict[int, tuple[int, ...]]] = [{} for _ in blocks]
+        for k, values in self.rankings.items():
+            if 0 <= k <= top and block_of[k] >= 0:
+                home = block_of[k]
+                ranked[home][int(position[k])] = tuple(
+                    int(position[v]) for v in values if 0 <= v <= top and block_of[v] == home
+                )
+        return [
+            MatchContext(forbidden, avoid, ranks, self.strict)
+            for forbidden, avoid, ranks in zip(
+                local(self.forbidden), local(self.avoid), ranked, strict=True
+            )
+        ]
 
     def mask(self, which: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Boolean ``(len(a), len(b))`` matrix: is ``(a[i], b[j])`` one of the ``which`` pairs."""

@@ -74,24 +74,40 @@ def split_roles(roster: Roster, capacity: int = 1) -> tuple[np.ndarray, np.ndarr
     [5, 5]
     """
     role = roster.role
-    mentors = list(np.flatnonzero(role == "mentor"))
-    mentees = list(np.flatnonzero(role == "mentee"))
+    mentors = np.flatnonzero(role == "mentor")
+    mentees = np.flatnonzero(role == "mentee")
     flexible = np.flatnonzero(role == "both")
     if len(flexible):
         order = np.lexsort((-roster.skills[flexible].mean(1), -roster.grade[flexible]))
         flexible = flexible[order]
         total = len(mentors) + len(mentees) + len(flexible)
         target = -(-total // (capacity + 1)) if capacity > 1 else total // 2
-        to_mentor = int(np.clip(target - len(mentors), 0, len(flexible)))
-        mentors += list(flexible[:to_mentor])
-        mentees += list(flexible[to_mentor:])
-    return np.array(sorted(mentors), dtype=np.intp), np.array(sorted(mentees), dtype=np.intp)
+        to_mentor = min(max(target - len(mentors), 0), len(flexible))
+        mentors = np.sort(np.concatenate([mentors, flexible[:to_mentor]]))
+        mentees = np.sort(np.concatenate([mentees, flexible[to_mentor:]]))
+    return mentors.astype(np.intp, copy=False), mentees.astype(np.intp, copy=False)
 
 
 def configured_weights(config: MatchConfig) -> dict[str, float]:
     """The configured score weights, every term (what every policy's reported score uses)."""
+    return dict(_configured(config))
+
+
+#: id(config) -> (config, its weights) for the last few settings: a matching round calls
+#: a policy once per site with the same (frozen) settings, and model_dump is not free
+_CONFIGURED: dict[int, tuple[MatchConfig, dict[str, float]]] = {}
+
+
+def _configured(config: MatchConfig) -> dict[str, float]:
+    hit = _CONFIGURED.get(id(config))
+    if hit is not None and hit[0] is config:
+        return hit[1]
     w = config.weights.model_dump()
-    return {name: w[name] for name in TERMS}
+    weights = {name: w[name] for name in TERMS}
+    if len(_CONFIGURED) >= 16:
+        _CONFIGURED.clear()
+    _CONFIGURED[id(config)] = (config, weights)  # holding config keeps its id from reuse
+    return weights
 
 
 def policy_weights(config: MatchConfig, policy: str) -> dict[str, float]:
@@ -179,14 +195,19 @@ def bipartite_problem(
         needed = [t for t, w in weights.items() if w]
         terms = pair_terms(roster, mentors, mentees, config.cross_group_attributes, only=needed)
         full = {name: terms.get(name, 0.0) for name in TERMS}
-        objective = np.broadcast_to(combine(full, weights), shape).astype(np.float64)
-        # the reported score is the objective itself for policies that use the weights as set
-        score = objective.copy() if weights == reported else None
-        objective = objective + JITTER * rng.random(shape)
+        objective = combine(full, weights)
+        if objective.shape != shape:
+            objective = np.broadcast_to(objective, shape).astype(np.float64)
+        # the reported score is the objective itself for policies that use the weights as
+        # set (not a copy: the jittered objective below is a new array)
+        score = objective if weights == reported else None
+        jitter = rng.random(shape)
+        jitter *= JITTER
+        objective = np.add(objective, jitter, out=jitter)
         penalty = avoid_penalty(weights)
     avoided = context.mask("avoid", mentors, mentees)
-    if avoided.any():
-        objective = objective - penalty * avoided
+    if avoided.any():  # objective is a fresh array here: lower the avoided pairs in place
+        np.subtract(objective, penalty, out=objective, where=avoided)
     feasibility = pair_feasibility(roster, config, context, mentors, mentees, grade_gap)
     feasibility.ensure_possible(context, site_name(roster))
     return Problem(mentors, mentees, score, objective, avoided, feasibility, roster, config)
@@ -205,13 +226,19 @@ def finish(
     mentee_pos = np.asarray(mentee_pos, dtype=np.intp)
     order = np.lexsort((mentee_pos, mentor_pos))
     mentor_pos, mentee_pos = mentor_pos[order], mentee_pos[order]
-    _, group = np.unique(mentor_pos, return_inverse=True)
+    # mentors are sorted: a new group starts where the mentor changes
+    group = np.zeros(len(mentor_pos), dtype=np.intp)
+    np.cumsum(mentor_pos[1:] != mentor_pos[:-1], out=group[1:])
     unmatched: dict[int, str] = {}
     taken_mentees = np.zeros(len(problem.mentees), dtype=bool)
     taken_mentees[mentee_pos] = True
     load = np.bincount(mentor_pos, minlength=len(problem.mentors))
+    # a student with some allowed partner was left out by competition, not by a rule
+    # (Feasibility.reason would say None): ask for a reason only for the others
+    allowed = problem.allowed
+    some_mentor, some_mentee = allowed.any(0), allowed.any(1)
     for k in np.flatnonzero(~taken_mentees):
-        why = problem.feasibility.reason(int(k), side="b", partner="mentor")
+        why = None if some_mentor[k] else problem.feasibility.reason(int(k), "b", "mentor")
         if why is None:
             why = (
                 f"every suitable mentor was already full (capacity {capacity})"
@@ -220,14 +247,14 @@ def finish(
             )
         unmatched[int(problem.mentees[k])] = why
     for k in np.flatnonzero(load == 0):
-        why = problem.feasibility.reason(int(k), side="a", partner="mentee")
+        why = None if some_mentee[k] else problem.feasibility.reason(int(k), "a", "mentee")
         if why is None:
             why = "more mentor places than mentees in this site"
         unmatched[int(problem.mentors[k])] = why
     return Pairing(
         problem.mentors[mentor_pos],
         problem.mentees[mentee_pos],
-        group.astype(np.intp),
+        group,
         np.asarray(problem.pair_scores(mentor_pos, mentee_pos), dtype=np.float64),
         unmatched,
         policy,
@@ -244,9 +271,11 @@ def assignment(objective: np.ndarray, allowed: np.ndarray, capacity: int) -> tup
     """
     if objective.size == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    masked = np.where(allowed, objective, FORBIDDEN)
+    masked = objective if allowed.all() else np.where(allowed, objective, FORBIDDEN)
     places = np.repeat(np.arange(objective.shape[0]), capacity)
-    cols, slot = linear_sum_assignment(masked[places].T, maximize=True)
+    cols, slot = linear_sum_assignment(
+        (masked if capacity == 1 else masked[places]).T, maximize=True
+    )
     rows = places[slot]
     keep = allowed[rows, cols]
     return rows[keep], cols[keep]

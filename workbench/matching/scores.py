@@ -68,56 +68,109 @@ def _attribute_codes(roster: Roster, attributes: Sequence[str] | None) -> np.nda
     return np.column_stack([roster.group_codes(name)[0] for name in names])
 
 
-def _jaccard(a: np.ndarray, b: np.ndarray, outer: bool) -> np.ndarray:
-    a = a.astype(np.float64)
-    b = b.astype(np.float64)
+# Per-student inputs of the terms, computed once per roster with Roster.derived (a
+# site's sub-roster slices them): matching many small sites would otherwise convert
+# and count the same rows again at every site.
+_LISTS = ("interests", "schedule", "languages")
+
+
+def _inputs(roster: Roster) -> dict[str, np.ndarray]:
+    """Rows as floats and row sizes of the list columns, and the attributes' one-hot codes.
+
+    ``"interests"`` -> the 0/1 rows as floats, ``"interests_size"`` -> how many
+    entries each row has (0 = blank), the same for schedule and languages;
+    ``"one_hot"`` -> one column per (attribute, level) over all attributes.
+    """
+    found = roster.derived("scores.inputs", _compute_inputs)
+    return dict(zip((*_LISTS, *(f"{c}_size" for c in _LISTS), "one_hot"), found, strict=True))
+
+
+def _compute_inputs(roster: Roster) -> tuple[np.ndarray, ...]:
+    rows = [getattr(roster, column).astype(np.float64) for column in _LISTS]
+    return (*rows, *(r.sum(1) for r in rows), _encode(roster, roster.attribute_names))
+
+
+def _encode(roster: Roster, names: Sequence[str]) -> np.ndarray:
+    """One column per (attribute, level): products of rows count the attributes two share."""
+    blocks = [np.zeros((len(roster), 0))]
+    for name in names:
+        codes, levels = roster.group_codes(name)
+        block = np.zeros((len(roster), len(levels)))
+        block[np.arange(len(roster)), codes] = 1.0
+        blocks.append(block)
+    return np.hstack(blocks)
+
+
+def _one_hot(roster: Roster, names: Sequence[str], inputs: dict[str, np.ndarray]) -> np.ndarray:
+    """:func:`_encode` of ``names``, computed once per roster (``inputs``: its :func:`_inputs`)."""
+    if tuple(names) == roster.attribute_names:
+        return inputs["one_hot"]
+    return roster.derived("scores.one_hot." + "\x1f".join(names), lambda r: _encode(r, names))
+
+
+def _jaccard(
+    a: np.ndarray, b: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, outer: bool
+) -> np.ndarray:
+    """Jaccard similarity of 0/1 float rows with ``size_*`` ones each."""
     if outer:
         inter = a @ b.T
-        union = a.sum(1)[:, None] + b.sum(1)[None, :] - inter
+        union = np.add.outer(size_a, size_b)
+        union -= inter
+        if _all_positive(size_a) or _all_positive(size_b):  # every union >= 1: no 0/0
+            inter /= union
+            return inter
     else:
         inter = (a * b).sum(1)
-        union = a.sum(1) + b.sum(1) - inter
+        union = size_a + size_b - inter
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
-def _same_count(a: np.ndarray, b: np.ndarray, outer: bool) -> np.ndarray:
-    """How many of the code columns agree, for every row pair (outer) or row by row."""
+def _all_positive(sizes: np.ndarray) -> bool:
+    """Every entry is positive (and there is at least one)."""
+    return bool(len(sizes)) and bool(sizes.min() > 0)
+
+
+def _same_count(
+    roster: Roster,
+    names: Sequence[str],
+    mentors: np.ndarray,
+    mentees: np.ndarray,
+    outer: bool,
+    inputs: dict[str, np.ndarray],
+) -> np.ndarray:
+    """How many of the attributes ``names`` agree, for every pair (outer) or pair by pair."""
     if not outer:
-        return (a == b).sum(1).astype(np.float64)
-    # one-hot over (column, level): the product of the encodings counts agreements
-    low = min(a.min(initial=0), b.min(initial=0))
-    width = max(a.max(initial=0), b.max(initial=0)) - low + 1
-    slots = width * np.arange(a.shape[1])
-
-    def one_hot(codes: np.ndarray) -> np.ndarray:
-        encoded = np.zeros((len(codes), width * codes.shape[1]))
-        encoded[np.arange(len(codes))[:, None], codes - low + slots] = 1.0
-        return encoded
-
-    return one_hot(a) @ one_hot(b).T
+        codes = _attribute_codes(roster, names)
+        return (codes[mentors] == codes[mentees]).sum(1).astype(np.float64)
+    encoded = _one_hot(roster, names, inputs)
+    return encoded[mentors] @ encoded[mentees].T
 
 
-def _overlap(a: np.ndarray, b: np.ndarray, outer: bool) -> np.ndarray:
+def _overlap(
+    a: np.ndarray, b: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, outer: bool
+) -> np.ndarray:
+    """Shared entries over the smaller row (0 when either row is empty)."""
     if a.shape[1] == 0:
         shape = (len(a), len(b)) if outer else (len(a),)
         return np.ones(shape)
-    a = a.astype(np.float64)
-    b = b.astype(np.float64)
     if outer:
         inter = a @ b.T
-        smaller = np.minimum(a.sum(1)[:, None], b.sum(1)[None, :])
+        if _all_positive(size_a) and _all_positive(size_b):  # every timetable known
+            inter /= np.minimum.outer(size_a, size_b)
+            return inter
+        smaller = np.minimum(size_a[:, None], size_b[None, :])
     else:
         inter = (a * b).sum(1)
-        smaller = np.minimum(a.sum(1), b.sum(1))
+        smaller = np.minimum(size_a, size_b)
     return np.where(smaller > 0, inter / np.maximum(smaller, 1.0), 0.0)
 
 
 def _with_neutral(
-    values: np.ndarray, a: np.ndarray, b: np.ndarray, neutral: float, outer: bool
+    values: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, neutral: float, outer: bool
 ) -> np.ndarray:
-    """``values`` with pairs where either side's row is blank set to ``neutral``."""
-    blank_a, blank_b = ~a.any(1), ~b.any(1)
+    """``values`` with pairs where either side's row is blank (size 0) set to ``neutral``."""
+    blank_a, blank_b = size_a == 0, size_b == 0
     if not (blank_a.any() or blank_b.any()):
         return values
     blank = np.logical_or.outer(blank_a, blank_b) if outer else blank_a | blank_b
@@ -145,57 +198,73 @@ def _terms(
     mentees = np.asarray(mentees, dtype=np.intp)
     shape = (len(mentors), len(mentees)) if outer else (len(mentors),)
     out: dict[str, np.ndarray] = {}
+    inputs = _inputs(roster)
     if wanted & {"affinity", "challenge"}:
-        interest = _jaccard(roster.interests[mentors], roster.interests[mentees], outer)
+        rows, sizes = inputs["interests"], inputs["interests_size"]
+        interest = _jaccard(rows[mentors], rows[mentees], sizes[mentors], sizes[mentees], outer)
     if wanted & {"complementarity", "challenge"}:
         s_a, s_b = roster.skills[mentors], roster.skills[mentees]
         subjects = s_a.shape[1]
         if "challenge" in wanted:  # the mean lead is a difference of mean skills
             a_mean, b_mean = s_a.sum(1) / subjects, s_b.sum(1) / subjects
             mean_lead = np.subtract.outer(a_mean, b_mean) if outer else a_mean - b_mean
-        # subject by subject, in place, so no (m, e, subjects) temporaries are built
-        cover = np.zeros(shape)
+        # subject by subject, in place, so no (m, e, subjects) temporaries are built;
+        # the first subject's lead is written straight into cover (0 + lead == lead)
+        cover = np.zeros(shape) if subjects == 0 else np.empty(shape)
         lead = np.empty(shape)
         for k in range(subjects):
+            into = cover if k == 0 else lead
             if outer:
-                np.subtract.outer(s_a[:, k], s_b[:, k], out=lead)
+                np.subtract.outer(s_a[:, k], s_b[:, k], out=into)
             else:
-                np.subtract(s_a[:, k], s_b[:, k], out=lead)
-            np.maximum(lead, 0.0, out=lead)
-            lead *= 1.0 - s_b[:, k]
-            cover += lead
+                np.subtract(s_a[:, k], s_b[:, k], out=into)
+            np.copyto(into, 0.0, where=into < 0.0)  # max(lead, 0), at half the cost
+            into *= 1.0 - s_b[:, k]
+            if k:
+                cover += lead
         cover /= subjects
     if "affinity" in wanted:
-        codes = _attribute_codes(roster, None)
-        count = codes.shape[1]
-        same = _same_count(codes[mentors], codes[mentees], outer) / count if count else 1.0
+        names = roster.attribute_names
+        count = len(names)
+        same = _same_count(roster, names, mentors, mentees, outer, inputs) / count if count else 1.0
         out["affinity"] = 0.5 * interest + 0.5 * same
     if "complementarity" in wanted:
-        out["complementarity"] = np.clip(cover / _COMPLEMENT_SCALE, 0.0, 1.0)
+        cover /= _COMPLEMENT_SCALE
+        if s_b.size and s_b.max() <= 1.0:  # needs of at least 0: cover is never below 0
+            np.copyto(cover, 1.0, where=cover > 1.0)  # min(cover, 1), at half the cost
+            out["complementarity"] = cover
+        else:
+            out["complementarity"] = np.clip(cover, 0.0, 1.0)
     if "challenge" in wanted:
         stretch = np.clip(mean_lead / _LEAD_SCALE, 0.0, 1.0)
         out["challenge"] = 0.5 * (1.0 - interest) + 0.5 * stretch
     if "cross_group" in wanted:
-        codes = _attribute_codes(roster, attributes)
-        count = codes.shape[1]
+        names = tuple(roster.attribute_names if attributes is None else attributes)
+        count = len(names)
         if count:
-            same = _same_count(codes[mentors], codes[mentees], outer)
+            same = _same_count(roster, names, mentors, mentees, outer, inputs)
             out["cross_group"] = (count - same) / count
         else:
             out["cross_group"] = np.zeros(shape)
     if "schedule" in wanted:
-        a, b = roster.schedule[mentors], roster.schedule[mentees]
-        overlap = _overlap(a, b, outer)
-        if a.shape[1]:
-            overlap = _with_neutral(overlap, a, b, roster.neutral_terms["schedule"], outer)
+        rows, sizes = inputs["schedule"], inputs["schedule_size"]
+        size_a, size_b = sizes[mentors], sizes[mentees]
+        overlap = _overlap(rows[mentors], rows[mentees], size_a, size_b, outer)
+        if rows.shape[1]:
+            neutral = roster.neutral_terms["schedule"]
+            overlap = _with_neutral(overlap, size_a, size_b, neutral, outer)
         out["schedule"] = overlap
     if "language" in wanted:
         if roster.languages.shape[1]:
-            a, b = roster.languages[mentors], roster.languages[mentees]
-            fa, fb = a.astype(np.float64), b.astype(np.float64)
+            rows, sizes = inputs["languages"], inputs["languages_size"]
+            fa, fb = rows[mentors], rows[mentees]
             shared = (fa @ fb.T if outer else (fa * fb).sum(1)) > 0
             out["language"] = _with_neutral(
-                shared.astype(np.float64), a, b, roster.neutral_terms["language"], outer
+                shared.astype(np.float64),
+                sizes[mentors],
+                sizes[mentees],
+                roster.neutral_terms["language"],
+                outer,
             )
         else:
             out["language"] = np.ones(shape)
@@ -230,10 +299,14 @@ def combine(terms: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np
     if unknown:
         raise ValueError(f"unknown score terms {sorted(unknown)}; allowed: {', '.join(TERMS)}")
     first = next(iter(terms.values()))
-    total = np.zeros(np.shape(first))
-    for name, weight in weights.items():
-        if weight:
-            total = total + weight * terms[name]
+    used = [(weight, terms[name]) for name, weight in weights.items() if weight]
+    shape = np.shape(first)
+    for _, term in used:
+        if np.shape(term) != shape:
+            shape = np.broadcast_shapes(shape, np.shape(term))
+    total = np.zeros(shape)
+    for weight, term in used:
+        total += term if weight == 1.0 else weight * term  # 1 * term is term, exactly
     return total
 
 
