@@ -170,6 +170,27 @@ def _comparison_frame(comparison: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def first_grouping(scenario: Scenario) -> str:
+    """The attribute whose groups the pictures show first ("all": none to show).
+
+    The first attribute the scenario gives a group effect (a modelled gap, as
+    ``first_gen`` in the baseline), else the first attribute. Attributes are kept
+    in name order, so "the last one listed" would be an accident of spelling.
+
+    Examples
+    --------
+    >>> first_grouping(Scenario())
+    'first_gen'
+    >>> first_grouping(Scenario().with_overrides({"cohort.group_effects": []}))
+    'disability'
+    """
+    attributes = list(scenario.cohort.attributes)
+    for effect in scenario.cohort.group_effects:
+        if effect.attribute in attributes:
+            return effect.attribute
+    return attributes[0] if attributes else "all"
+
+
 NETWORK_KEY = (
     '<div class="wb-help">Each dot is a student, placed on the arc of '
     "their group. Grey lines are friendships, black lines mentoring "
@@ -456,7 +477,7 @@ class Dashboard:
             self.group_by.options = [("Everyone together", "all")] + [
                 (group_label(name), name) for name in attributes
             ]
-            self.group_by.value = attributes[-1] if attributes else "all"
+            self.group_by.value = first_grouping(scenario)
             self.save_name.value = (
                 _my_version(scenario.name) if scenario.name in self._files else scenario.name
             )
