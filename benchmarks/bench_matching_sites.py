@@ -181,10 +181,14 @@ def main() -> None:
         )
     if args.district:
         models.append(("model, district", {"cohort.size": 100_000, "cohort.sites": 100}))
-    for label, overrides in tqdm(models, desc="simulation", unit="case"):
-        rows.append(model_case(label, overrides, args.repeat))
+    simulated = [
+        model_case(label, overrides, args.repeat)
+        for label, overrides in tqdm(models, desc="simulation", unit="case")
+    ]
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(pd.DataFrame(rows).to_string(index=False))
+        if simulated:
+            print(pd.DataFrame(simulated).to_string(index=False))
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
