@@ -43,8 +43,21 @@ SLOW: tuple[str, ...] = (
     "tests/test_calibration.py::test_parallel_runs_give_the_serial_result",
     "tests/test_calibration_survey.py::test_calibrate_command_writes_report_and_plots",
     "tests/test_calibration_survey.py::test_small_calibration_runs",
-    "tests/test_validation.py::test_switching_off_a_mechanism_fails_its_case",  # knock-outs
+    "tests/test_validation.py::test_switching_off_a_mechanism_breaks_its_case",  # knock-outs
     "tests/test_cli_contract.py::test_signals_give_one_line",
+    # Moved for the fast tier's 3-minute budget (issue 13); seconds measured on the shared
+    # 2-core machine at load average 7-9, about 4x its idle times:
+    "tests/test_reliability_store.py::test_two_sweeps_creating_one_store_give_one_clean_refusal",
+    "tests/test_reliability_cli.py::test_sigterm_stores_finished_runs",  # 16-29 s; real kills
+    # omega's bootstrap (200 ML fits per scale x wave) dominates these 19-26 s; the same
+    # contract stays fast in test_calibration_survey.py::test_survey_command, the pingouin
+    # cross-check of alpha and test_survey_display's card tests
+    "tests/test_survey_display.py::test_survey_methods_match_the_functions",
+    "tests/test_survey_example.py::test_example_has_realistic_statistics",
+    "tests/test_survey_real_shaped.py::test_survey_command_prints_what_its_help_promises",
+    # two more seeds of the one-wave case (11-18 s each); its 3-level case stays fast
+    "tests/test_calibration_real_shaped.py::test_a_one_wave_survey_informs_no_parameter[3-level,",
+    "tests/test_calibration_real_shaped.py::test_a_one_wave_survey_informs_no_parameter[one item,",
 )
 #: Notebook and browser tests may take this long (seconds) on a loaded machine.
 LONG_TIMEOUT = 1800

@@ -68,14 +68,6 @@ def test_parameter_recovery_on_a_known_model():
     assert covered >= 9, f"{covered}/{intervals_seen} intervals covered the truth"
 
 
-def test_calibration_is_reproducible():
-    target = toy_target({"a": 0.4, "b": 0.6, "c": 0.1}, seed=5)
-    first = calibrate(target, PARAMETERS, budget=150, waves=2, rng=3, progress=False)
-    second = calibrate(target, PARAMETERS, budget=150, waves=2, rng=3, progress=False)
-    assert first.samples.equals(second.samples)
-    assert first.design.equals(second.design)
-
-
 def test_held_out_summaries_are_predicted_not_fitted():
     target = toy_target({"a": 0.4, "b": 0.6, "c": 0.1}, seed=5)
     result = calibrate(
@@ -128,12 +120,41 @@ def test_a_posterior_piled_at_a_bound_is_flagged():
     assert "a is at the edge of its range (high end of [0, 1])" in result.report()
 
 
-def test_seed_keyword_still_works_with_a_warning():
+def test_old_argument_names_still_work_with_a_warning():
+    """seed -> rng, samples -> n_samples, n_jobs -> workers: same result, a warning each."""
     target = toy_target({"a": 0.4, "b": 0.6, "c": 0.1}, seed=5)
-    with pytest.warns(DeprecationWarning, match="rng="):
-        old = calibrate(target, PARAMETERS[:2], budget=60, waves=1, seed=2, progress=False)
-    new = calibrate(target, PARAMETERS[:2], budget=60, waves=1, rng=2, progress=False)
+    run = {"budget": 60, "waves": 1, "progress": False}
+    new = calibrate(target, PARAMETERS[:2], rng=2, n_samples=500, workers=1, **run)
+    assert len(new.samples) == 500
+    with pytest.warns(DeprecationWarning) as caught:
+        old = calibrate(target, PARAMETERS[:2], seed=2, samples=500, n_jobs=1, **run)
     assert old.samples.equals(new.samples)
+    messages = sorted(str(w.message) for w in caught)
+    assert [m.split(" is deprecated")[0] for m in messages] == [
+        "calibrate(n_jobs=...)",
+        "calibrate(samples=...)",
+        "calibrate(seed=...)",
+    ]
+    assert all(w.filename == __file__ for w in caught)  # points at the caller
+    with (
+        pytest.raises(WorkbenchError, match="either samples or n_samples"),
+        pytest.warns(DeprecationWarning),
+    ):
+        calibrate(target, PARAMETERS[:2], samples=500, n_samples=300, **run)
+    with pytest.raises(WorkbenchError, match="workers=0"):
+        calibrate(target, PARAMETERS[:2], workers=0, **run)
+
+
+def test_any_rng_the_seeding_rule_allows_works():
+    """A Generator, a SeedSequence and a 63-bit int seed the fit (scikit-learn's GP only takes
+    32-bit seeds: the emulator folds larger ones), reproducibly."""
+    target = toy_target({"a": 0.4, "b": 0.6, "c": 0.1}, seed=5)
+    run = {"budget": 60, "waves": 1, "progress": False}
+    for rng in (lambda: np.random.default_rng(9), lambda: np.random.SeedSequence(9), lambda: 2**62):
+        first = calibrate(target, PARAMETERS[:2], rng=rng(), **run)
+        again = calibrate(target, PARAMETERS[:2], rng=rng(), **run)
+        assert first.samples.equals(again.samples)
+        assert first.diagnostics["seed"] == again.diagnostics["seed"] >= 0
 
 
 def test_result_saves_tables(tmp_path):
@@ -159,7 +180,7 @@ def test_parallel_runs_give_the_serial_result():
     target = toy_target({"a": 0.4, "b": 0.6, "c": 0.1}, seed=5)
     serial = calibrate(target, PARAMETERS[:2], budget=60, waves=1, rng=2, progress=False)
     parallel = calibrate(
-        target, PARAMETERS[:2], budget=60, waves=1, rng=2, progress=False, n_jobs=2
+        target, PARAMETERS[:2], budget=60, waves=1, rng=2, progress=False, workers=2
     )
     assert serial.design.equals(parallel.design)
     assert serial.samples.equals(parallel.samples)
@@ -205,3 +226,19 @@ def test_dependence_test_on_the_design_runs():
     # noiseless: an exact dependence is certain, a constant summary is no evidence
     exact = _dependence_p(x, np.column_stack([(x[:, 1] - 0.5) ** 2, np.ones(40)]))
     assert exact[1] < 1e-12 and exact[0] > 0.01 and exact[2] > 0.01
+
+
+def test_emulator_randomness_is_rng_and_random_state_still_works():
+    from workbench.calibration import Emulator
+
+    rng = np.random.default_rng(0)
+    x = rng.random((30, 2))
+    y = np.column_stack([x[:, 0] ** 2, np.sin(3 * x[:, 1])])
+    new = Emulator(restarts=1, rng=4).fit(x, y).predict(x[:5])
+    with pytest.warns(DeprecationWarning, match=r"Emulator\(random_state=.*use rng="):
+        old = Emulator(restarts=1, random_state=4)
+    for a, b in zip(new, old.fit(x, y).predict(x[:5]), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # a seed scikit-learn cannot take directly is folded into one it can, the same each time
+    big = [Emulator(restarts=1, rng=2**40).fit(x, y).predict(x[:5])[0] for _ in range(2)]
+    np.testing.assert_array_equal(*big)

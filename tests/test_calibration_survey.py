@@ -39,6 +39,17 @@ def test_target_summaries(target):
     np.testing.assert_allclose(runs[:, pre].mean(0), target.observed[pre], atol=0.15)
 
 
+def test_the_bootstrap_count_is_n_resamples_and_bootstrap_still_works(target):
+    survey = workbench.load_survey(SURVEY, CODEBOOK)
+    scenario = workbench.load_scenario(SCENARIO)
+    new = survey_target(scenario, survey, n_resamples=60)
+    with pytest.warns(DeprecationWarning, match=r"survey_target\(bootstrap=.*n_resamples="):
+        old = survey_target(scenario, survey, bootstrap=60)
+    np.testing.assert_array_equal(new.covariance, old.covariance)
+    # the count is used: the fixture's default 500 resamples (same rng) give another covariance
+    assert not np.array_equal(new.covariance, target.covariance)
+
+
 def test_target_is_reproducible(target):
     params = {"dynamics.drift": 0.05}
     np.testing.assert_array_equal(target.simulate(params, 11), target.simulate(params, 11))
@@ -165,7 +176,7 @@ def test_mid_program_wave_matches_the_full_run():
     table = latent_waves(
         scenario, {"pre": 0, "mid": 10, "post": 36}, ["belonging", "confidence"], [], seed=4
     )
-    full = workbench.simulation.simulate(scenario, seed=4)
+    full = workbench.simulation.simulate(scenario, rng=4)
     for wave, week in (("pre", 0), ("mid", 10), ("post", 36)):
         part = table[table["wave"] == wave]
         for trait in ("belonging", "confidence"):

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from workbench.cli import main
+from workbench.errors import WorkbenchError
 from workbench.experiments import (
     SweepError,
     compare,
@@ -71,6 +72,11 @@ def test_sobol_with_too_few_samples_says_so(tmp_path, capsys) -> None:
     with pytest.warns(DeprecationWarning, match="rng="):
         old = sensitivity(report.path, metric="y", seed=4)
     pd.testing.assert_frame_equal(old, sensitivity(report.path, metric="y", rng=4))
+    # resample counts are n_resamples everywhere (scipy's name); SALib's name still works
+    fewer = sensitivity(report.path, metric="y", n_resamples=50)
+    with pytest.warns(DeprecationWarning, match=r"sensitivity\(num_resamples=.*use n_resamples="):
+        pd.testing.assert_frame_equal(fewer, sensitivity(report.path, metric="y", num_resamples=50))
+    assert not fewer[["S1_conf", "ST_conf"]].equals(table[["S1_conf", "ST_conf"]])
 
 
 BUILT = {
@@ -166,6 +172,22 @@ def test_compare_finds_that_sessions_raise_belonging_and_pairs_by_seed(small_sto
         reference={"levers.sessions_per_week": 0, "matching.policy": "random"},
     )
     assert len(paired) == 4 and paired["n"].eq(6).all()
+
+
+def test_compare_bootstrap_is_seeded_by_rng_and_seed_still_works(small_store) -> None:
+    first = compare(small_store, "belonging", n_resamples=200)
+    pd.testing.assert_frame_equal(first, compare(small_store, "belonging", n_resamples=200, rng=0))
+    with pytest.warns(DeprecationWarning, match=r"compare\(seed=.*use rng="):
+        old = compare(small_store, "belonging", n_resamples=200, seed=5)
+    new = compare(small_store, "belonging", n_resamples=200, rng=np.random.default_rng(5))
+    pd.testing.assert_frame_equal(old, new)
+    assert not old[["low", "high"]].equals(first[["low", "high"]])  # the seed matters
+    pd.testing.assert_series_equal(old["mean"], first["mean"])  # the means do not resample
+    with (
+        pytest.raises(WorkbenchError, match="either seed or rng"),
+        pytest.warns(DeprecationWarning),
+    ):
+        compare(small_store, "belonging", seed=5, rng=6)
 
 
 def test_compare_refuses_what_is_not_there(small_store) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
@@ -80,10 +81,19 @@ def test_gaps_and_regressions(pair):
     table = change_table(observed, "belonging")
     assert set(table["cross_group_pair"].unique()) <= {0.0, 1.0}
     assert table["participated"].all()
-    regressions = compare_regressions(observed, simulated, bootstrap=100)
+    regressions = compare_regressions(observed, simulated, n_resamples=100)
     assert "sessions_attended" in set(regressions["feature"])
     assert (regressions["low"] <= regressions["observed"]).all()
     assert (regressions["observed"] <= regressions["high"]).all()
+    # the old names of the resample count and the seed still work, with a warning
+    with pytest.warns(DeprecationWarning, match=r"compare_regressions\(bootstrap=.*n_resamples="):
+        old = compare_regressions(observed, simulated, bootstrap=100)
+    pd.testing.assert_frame_equal(old, regressions)
+    with pytest.warns(DeprecationWarning, match=r"compare_regressions\(seed=.*rng="):
+        seeded = compare_regressions(observed, simulated, n_resamples=100, seed=4)
+    pd.testing.assert_frame_equal(
+        seeded, compare_regressions(observed, simulated, n_resamples=100, rng=4)
+    )
 
 
 def test_plots_draw(pair, tmp_path):
@@ -92,7 +102,7 @@ def test_plots_draw(pair, tmp_path):
         plot_means(compare_distributions(observed, simulated)),
         plot_categories(category_frequencies(observed, simulated)),
         plot_gaps(compare_gaps(observed, simulated)),
-        plot_regressions(compare_regressions(observed, simulated, bootstrap=50)),
+        plot_regressions(compare_regressions(observed, simulated, n_resamples=50)),
     ]
     for k, figure in enumerate(figures):
         path = tmp_path / f"{k}.png"

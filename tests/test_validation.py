@@ -26,6 +26,7 @@ from workbench.validation import (
 )
 from workbench.validation.cases import Case, Check
 from workbench.validation.runner import judge
+from workbench.validation.verdicts import mean_interval
 
 
 @pytest.fixture(scope="module")
@@ -149,9 +150,11 @@ def test_known_miss_is_reported_not_failed() -> None:
     check = Check(
         id="x",
         label="x",
+        role="held_out",
         statistic="early_closure_share",
         arms={"treated": "program"},
         published="",
+        target=0.95,
         low=0.9,
         high=1.0,
         sd=0.01,
@@ -165,26 +168,56 @@ def test_known_miss_is_reported_not_failed() -> None:
         checks=[check],
         known_miss="the model has no such mechanism",
     )
-    values = pd.DataFrame({"case": "c", "check": "x", "replication": [0, 1], "value": [0.4, 0.5]})
+    figures = [0.4, 0.5, 0.45, 0.42, 0.48]
+    values = pd.DataFrame({"case": "c", "check": "x", "replication": range(5), "value": figures})
     summary, cases = judge(values, [case])
-    assert summary.loc[0, "verdict"] == "FAIL"
+    assert summary.loc[0, "verdict"] == "miss"
     assert summary.loc[0, "distance"] == pytest.approx(0.45)
-    assert cases.loc[0, "verdict"] == "KNOWN MISS"
+    assert cases.loc[0, "verdict"] == "known miss"
 
 
-def test_quick_validation_passes_and_writes_report(tmp_path: Path, capsys) -> None:
-    code = main(["validate", "--quick", "--out", str(tmp_path)])
-    printed = capsys.readouterr().out
-    assert code == 0, printed
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """``workbench validate --quick`` once: exit code, printed text, output folder."""
+    import contextlib
+    import io
+
+    out = tmp_path_factory.mktemp("validate")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["validate", "--quick", "--out", str(out)])
+    return code, printed.getvalue(), out
+
+
+@pytest.mark.slow  # the full quick validation: about 40 s on a shared machine
+def test_quick_validation_writes_report_by_role(quick_run) -> None:
+    code, printed, tmp_path = quick_run
+    summary = pd.read_csv(tmp_path / "validation_summary.csv")
+    # exit code 1 exactly when a case misses (declared known misses do not count)
+    cases = summary.groupby("case")["verdict"].apply(lambda v: "miss" in set(v))
+    known = {case.id for case in load_cases().cases if case.known_miss}
+    assert code == (1 if any(miss and case not in known for case, miss in cases.items()) else 0)
     for case in load_cases().cases:
         assert case.id in printed
-    assert "5 of 6 cases pass, 1 known miss, 0 fail" in printed
+    assert "Calibration checks (used to set the defaults" in printed
+    assert "Held-out checks (never used in fitting" in printed
+    assert set(summary["verdict"]) <= {"pass", "uncertain", "miss"}
+    assert set(summary["role"]) == {"calibration", "held_out"}
     assert "survey scale scores" in printed
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "Kupersmidt" in report and "| verdict |" in report
+    assert "### Calibration checks" in report and "### Held-out checks" in report
     assert (tmp_path / "validation_checks.png").stat().st_size > 10_000
     values = pd.read_csv(tmp_path / "validation_values.csv")
     assert set(values["case"]) == {case.id for case in load_cases().cases}
+
+
+@pytest.mark.slow
+def test_the_calibration_checks_pass_with_the_calibrated_defaults(quick_run) -> None:
+    _, printed, tmp_path = quick_run
+    summary = pd.read_csv(tmp_path / "validation_summary.csv")
+    fitted = summary[summary["role"] == "calibration"]
+    assert (fitted["verdict"] != "miss").all(), fitted[["case", "check", "mean", "verdict"]]
 
 
 def test_validation_is_reproducible(book) -> None:
@@ -197,27 +230,71 @@ def test_validation_is_reproducible(book) -> None:
     pd.testing.assert_frame_equal(first.values, again.values)
 
 
+ROLE_MODEL_ON = {"identity": "role_model"}
+
+
+@pytest.mark.slow  # two quick validations of a case each (10-40 s)
 @pytest.mark.parametrize(
-    ("case", "dynamics", "check"),
+    ("case", "intact", "broken", "check"),
     [
-        ("overall_effect", {"belonging_gain": 0.0}, "g"),
-        ("cross_age_supervision", {"supervision_boost": 0.0}, "supervision_gain"),
-        ("duration", {"closure_penalty": 0.0}, "short_impact"),
-        ("rematching", {"closure_penalty": 0.0}, "rematched_impact"),
-        ("early_closure", {"dropout_hazard": 0.0}, "closure_share"),
-        ("similarity_quality", {"quality_affinity": 0.0}, "rho"),
+        ("overall_effect", {}, {"belonging_gain": 0.0}, "g"),
+        ("cross_age_supervision", {}, {"supervision_boost": 0.0}, "supervision_gain"),
+        ("duration", {}, {"premature_harm": 0.0}, "short_impact"),
+        ("rematching", {}, {"premature_harm": 0.0}, "rematched_impact"),
+        ("early_closure", {}, {"dropout_hazard": 0.0}, "closure_share"),
+        ("similarity_quality", {}, {"quality_affinity": 0.0}, "rho"),
+        (
+            "best_practices",
+            {},
+            {"quality_training": 0.0, "supervision_boost": 0.0},
+            "practices_gain",
+        ),
+        ("closure_risk", {}, {"barrier_penalty": 0.0}, "risk_gradient"),
+        (
+            "same_identity_mentor",
+            {},
+            {"belonging_decline": 0.0, "threat_decline": 0.0},
+            "decline_without_mentor",
+        ),
+        # the role-model hypothesis alone reproduces it; the bridge hypothesis alone does not
+        (
+            "same_identity_mentor",
+            ROLE_MODEL_ON,
+            {"identity": "bridge"},
+            "same_minus_other_belonging",
+        ),
     ],
 )
-def test_switching_off_a_mechanism_fails_its_case(book, case, dynamics, check) -> None:
-    """Each case depends on a mechanism: without it, a check that passed now fails."""
-    intact = run_validation(book, quick=True, cases=[case], progress=False)
-    broken = run_validation(book, quick=True, cases=[case], dynamics=dynamics, progress=False)
-    assert intact.summary.set_index("check").loc[check, "passed"]
-    assert not broken.summary.set_index("check").loc[check, "passed"]
-    assert broken.cases.loc[0, "verdict"] in ("FAIL", "KNOWN MISS")
-    if not book.cases[[c.id for c in book.cases].index(case)].known_miss:
-        assert intact.cases.loc[0, "verdict"] == "pass"
-        assert broken.cases.loc[0, "verdict"] == "FAIL"
+def test_switching_off_a_mechanism_breaks_its_case(book, case, intact, broken, check) -> None:
+    """Each case depends on a mechanism: without it, its check no longer passes and its
+    figure moves towards the wrong side of the band, by a shift the replications settle.
+
+    Whether the intact model passes is the validation's verdict, not this test's: it
+    holds for a calibrated model and is reported by ``workbench validate``.
+    """
+    with_it = run_validation(book, quick=True, cases=[case], dynamics=intact, progress=False)
+    without = run_validation(book, quick=True, cases=[case], dynamics=broken, progress=False)
+    on = with_it.summary.set_index("check").loc[check]
+    off = without.summary.set_index("check").loc[check]
+    assert off["verdict"] != "pass"
+    assert without.cases.loc[0, "verdict"] != "pass"
+    # the figure moves towards the wrong side of the band: its margin (distance inside the
+    # band, negative outside) shrinks
+    check_spec = {k.id: k for c in book.cases if c.id == case for k in c.checks}[check]
+    low, high = check_spec.bounds
+
+    def margin(x: float) -> float:
+        return min(x - low, high - x)
+
+    assert margin(off["mean"]) < margin(on["mean"])
+    # the shift is real: both runs simulate the same students (same seeds), so the paired
+    # per-replication differences have a 95% interval that excludes zero
+    shift = (
+        without.values.query("check == @check")["value"].to_numpy()
+        - with_it.values.query("check == @check")["value"].to_numpy()
+    )
+    shift_low, shift_high = mean_interval(shift)
+    assert shift_high < 0 or shift_low > 0, (shift_low, shift_high)
 
 
 def test_bad_override_is_refused_before_writing(tmp_path: Path, capsys) -> None:

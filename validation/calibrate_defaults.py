@@ -4,6 +4,15 @@ Usage, from the repository root (about 10 minutes on one core)::
 
     .venv/bin/python validation/calibrate_defaults.py [--budget 1200] [--seed 7]
 
+Only the checks whose ``role`` is ``"calibration"`` in the case file are
+fitted; by default only their arms are simulated. The ``"held_out"`` checks
+are read from the case file and are never fitted: ``workbench validate``
+tests them afterwards, or ``--predict-held-out`` simulates them during the
+calibration as predicted-only summaries (so it reports how well the
+posterior predicts them). ``--holdout CASE.CHECK`` holds out a calibration
+check as well; nothing brings a held-out check into the fit but changing its
+role in the case file (and saying why in docs/validation.md).
+
 The validation cases become one calibration target
 (:func:`workbench.validation.validation_target`: one summary per check, the
 published figure and its uncertainty as the observation) and the project's
@@ -11,7 +20,7 @@ generic calibration (:func:`workbench.calibration.calibrate`) fits the eight
 Dynamics parameters in :data:`PARAMETERS` over their prior box:
 
 1. Latin-hypercube design (scipy.stats.qmc), two seeds per point, each seed
-   one replication of every validation arm (300 students);
+   one replication of every arm the calibration checks use (300 students);
 2. one scikit-learn Gaussian-process emulator per summary;
 3. three waves of history matching (implausibility < 3, second-largest over
    the summaries), each wave's runs inside the previous NROY space;
@@ -34,6 +43,7 @@ from pathlib import Path
 
 from workbench.calibration import Parameter, calibrate
 from workbench.validation import load_cases, validation_target
+from workbench.validation.cases import CaseBook
 
 # prior box: wide, plausible ranges of the mechanisms the cases inform
 PARAMETERS = [
@@ -49,6 +59,24 @@ PARAMETERS = [
 OUT = Path(__file__).with_name("calibration")
 
 
+def holdout_names(book: CaseBook, names: list[str], extra: list[str]) -> list[str]:
+    """Exact ``case.check`` names left out of the fit: the case file's held-out checks + ``extra``.
+
+    Raises ValueError for an ``extra`` name that is not a check. Names are
+    exact: the calibration's substring matching never reaches another check.
+    """
+    unknown = [name for name in extra if name not in names]
+    if unknown:
+        raise ValueError(f"--holdout {unknown[0]}: no such check; known: {', '.join(names)}")
+    held_out = [name for name in book.held_out() if name in names]
+    held = [*held_out, *(name for name in extra if name not in held_out)]
+    for name in held:
+        reached = [other for other in names if name in other]
+        if reached != [name]:
+            raise ValueError(f"held-out name {name!r} would also hold out {reached}")
+    return held
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=1200, help="simulator calls in all")
@@ -60,13 +88,34 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="CASE.CHECK",
-        help="leave a check out of the fit (only predicted); repeatable",
+        help="hold out a calibration check as well (only predicted); repeatable. The case "
+        "file's held-out checks are always held out",
+    )
+    parser.add_argument(
+        "--cases", type=Path, default=None, help="case file (default: the packaged cases.toml)"
+    )
+    parser.add_argument(
+        "--predict-held-out",
+        action="store_true",
+        help="simulate the held-out checks too and report the calibration's predictions for "
+        "them (never fitted; costs their arms' runs). Default: only the calibration checks' "
+        "arms are simulated; `workbench validate` tests the held-out ones",
     )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    book = load_cases()
-    target = validation_target(book, cohort_size=args.cohort_size)
+    book = load_cases(args.cases)
+    role = None if args.predict_held_out else "calibration"
+    target = validation_target(book, cohort_size=args.cohort_size, role=role)
+    try:
+        holdout = holdout_names(book, target.names, args.holdout)
+    except ValueError as error:
+        parser.error(str(error))
+    print(f"fitted: {', '.join(n for n in target.names if n not in holdout)}")
+    print(
+        f"held out (case file roles{' and --holdout' if args.holdout else ''}): "
+        f"{', '.join(holdout) or 'none'}"
+    )
     result = calibrate(
         target,
         PARAMETERS,
@@ -74,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         seeds_per_point=2,
         waves=3,
         rng=args.seed,
-        holdout=args.holdout,
+        holdout=holdout,
         progress=True,
     )
     defaults = {
@@ -89,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                 "budget": args.budget,
                 "cohort_size": args.cohort_size,
                 "seed": args.seed,
-                "holdout": args.holdout,
+                "holdout": holdout,
                 "runtime_seconds": time.perf_counter() - started,
             },
             indent=2,

@@ -46,6 +46,8 @@ _PUBLIC: dict[str, str] = {
     "load_survey": "workbench.survey",
     "calibrate": "workbench.calibration",
     "run_validation": "workbench.validation",
+    "PlausibleWorlds": "workbench.worlds",
+    "verdict": "workbench.worlds",
     "WorkbenchError": "workbench.errors",
 }
 
@@ -65,6 +67,7 @@ SUBPACKAGES: tuple[str, ...] = (
     "survey",
     "validation",
     "widgets",
+    "worlds",
 )
 
 #: Names that were public in 0.1, kept for one release: ``old name -> (module, name)``.
@@ -138,6 +141,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         survey,
         validation,
         widgets,
+        worlds,
     )
     from workbench.agents import Student  # noqa: F401
     from workbench.calibration import calibrate  # noqa: F401
@@ -150,3 +154,4 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from workbench.simulation import RunResult, end_values, run_scenario  # noqa: F401
     from workbench.survey import load_survey  # noqa: F401
     from workbench.validation import run_validation  # noqa: F401
+    from workbench.worlds import PlausibleWorlds, verdict  # noqa: F401

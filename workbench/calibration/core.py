@@ -6,14 +6,16 @@ The default method, after Vernon et al. (2010) and Andrianakis et al. (2015):
    the parameters' prior box, each point run with a few seeds.
 2. **Emulate.** One scikit-learn Gaussian process per summary statistic
    (:class:`~workbench.calibration.emulator.Emulator`) on the seed means.
-3. **History matching.** Points whose implausibility exceeds the cut-off (3) are
+3. **History matching.** Points whose implausibility exceeds the cut-off (3 by
+   default; the second largest over summaries from :data:`MANY_SUMMARIES` on) are
    ruled out; the next wave's design is drawn from what remains (NROY), the
    emulators are refitted with the new runs, and the NROY set shrinks. Two or
    three waves.
 4. **Posterior.** Importance sampling on the emulator: Gaussian likelihood with
    the observed summaries' sampling covariance plus emulator variance,
    restricted to NROY (ABC with a Gaussian kernel); adaptive defensive-mixture
-   proposal until the effective sample size is enough; then resampling.
+   proposal until the effective sample size reaches :data:`MIN_ESS`; then
+   resampling.
 5. **Confirmation.** The real simulator is run at posterior draws with fresh
    seeds: posterior predictive checks per summary (held-out summaries
    included), and a check of the emulator against those runs.
@@ -29,8 +31,8 @@ What the result says it cannot tell (checked on every fit, shown first):
   for an effect). Its likelihood is flat, so its posterior is its prior: its
   draws are redrawn uniformly over the prior range.
 - **At the edge of its range**: more than :data:`EDGE_MASS` of the posterior
-  lies in the outer 5% of the prior range at one end (a flat posterior has 5%):
-  the data may want a value outside the range.
+  lies in the outer :data:`EDGE_ZONE` (5%) of the prior range at one end (a flat
+  posterior has 5%): the data may want a value outside the range.
 - **Weakly identified**: the 90% interval spans more than ``identifiability``
   of the prior range.
 - **The model does not fit these data**: no parameter values inside the prior
@@ -59,7 +61,6 @@ from __future__ import annotations
 import json
 import math
 import numbers
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,17 +82,78 @@ from workbench.calibration.posterior import (
 )
 from workbench.calibration.target import DEFAULT_PARAMETERS, Parameter, Target, parse_parameter
 from workbench.errors import WorkbenchError
+from workbench.renamed import renamed
 from workbench.scenario import Scenario
 from workbench.seeding import DEFAULT_SEED, RngLike, as_rng, derive_seeds
 from workbench.survey.loading import Survey
 
-MIN_ESS = 1000
+# -- budget ---------------------------------------------------------------------------------
+#: Confirmation runs when ``confirm`` is not given: this share of the budget ...
+CONFIRM_SHARE = 0.1
+#: ... but at least this many (fewer give no usable predictive interval).
+MIN_CONFIRM_RUNS = 10
+#: Fewest design points per history-matching wave a budget must leave (an emulator of d
+#: parameters needs a few points per parameter).
+MIN_POINTS_PER_WAVE = 10
+#: Share of the design points spent on wave 1 (a Latin hypercube of the whole prior box) when
+#: there are later waves; the rest is split evenly over them.
+FIRST_WAVE_SHARE = 0.5
+#: Most history-matching waves ``calibrate`` accepts.
+MAX_WAVES = 5
+
+# -- history matching -----------------------------------------------------------------------
+#: Candidate unit-cube points kept per wave (NROY pool), and the size of each importance
+#: sampling proposal.
 POOL = 20_000
+#: Fixed prior sample on which the NROY share of the prior box is measured.
+REFERENCE_POINTS = POOL // 4
+#: With this many fitted summaries or more, a point's implausibility is the second largest
+#: over summaries (one unlucky statistic is tolerated), else the largest.
+MANY_SUMMARIES = 10
+#: When no candidate is below the cut-off, the least implausible one point in this many ...
+NO_MATCH_KEEP_ONE_IN = 100
+#: ... and at least this many stand in for NROY (the wave says so).
+NO_MATCH_KEEP_MIN = 50
+#: A run counts as predicted by the emulator when it lies within this many predictive sds
+#: (emulator validation of each wave and emulator coverage of the confirmation runs).
+EMULATOR_Z = 3.0
+
+# -- posterior ------------------------------------------------------------------------------
+#: Importance sampling adapts its proposal until the effective sample size reaches this ...
+MIN_ESS = 1000
+#: ... for at most this many steps.
+ADAPTIVE_STEPS = 3
+#: Below this effective sample size the intervals are rough and a warning says so.
+ROUGH_ESS = 200
+#: The first proposal is uniform on NROY's bounding box widened by this (unit-cube) margin.
+BOX_MARGIN = 0.05
+#: Adaptive proposal: a Gaussian with the weighted sample's covariance times this factor
+#: (plus :data:`PROPOSAL_JITTER` on the diagonal) ...
+PROPOSAL_INFLATION = 2.0
+PROPOSAL_JITTER = 1e-6
+#: ... makes up this share of the proposal; the rest is uniform on the box (a defensive
+#: mixture, so the importance weights stay bounded).
+GAUSSIAN_SHARE = 0.8
+_UNIFORM_SHARE = round(1.0 - GAUSSIAN_SHARE, 12)  # 0.2 exactly (1 - 0.8 is 0.19999999999999996)
+#: Two parameters *trade off* when their posterior correlation exceeds this in size.
+TRADE_OFF_CORRELATION = 0.8
+
+# -- what the result cannot tell ------------------------------------------------------------
 #: A parameter is *not informed* when no summary moves by more than this many noise sds over its range.
 INFORMED_SD = 0.5
 #: ... or when the wave-1 runs show no dependence on it at this level (Bonferroni over summaries).
 DEPENDENCE_P = 0.01
-#: Posterior share in the outer 5% of the prior range (at one end) that flags "at the edge".
+#: The dependence test needs at least this many wave-1 points (fewer: p = 1, no evidence).
+MIN_DEPENDENCE_RUNS = 8
+#: A parameter's effect (main effect, in noise sds) is measured on this many grid points over
+#: its range ...
+MAIN_EFFECT_GRID = 9
+#: ... at each of this many random base points of the other parameters.
+MAIN_EFFECT_BASES = 64
+#: The outer share of the prior range, at each end, where a posterior piling up means "at the edge".
+EDGE_ZONE = 0.05
+#: Posterior share in the outer :data:`EDGE_ZONE` of the prior range (at one end) that flags
+#: "at the edge" (a flat posterior has :data:`EDGE_ZONE`).
 EDGE_MASS = 0.2
 #: Fitted summaries inside their 90% predictive interval below this share: the model does not fit.
 MIN_COVERAGE = 0.5
@@ -299,15 +361,25 @@ def interval_text(low: float, high: float) -> str:
 def allocate_budget(
     budget: int, seeds: int, waves: int, confirm: int | None
 ) -> tuple[list[int], int]:
-    """Design points per history-matching wave and confirmation runs of a budget (or refuse it)."""
-    confirm = max(10, round(0.1 * budget)) if confirm is None else confirm
+    """Design points per history-matching wave and confirmation runs of a budget (or refuse it).
+
+    Confirmation runs default to :data:`CONFIRM_SHARE` of the budget (at least
+    :data:`MIN_CONFIRM_RUNS`); wave 1 gets :data:`FIRST_WAVE_SHARE` of the design
+    points, later waves share the rest evenly.
+
+    Examples
+    --------
+    >>> allocate_budget(800, seeds=2, waves=3, confirm=None)
+    ([180, 90, 90], 80)
+    """
+    confirm = max(MIN_CONFIRM_RUNS, round(CONFIRM_SHARE * budget)) if confirm is None else confirm
     points = (budget - confirm) // seeds
-    if points < 10 * waves:
+    if points < MIN_POINTS_PER_WAVE * waves:
         raise WorkbenchError(
             f"budget {budget} leaves {points} design points for {waves} waves; "
-            f"raise --budget to at least {confirm + 10 * waves * seeds}"
+            f"raise --budget to at least {confirm + MIN_POINTS_PER_WAVE * waves * seeds}"
         )
-    first = math.ceil(points * (0.5 if waves > 1 else 1.0))
+    first = math.ceil(points * (FIRST_WAVE_SHARE if waves > 1 else 1.0))
     rest = points - first
     later = [rest // (waves - 1) + (1 if k < rest % (waves - 1) else 0) for k in range(waves - 1)]
     return [first, *later], confirm
@@ -330,7 +402,7 @@ class _Runner:
         parameters: list[Parameter],
         seed: int,
         progress: bool,
-        n_jobs: int = 1,
+        workers: int | None = 1,
     ):
         self.target = target
         self.parameters = parameters
@@ -338,7 +410,7 @@ class _Runner:
         self.width = np.array([p.width for p in parameters])
         self.seed = seed
         self.progress = progress
-        self.n_jobs = n_jobs
+        self.workers = -1 if workers is None else workers  # joblib: -1 = every core
         self.rows: list[dict] = []
         self.count = 0
 
@@ -355,12 +427,12 @@ class _Runner:
             self.count += 1
             tasks.append((params, seeds))
         simulate = self.target.simulate
-        if self.n_jobs == 1:
+        if self.workers == 1:
             results = (_run_point(simulate, params, seeds) for params, seeds in tasks)
         else:
             from joblib import Parallel, delayed
 
-            results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
+            results = Parallel(n_jobs=self.workers, return_as="generator")(
                 delayed(_run_point)(simulate, params, seeds) for params, seeds in tasks
             )
         out = np.empty((len(unit), seeds_per_point, len(self.target.observed)))
@@ -407,13 +479,15 @@ def calibrate(
     waves: int = 3,
     cutoff: float = 3.0,
     confirm: int | None = None,
-    samples: int = 4000,
+    n_samples: int = 4000,
     holdout: Sequence[str] = (),
     identifiability: float = 0.6,
     rng: RngLike = DEFAULT_SEED,
     progress: bool = True,
-    n_jobs: int = 1,
+    workers: int | None = 1,
     seed: int | None = None,
+    samples: int | None = None,
+    n_jobs: int | None = None,
 ) -> CalibrationResult:
     """Fit parameters to a target's observed summaries within a budget of simulator runs.
 
@@ -430,17 +504,19 @@ def calibrate(
     survey
         The observed survey, when ``target`` is a scenario.
     budget
-        Total simulator runs, confirmation runs included.
+        Total simulator runs, confirmation runs included (see :func:`allocate_budget`).
     seeds_per_point
         Runs (different seeds) per design point.
     waves
-        History-matching waves (1-3).
+        History-matching waves (1 to :data:`MAX_WAVES`).
     cutoff
-        Implausibility cut-off.
+        Implausibility cut-off (Pukelsheim's three-sigma rule by default).
     confirm
-        Confirmation runs at posterior draws (default 10% of the budget).
-    samples
-        Posterior draws returned.
+        Confirmation runs at posterior draws (default :data:`CONFIRM_SHARE` of
+        the budget, at least :data:`MIN_CONFIRM_RUNS`).
+    n_samples
+        Posterior draws returned (resampled from the weighted sample, as
+        :func:`sklearn.utils.resample` ``n_samples``).
     holdout
         Summary names (or substrings of them) left out of the fit and only predicted.
     identifiability
@@ -451,22 +527,102 @@ def calibrate(
         same result. An int is used as is; anything else gives a root seed.
     progress
         Show tqdm progress bars.
-    n_jobs
-        Simulator runs in parallel processes (joblib; ``-1`` = all cores).
-        Results do not depend on it: every run's seed is fixed in advance.
-    seed
-        Deprecated name of ``rng`` (an int); kept for one release.
+    workers
+        Simulator runs in parallel processes (joblib); ``None`` or ``-1`` uses
+        every core. Results do not depend on it: every run's seed is fixed in
+        advance.
+    seed, samples, n_jobs
+        Deprecated names of ``rng``, ``n_samples`` and ``workers``; kept for one
+        release.
     """
-    if seed is not None:
-        warnings.warn("calibrate(seed=...) is deprecated; use rng=", DeprecationWarning, 2)
-        rng = seed
+    rng = renamed("calibrate", "seed", "rng", seed, rng, default=DEFAULT_SEED)
+    n_samples = renamed("calibrate", "samples", "n_samples", samples, n_samples, default=4000)
+    workers = renamed("calibrate", "n_jobs", "workers", n_jobs, workers, default=1)
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers == 0 or workers < -1
+    ):
+        raise WorkbenchError(
+            f"calibrate: workers={workers!r}: give a number of processes, or None for every core"
+        )
     seed = root_seed(rng)
-    if isinstance(target, Scenario):
-        if survey is None:
-            raise WorkbenchError("calibrate: give survey=... to fit a scenario to a survey")
-        from workbench.calibration.survey_target import survey_target
+    target = _as_target(target, survey, seed)
+    parameters = _checked_parameters(parameters)
+    if not 1 <= waves <= MAX_WAVES:
+        raise WorkbenchError(f"calibrate: waves must be 1 to {MAX_WAVES}")
+    held = _held_out(target, holdout)
+    fit_target = target.subset(~held) if held.any() else target
+    wave_points, confirm_runs = allocate_budget(budget, seeds_per_point, waves, confirm)
+    if fit_target.noise == "simulator" and seeds_per_point < 2:
+        raise WorkbenchError("calibrate: noise='simulator' needs seeds_per_point >= 2")
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+    runner = _Runner(target, parameters, seed, progress, workers)
+    messages: list[str] = []
 
-        target = survey_target(target, survey, rng=seed)
+    matched = _history_match(
+        runner, fit_target, held, wave_points, seeds_per_point, cutoff, seed, rng, messages
+    )
+    posterior = _posterior(matched, fit_target, held, cutoff, n_samples, rng, messages)
+    intervals = _parameter_table(parameters, posterior, identifiability)
+    messages += _parameter_messages(intervals)
+    confirm_x, confirm_y = _confirmation_runs(runner, posterior.draws, confirm_runs, rng)
+    checks = _predictive_checks(target, confirm_y, held)
+    misfit = _misfit(checks, posterior.acceptance, matched.no_match_waves, len(wave_points))
+    intervals["reliable"] = not misfit
+    intervals["status"] = [_status(row) for row in intervals.itertuples()]
+    names = [p.name for p in parameters]
+    samples_frame = pd.DataFrame(runner.values(posterior.draws), columns=names)
+    correlation = _posterior_correlation(samples_frame)
+    messages += _trade_off_messages(correlation)
+    diagnostics = {
+        "runs": runner.runs,
+        "design_runs": int(sum(wave_points) * seeds_per_point),
+        "confirmation_runs": int(confirm_runs),
+        "seeds_per_point": seeds_per_point,
+        "acceptance": posterior.acceptance,
+        "ess": posterior.ess,
+        "split_half_max_sd": _split_half(posterior.points, posterior.weights),
+        "emulator_coverage": _emulator_coverage(
+            matched.emulator, confirm_x, confirm_y, held, seeds_per_point
+        ),
+        "nroy_share": matched.waves[-1]["nroy_share"],
+        "cutoff": cutoff,
+        "implausibility": "second largest" if matched.rank == 2 else "largest",
+        "noise": fit_target.noise,
+        "fitted_summaries": [n for n, h in zip(target.names, held, strict=True) if not h],
+        "held_out_summaries": [n for n, h in zip(target.names, held, strict=True) if h],
+        "posterior_correlation": correlation.round(3).to_dict(),
+        "length_scales": matched.length_scales(fit_target.names, names),
+        "seed": seed,
+        "fits": not misfit,
+        "misfit": misfit,
+        "informed_sd": INFORMED_SD,
+    }
+    return CalibrationResult(
+        parameters=parameters,
+        samples=samples_frame,
+        intervals=intervals,
+        checks=checks,
+        waves=pd.DataFrame(matched.waves),
+        design=pd.DataFrame(runner.rows),
+        diagnostics=diagnostics,
+        warnings=messages,
+    )
+
+
+# -- the steps of calibrate, in order ------------------------------------------------------------
+def _as_target(target: Target | Scenario, survey: Survey | None, seed: int) -> Target:
+    """The target itself, or the one that fits a scenario to a survey."""
+    if not isinstance(target, Scenario):
+        return target
+    if survey is None:
+        raise WorkbenchError("calibrate: give survey=... to fit a scenario to a survey")
+    from workbench.calibration.survey_target import survey_target
+
+    return survey_target(target, survey, rng=seed)
+
+
+def _checked_parameters(parameters: Sequence[Parameter | str] | None) -> list[Parameter]:
+    """Parameters parsed from text where needed (default :data:`DEFAULT_PARAMETERS`), each once."""
     parameters = [
         parse_parameter(p) if isinstance(p, str) else p
         for p in (DEFAULT_PARAMETERS if parameters is None else parameters)
@@ -476,68 +632,89 @@ def calibrate(
     names = [p.name for p in parameters]
     if len(set(names)) != len(names):
         raise WorkbenchError(f"calibrate: parameters named twice in {names}")
-    if not 1 <= waves <= 5:
-        raise WorkbenchError("calibrate: waves must be 1 to 5")
+    return parameters
+
+
+def _held_out(target: Target, holdout: Sequence[str]) -> np.ndarray:
+    """(k,) True for the summaries ``holdout`` names (or a substring of their name)."""
     held = np.array([any(h and h in n for h in holdout) for n in target.names], dtype=bool)
     if held.all():
         raise WorkbenchError("calibrate: every summary is held out; nothing is left to fit")
-    fit_target = target.subset(~held) if held.any() else target
-    wave_points, confirm_runs = allocate_budget(budget, seeds_per_point, waves, confirm)
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
-    runner = _Runner(target, parameters, seed, progress, n_jobs)
-    d = len(parameters)
-    observed = fit_target.observed
-    if fit_target.noise == "simulator" and seeds_per_point < 2:
-        raise WorkbenchError("calibrate: noise='simulator' needs seeds_per_point >= 2")
-    obs_var = np.diag(fit_target.covariance) + fit_target.discrepancy
-    covariance = fit_target.covariance
-    rank = 2 if len(observed) >= 10 else 1
-    messages: list[str] = []
-    no_match_waves: list[int] = []
+    return held
 
+
+@dataclass
+class _Matched:
+    """What history matching leaves for the posterior.
+
+    ``covariance`` and ``obs_var`` are the fitted summaries' noise (covariance,
+    and implausibility variance with the discrepancy): the target's, or with
+    ``noise="simulator"`` the run-to-run noise of the design runs.
+    """
+
+    emulator: Emulator  # fitted to every design run (fitted summaries' seed means)
+    nroy: np.ndarray  # (m, d) unit-cube points not ruled out yet
+    design_x: np.ndarray  # (n, d) every design point
+    design_y: np.ndarray  # (n, seeds, k) their runs, held-out summaries included
+    covariance: np.ndarray
+    obs_var: np.ndarray
+    rank: int  # 1: largest implausibility over summaries; 2: second largest
+    waves: list[dict]  # one row per wave for CalibrationResult.waves
+    no_match_waves: list[int]  # waves where no candidate was below the cut-off
+
+    def length_scales(self, summaries: Sequence[str], parameters: Sequence[str]) -> dict:
+        """The emulator's length scales (unit cube), summary by parameter, for the diagnostics."""
+        frame = pd.DataFrame(self.emulator.length_scales(), index=summaries, columns=parameters)
+        return frame.round(3).to_dict()
+
+
+def _history_match(
+    runner: _Runner,
+    fit_target: Target,
+    held: np.ndarray,
+    wave_points: list[int],
+    seeds_per_point: int,
+    cutoff: float,
+    seed: int,
+    rng: np.random.Generator,
+    messages: list[str],
+) -> _Matched:
+    """Run the waves: design, run, emulate, rule out; each later wave's design is drawn from
+    the points not ruled out yet (NROY), in a pool refilled around them."""
+    d = len(runner.parameters)
+    observed = fit_target.observed
+    rank = 2 if len(observed) >= MANY_SUMMARIES else 1
     pool = _lhs(POOL, d, rng)
-    reference = _lhs(POOL // 4, d, rng)  # fixed prior sample: NROY share of the prior box
+    reference = _lhs(REFERENCE_POINTS, d, rng)  # fixed prior sample: NROY share of the prior box
     alive = np.ones(len(reference), dtype=bool)
     design_x = np.empty((0, d))
-    design_y = np.empty((0, seeds_per_point, len(target.observed)))
-    wave_rows = []
+    design_y = np.empty((0, seeds_per_point, len(runner.target.observed)))
+    wave_rows: list[dict] = []
+    no_match_waves: list[int] = []
     emulator: Emulator | None = None
     nroy = pool
     for wave, count in enumerate(wave_points, start=1):
-        if wave == 1:
-            new_x = _lhs(count, d, rng)
-        else:
-            choice = rng.choice(len(nroy), size=count, replace=len(nroy) < count)
-            new_x = nroy[choice]
+        new_x = _lhs(count, d, rng) if wave == 1 else _draw_from(nroy, count, rng)
         new_y = runner.run(new_x, seeds_per_point, f"wave {wave}")
-        validation = np.nan
-        if emulator is not None:
-            mean, var = emulator.predict(new_x)
-            noise = np.asarray(emulator.noise_) * seeds_per_point
-            err = (new_y[:, :, ~held].mean(1) - mean) / np.sqrt(var + noise / seeds_per_point)
-            validation = float(np.mean(np.abs(err) < 3))
+        validation = (
+            np.nan
+            if emulator is None
+            else _emulator_validation(emulator, new_x, new_y, held, seeds_per_point)
+        )
         design_x = np.vstack([design_x, new_x])
         design_y = np.concatenate([design_y, new_y])
-        emulator = Emulator(random_state=seed, warm_start=emulator).fit(
+        emulator = Emulator(rng=seed, warm_start=emulator).fit(
             design_x, design_y[:, :, ~held].mean(1)
         )
-        if fit_target.noise == "simulator":
-            covariance = _within_covariance(design_y[:, :, ~held])
-            obs_var = (
-                np.maximum(np.diag(fit_target.covariance), np.diag(covariance))
-                + fit_target.discrepancy
-            )
+        covariance, obs_var = _summary_noise(fit_target, design_y[:, :, ~held])
         ref_mean, ref_var = emulator.predict(reference)
         alive &= combined(implausibility(observed, ref_mean, obs_var, ref_var), rank) < cutoff
-        share = float(alive.mean())
         mean, var = emulator.predict(pool)
         score = combined(implausibility(observed, mean, obs_var, var), rank)
         keep = score < cutoff
         if not keep.any():
+            keep = _least_implausible(score)
             no_match_waves.append(wave)
-            least = np.argsort(score)[: max(50, len(pool) // 100)]
-            keep = np.zeros(len(pool), bool)
-            keep[least] = True
             messages.append(
                 f"wave {wave}: no parameter values match every summary within the "
                 f"implausibility cut-off {cutoff} (least implausible: {score.min():.1f}); the "
@@ -550,46 +727,161 @@ def calibrate(
                 "wave": wave,
                 "points": count,
                 "runs": count * seeds_per_point,
-                "nroy_share": share,
+                "nroy_share": float(alive.mean()),
                 "emulator_validation": validation,
             }
         )
         if wave < len(wave_points):
-            # refill the pool inside NROY for the next wave
-            fresh = refill(nroy, POOL, rng)
-            fresh_mean, fresh_var = emulator.predict(fresh)
-            fresh_ok = (
-                combined(implausibility(observed, fresh_mean, obs_var, fresh_var), rank) < cutoff
-            )
-            pool = np.vstack([nroy, fresh[fresh_ok]])[:POOL]
-            nroy = pool
-
+            scored = (emulator, observed, obs_var, rank, cutoff)
+            pool = nroy = _refilled(nroy, scored, rng)
     assert emulator is not None
-    posterior_x, weights, acceptance = _importance_sample(
-        emulator, fit_target, covariance, obs_var, nroy, rank, cutoff, rng
+    return _Matched(
+        emulator, nroy, design_x, design_y, covariance, obs_var, rank, wave_rows, no_match_waves
+    )
+
+
+def _draw_from(nroy: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """A later wave's design: ``count`` NROY points (with replacement only when too few)."""
+    return nroy[rng.choice(len(nroy), size=count, replace=len(nroy) < count)]
+
+
+def _emulator_validation(
+    emulator: Emulator, new_x: np.ndarray, new_y: np.ndarray, held: np.ndarray, seeds: int
+) -> float:
+    """Share of a wave's new point means that the previous wave's emulator predicted (within
+    :data:`EMULATOR_Z` sds, the seed mean's noise included)."""
+    mean, var = emulator.predict(new_x)
+    noise = np.asarray(emulator.noise_) * seeds
+    err = (new_y[:, :, ~held].mean(1) - mean) / np.sqrt(var + noise / seeds)
+    return float(np.mean(np.abs(err) < EMULATOR_Z))
+
+
+def _summary_noise(fit_target: Target, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Covariance and implausibility variance of the fitted summaries given the design runs
+    ``(points, seeds, k)`` so far: the target's own, or with ``noise="simulator"`` the runs'
+    run-to-run covariance (the target's variances as a floor); discrepancy added."""
+    if fit_target.noise != "simulator":
+        return fit_target.covariance, np.diag(fit_target.covariance) + fit_target.discrepancy
+    covariance = _within_covariance(runs)
+    obs_var = (
+        np.maximum(np.diag(fit_target.covariance), np.diag(covariance)) + fit_target.discrepancy
+    )
+    return covariance, obs_var
+
+
+def _least_implausible(score: np.ndarray) -> np.ndarray:
+    """Mask of the least implausible one in :data:`NO_MATCH_KEEP_ONE_IN` candidates (at least
+    :data:`NO_MATCH_KEEP_MIN`): what stands in for NROY when no candidate passes the cut-off."""
+    least = np.argsort(score)[: max(NO_MATCH_KEEP_MIN, len(score) // NO_MATCH_KEEP_ONE_IN)]
+    keep = np.zeros(len(score), bool)
+    keep[least] = True
+    return keep
+
+
+def _refilled(
+    nroy: np.ndarray,
+    scored: tuple[Emulator, np.ndarray, np.ndarray, int, float],
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """The next wave's candidate pool: NROY plus the non-implausible ones of jittered copies
+    (:func:`~workbench.calibration.history.refill`), at most :data:`POOL` points.
+
+    ``scored`` is what implausibility needs: emulator, observed summaries, their
+    variance, the rank of the implausibility and the cut-off.
+    """
+    emulator, observed, obs_var, rank, cutoff = scored
+    fresh = refill(nroy, POOL, rng)
+    mean, var = emulator.predict(fresh)
+    ok = combined(implausibility(observed, mean, obs_var, var), rank) < cutoff
+    return np.vstack([nroy, fresh[ok]])[:POOL]
+
+
+@dataclass
+class _Posterior:
+    """The weighted posterior sample on the emulator and what it tells about each parameter."""
+
+    points: np.ndarray  # (m, d) unit-cube points; uninformed parameters redrawn from the prior
+    weights: np.ndarray  # (m,) normalised importance weights
+    draws: np.ndarray  # (n_samples, d) equally weighted resample of the points
+    acceptance: float  # share of the prior box not ruled out
+    ess: float
+    effects: np.ndarray  # (d,) largest main effect on a fitted summary, in noise sds
+    dependence: np.ndarray  # (d,) p-value of a dependence in the wave-1 runs
+    informed: np.ndarray  # (d,) bool
+
+
+def _posterior(
+    matched: _Matched,
+    fit_target: Target,
+    held: np.ndarray,
+    cutoff: float,
+    n_samples: int,
+    rng: np.random.Generator,
+    messages: list[str],
+) -> _Posterior:
+    """Importance-sample the emulator's posterior, decide which parameters the data inform
+    (a flat likelihood's posterior is its prior), and resample ``n_samples`` draws."""
+    points, weights, acceptance = _importance_sample(
+        matched.emulator,
+        fit_target,
+        matched.covariance,
+        matched.obs_var,
+        matched.nroy,
+        matched.rank,
+        cutoff,
+        rng,
     )
     ess = effective_sample_size(weights)
-    if ess < 200:
+    if ess < ROUGH_ESS:
         messages.append(
             f"importance sampling effective sample size is only {ess:.0f}; "
             "intervals are rough: raise the budget"
         )
-    effects = _main_effects(emulator, d, obs_var, rng)  # (d,) largest effect in noise sds
-    first = wave_points[0]  # the wave-1 Latin hypercube: uniform, independent parameters
-    dependence = _dependence_p(design_x[:first], design_y[:first][:, :, ~held].mean(1))
+    d = points.shape[1]
+    effects = _main_effects(matched.emulator, d, matched.obs_var, rng)
+    first = matched.waves[0]["points"]  # the wave-1 Latin hypercube: uniform, independent
+    wave1 = matched.design_y[:first][:, :, ~held].mean(1)
+    dependence = _dependence_p(matched.design_x[:first], wave1)
     # informed: the emulator shows a sizeable effect AND the runs themselves show a dependence
     # (a GP can mistake seed noise for short wiggles; the test on the runs cannot)
     informed = (effects >= INFORMED_SD) & (dependence < DEPENDENCE_P)
     # a flat likelihood in a parameter: its posterior is its prior (whatever the sampler's noise)
-    posterior_x[:, ~informed] = rng.random((len(posterior_x), int((~informed).sum())))
-    draws = posterior_x[systematic_resample(weights, samples, rng)]
-    values = runner.values(draws)
-    sample_frame = pd.DataFrame(values, columns=names)
-    intervals = _intervals(parameters, runner.values(posterior_x), weights, identifiability)
-    intervals["effect_sd"] = effects
-    intervals["dependence_p"] = dependence
-    intervals["informed"] = informed
-    intervals["edge"] = [_edge(posterior_x[:, j], weights) if informed[j] else "" for j in range(d)]
+    points[:, ~informed] = rng.random((len(points), int((~informed).sum())))
+    draws = points[systematic_resample(weights, n_samples, rng)]
+    return _Posterior(points, weights, draws, acceptance, ess, effects, dependence, informed)
+
+
+def _parameter_table(
+    parameters: list[Parameter], posterior: _Posterior, identifiability: float
+) -> pd.DataFrame:
+    """:func:`_intervals` of the weighted posterior with what the data say about each
+    parameter: ``effect_sd``, ``dependence_p``, ``informed`` and ``edge``."""
+    low = np.array([p.low for p in parameters])
+    width = np.array([p.width for p in parameters])
+    table = _intervals(
+        parameters, low + posterior.points * width, posterior.weights, identifiability
+    )
+    table["effect_sd"] = posterior.effects
+    table["dependence_p"] = posterior.dependence
+    table["informed"] = posterior.informed
+    table["edge"] = [
+        _edge(posterior.points[:, j], posterior.weights) if informed else ""
+        for j, informed in enumerate(posterior.informed)
+    ]
+    return table
+
+
+def _posterior_correlation(samples: pd.DataFrame) -> pd.DataFrame:
+    """Correlation matrix of the posterior draws (1 for a single parameter)."""
+    values = samples.to_numpy()
+    d = values.shape[1]
+    correlation = np.corrcoef(values.T) if d > 1 else np.ones((1, 1))
+    return pd.DataFrame(correlation, index=samples.columns, columns=samples.columns)
+
+
+def _parameter_messages(intervals: pd.DataFrame) -> list[str]:
+    """One warning per parameter the data leave uninformed, at the edge or weakly identified."""
+    messages = []
     for row in intervals.itertuples():
         if not row.informed:
             why = (
@@ -613,66 +905,51 @@ def calibrate(
                 f"{row.parameter} is weakly identified by these data: its 90% interval covers "
                 f"{row.width_share:.0%} of the prior range; treat its value as unknown"
             )
-    halves = [np.average(posterior_x[k::2], axis=0, weights=weights[k::2] + 1e-300) for k in (0, 1)]
-    post_sd = np.sqrt(
-        np.average((posterior_x - np.average(posterior_x, 0, weights)) ** 2, 0, weights)
-    )
-    split = float(np.max(np.abs(halves[0] - halves[1]) / np.maximum(post_sd, 1e-12)))
+    return messages
 
-    # confirmation runs of the real simulator at posterior draws
-    confirm_x = draws[rng.choice(len(draws), size=confirm_runs, replace=False)]
-    confirm_y = runner.run(confirm_x, 1, "confirmation")[:, 0, :]
-    checks = _predictive_checks(target, confirm_y, held)
-    misfit = _misfit(checks, acceptance, no_match_waves, len(wave_points))
-    intervals["reliable"] = not misfit
-    intervals["status"] = [_status(row) for row in intervals.itertuples()]
-    emu_mean, emu_var = emulator.predict(confirm_x)
-    noise = np.asarray(emulator.noise_) * seeds_per_point
-    err = (confirm_y[:, ~held] - emu_mean) / np.sqrt(emu_var + noise)
-    corr = np.corrcoef(values.T) if d > 1 else np.ones((1, 1))
-    for i in range(d):
-        for j in range(i + 1, d):
-            if abs(corr[i, j]) > 0.8:
+
+def _split_half(points: np.ndarray, weights: np.ndarray) -> float:
+    """Largest difference of the posterior means of the two interleaved halves of the
+    weighted sample, in posterior sds (a check that the sampler has settled)."""
+    halves = [np.average(points[k::2], axis=0, weights=weights[k::2] + 1e-300) for k in (0, 1)]
+    post_sd = np.sqrt(np.average((points - np.average(points, 0, weights)) ** 2, 0, weights))
+    return float(np.max(np.abs(halves[0] - halves[1]) / np.maximum(post_sd, 1e-12)))
+
+
+def _confirmation_runs(
+    runner: _Runner, draws: np.ndarray, count: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """The real simulator at ``count`` distinct posterior draws, one fresh seed each:
+    the unit-cube points and their (count, k) summaries."""
+    confirm_x = draws[rng.choice(len(draws), size=count, replace=False)]
+    return confirm_x, runner.run(confirm_x, 1, "confirmation")[:, 0, :]
+
+
+def _emulator_coverage(
+    emulator: Emulator, x: np.ndarray, runs: np.ndarray, held: np.ndarray, seeds: int
+) -> float:
+    """Share of the confirmation runs' fitted summaries within :data:`EMULATOR_Z` predictive
+    sds of the emulator (one run's noise is ``seeds`` times the noise of a seed mean)."""
+    mean, var = emulator.predict(x)
+    noise = np.asarray(emulator.noise_) * seeds
+    err = (runs[:, ~held] - mean) / np.sqrt(var + noise)
+    return float(np.mean(np.abs(err) < EMULATOR_Z))
+
+
+def _trade_off_messages(correlation: pd.DataFrame) -> list[str]:
+    """One warning per pair of parameters whose posterior correlation exceeds
+    :data:`TRADE_OFF_CORRELATION` in size."""
+    names = list(correlation.columns)
+    values = correlation.to_numpy()
+    messages = []
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            if abs(values[i, j]) > TRADE_OFF_CORRELATION:
                 messages.append(
                     f"{names[i]} and {names[j]} trade off (posterior correlation "
-                    f"{corr[i, j]:+.2f}): the data pin down a combination, not each one"
+                    f"{values[i, j]:+.2f}): the data pin down a combination, not each one"
                 )
-    diagnostics = {
-        "runs": runner.runs,
-        "design_runs": int(sum(wave_points) * seeds_per_point),
-        "confirmation_runs": int(confirm_runs),
-        "seeds_per_point": seeds_per_point,
-        "acceptance": acceptance,
-        "ess": ess,
-        "split_half_max_sd": split,
-        "emulator_coverage": float(np.mean(np.abs(err) < 3)),
-        "nroy_share": wave_rows[-1]["nroy_share"],
-        "cutoff": cutoff,
-        "implausibility": "second largest" if rank == 2 else "largest",
-        "noise": fit_target.noise,
-        "fitted_summaries": [n for n, h in zip(target.names, held, strict=True) if not h],
-        "held_out_summaries": [n for n, h in zip(target.names, held, strict=True) if h],
-        "posterior_correlation": pd.DataFrame(corr, index=names, columns=names).round(3).to_dict(),
-        "length_scales": pd.DataFrame(
-            emulator.length_scales(), index=fit_target.names, columns=names
-        )
-        .round(3)
-        .to_dict(),
-        "seed": seed,
-        "fits": not misfit,
-        "misfit": misfit,
-        "informed_sd": INFORMED_SD,
-    }
-    return CalibrationResult(
-        parameters=parameters,
-        samples=sample_frame,
-        intervals=intervals,
-        checks=checks,
-        waves=pd.DataFrame(wave_rows),
-        design=pd.DataFrame(runner.rows),
-        diagnostics=diagnostics,
-        warnings=messages,
-    )
+    return messages
 
 
 def _importance_sample(
@@ -685,10 +962,17 @@ def _importance_sample(
     cutoff: float,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Weighted posterior sample on the emulator; returns points, weights, acceptance."""
+    """Weighted posterior sample on the emulator; returns points, weights, acceptance.
+
+    The first proposal is uniform on NROY's bounding box (widened by
+    :data:`BOX_MARGIN`); while the effective sample size is below
+    :data:`MIN_ESS`, at most :data:`ADAPTIVE_STEPS` more proposals are drawn
+    from a defensive mixture around the weighted sample
+    (:func:`_mixture_proposal`), and all draws are kept with their weights.
+    """
     d = nroy.shape[1]
-    low = np.clip(nroy.min(0) - 0.05, 0, 1)
-    high = np.clip(nroy.max(0) + 0.05, 0, 1)
+    low = np.clip(nroy.min(0) - BOX_MARGIN, 0, 1)
+    high = np.clip(nroy.max(0) + BOX_MARGIN, 0, 1)
     covariance = covariance + np.diag(target.discrepancy)
 
     def evaluate(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -713,29 +997,45 @@ def _importance_sample(
     acceptance = float(ok.mean()) * box_volume  # share of the prior box accepted
     logq = np.full(len(x), -np.log(box_volume))
     points, logw = x, loglik - logq
-    for _ in range(3):
+    for _ in range(ADAPTIVE_STEPS):
         weights = normalise(logw)
         if effective_sample_size(weights) >= MIN_ESS:
             break
-        mean = np.average(points, axis=0, weights=weights)
-        cov = np.atleast_2d(np.cov(points.T, aweights=weights + 1e-300)) * 2.0
-        cov += np.eye(d) * 1e-6
-        n_gauss = int(0.8 * POOL)
-        gauss = rng.multivariate_normal(mean, cov, size=n_gauss)
-        inside_share = max(float(np.mean(np.all((gauss >= 0) & (gauss <= 1), 1))), 1e-6)
-        uniform = low + rng.random((POOL - n_gauss, d)) * (high - low)
-        new = np.vstack([gauss, uniform])
-        inside = np.all((new >= 0) & (new <= 1), 1)
-        new = new[inside]
-        diff = new - mean
-        maha = np.einsum("ij,jk,ik->i", diff, np.linalg.inv(cov), diff)
-        gauss_pdf = np.exp(-0.5 * maha) / np.sqrt((2 * np.pi) ** d * np.linalg.det(cov))
-        in_box = np.all((new >= low) & (new <= high), 1)
-        q = 0.8 * gauss_pdf / inside_share + 0.2 * in_box / box_volume
+        new, logq = _mixture_proposal(points, weights, low, high, rng)
         new_loglik, _ = evaluate(new)
         points = np.vstack([points, new])
-        logw = np.concatenate([logw, new_loglik - np.log(q)])
+        logw = np.concatenate([logw, new_loglik - logq])
     return points, normalise(logw), acceptance
+
+
+def _mixture_proposal(
+    points: np.ndarray,
+    weights: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:data:`POOL` draws, kept inside the unit cube, from a defensive mixture: a Gaussian
+    around the weighted sample (its covariance times :data:`PROPOSAL_INFLATION`;
+    :data:`GAUSSIAN_SHARE` of the draws) and the uniform box ``[low, high]``; returns the
+    draws and their log proposal density."""
+    d = points.shape[1]
+    box_volume = float(np.prod(high - low))
+    mean = np.average(points, axis=0, weights=weights)
+    cov = np.atleast_2d(np.cov(points.T, aweights=weights + 1e-300)) * PROPOSAL_INFLATION
+    cov += np.eye(d) * PROPOSAL_JITTER
+    n_gauss = int(GAUSSIAN_SHARE * POOL)
+    gauss = rng.multivariate_normal(mean, cov, size=n_gauss)
+    inside_share = max(float(np.mean(np.all((gauss >= 0) & (gauss <= 1), 1))), 1e-6)
+    uniform = low + rng.random((POOL - n_gauss, d)) * (high - low)
+    new = np.vstack([gauss, uniform])
+    new = new[np.all((new >= 0) & (new <= 1), 1)]
+    diff = new - mean
+    maha = np.einsum("ij,jk,ik->i", diff, np.linalg.inv(cov), diff)
+    gauss_pdf = np.exp(-0.5 * maha) / np.sqrt((2 * np.pi) ** d * np.linalg.det(cov))
+    in_box = np.all((new >= low) & (new <= high), 1)
+    q = GAUSSIAN_SHARE * gauss_pdf / inside_share + _UNIFORM_SHARE * in_box / box_volume
+    return new, np.log(q)
 
 
 def root_seed(rng: RngLike) -> int:
@@ -747,7 +1047,11 @@ def root_seed(rng: RngLike) -> int:
 
 
 def _main_effects(
-    emulator: Emulator, d: int, obs_var: np.ndarray, rng: np.random.Generator, bases: int = 64
+    emulator: Emulator,
+    d: int,
+    obs_var: np.ndarray,
+    rng: np.random.Generator,
+    bases: int = MAIN_EFFECT_BASES,
 ) -> np.ndarray:
     """(d,) per parameter: largest (over summaries) mean range of the emulated summary as the
     parameter sweeps its prior range with the others held at random prior points, in noise sds.
@@ -755,7 +1059,7 @@ def _main_effects(
     Averaging each base point's own range (not the range of the averaged curve) keeps
     effects that only show in combination with other parameters.
     """
-    grid = np.linspace(0.0, 1.0, 9)
+    grid = np.linspace(0.0, 1.0, MAIN_EFFECT_GRID)
     base = rng.random((bases, d))
     sd = np.sqrt(np.maximum(obs_var, 1e-300))
     out = np.zeros(d)
@@ -776,7 +1080,7 @@ def _dependence_p(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     n, d = x.shape
     k = y.shape[1]
     out = np.ones(d)
-    if n < 8:
+    if n < MIN_DEPENDENCE_RUNS:
         return out
     resid0 = ((y - y.mean(0)) ** 2).sum(0)
     for j in range(d):
@@ -793,8 +1097,8 @@ def _dependence_p(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _edge(column: np.ndarray, weights: np.ndarray) -> str:
     """``"low"``/``"high"`` when the weighted unit-cube sample piles at that bound, else ``""``."""
-    low = float(weights[column < 0.05].sum())
-    high = float(weights[column > 0.95].sum())
+    low = float(weights[column < EDGE_ZONE].sum())
+    high = float(weights[column > 1 - EDGE_ZONE].sum())
     if max(low, high) <= EDGE_MASS:
         return ""
     return "low" if low > high else "high"

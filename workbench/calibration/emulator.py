@@ -11,7 +11,7 @@ Examples
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> x = rng.random((40, 2)); y = np.column_stack([x[:, 0] ** 2, x[:, 1]])
->>> mean, var = Emulator(random_state=0).fit(x, y).predict(np.array([[0.5, 0.5]]))
+>>> mean, var = Emulator(rng=0).fit(x, y).predict(np.array([[0.5, 0.5]]))
 >>> np.round(mean, 2)
 array([[0.25, 0.5 ]])
 """
@@ -26,6 +26,9 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 from threadpoolctl import threadpool_limits
 
+from workbench.renamed import renamed
+from workbench.seeding import RngLike, as_rng
+
 
 class Emulator:
     """Independent GP regressors, one per output column.
@@ -34,11 +37,15 @@ class Emulator:
     ----------
     restarts
         Optimiser restarts of each GP's kernel hyper-parameters.
-    random_state
-        Seed of the restarts.
+    rng
+        Seed of the restarts (:func:`workbench.seeding.as_rng`). scikit-learn
+        takes 32-bit seeds: an int below 2**32 is passed as it is, anything
+        else (a larger int, a SeedSequence, a Generator) gives one.
     warm_start
         A fitted emulator of the same outputs whose kernels start the optimiser
         (history-matching waves refit on more runs).
+    random_state
+        Deprecated name of ``rng`` (scikit-learn's); kept for one release.
 
     Notes
     -----
@@ -47,11 +54,17 @@ class Emulator:
     """
 
     def __init__(
-        self, restarts: int = 0, random_state: int = 0, warm_start: Emulator | None = None
+        self,
+        restarts: int = 0,
+        rng: RngLike = 0,
+        warm_start: Emulator | None = None,
+        *,
+        random_state: int | None = None,
     ) -> None:
         self.restarts = restarts
-        self.random_state = random_state
+        self.rng = renamed("Emulator", "random_state", "rng", random_state, rng, default=0)
         self.warm_start = warm_start
+        self._sklearn_seed = _sklearn_seed(self.rng)
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> Emulator:
         """Fit on unit-cube inputs ``x`` (n, d) and outputs ``y`` (n, k)."""
@@ -71,7 +84,7 @@ class Emulator:
                 kernel=kernel,
                 normalize_y=True,
                 n_restarts_optimizer=self.restarts,
-                random_state=self.random_state,
+                random_state=self._sklearn_seed,
             )
             with warnings.catch_warnings(), threadpool_limits(1):
                 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -110,3 +123,16 @@ class Emulator:
     def length_scales(self) -> np.ndarray:
         """(k, d) fitted RBF length scales (long = the output ignores that parameter)."""
         return np.vstack([np.atleast_1d(m.kernel_.k1.k2.length_scale) for m in self.models_])
+
+
+def _sklearn_seed(rng: RngLike) -> int:
+    """A scikit-learn ``random_state`` (an int below 2**32) for an ``rng`` argument.
+
+    >>> _sklearn_seed(7), _sklearn_seed(2**40) == _sklearn_seed(2**40) < 2**32
+    (7, True)
+    """
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and 0 <= rng < 2**32:
+        return int(rng)
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 2**32:
+        return int(np.random.SeedSequence(int(rng)).generate_state(1)[0])
+    return int(as_rng(rng).integers(2**32))

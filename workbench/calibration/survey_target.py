@@ -46,7 +46,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +53,7 @@ import pandas as pd
 
 from workbench.calibration.target import Target
 from workbench.errors import WorkbenchError
+from workbench.renamed import renamed
 from workbench.scenario import Scenario, parse_scenario
 from workbench.seeding import DEFAULT_SEED, RngLike, as_rng
 from workbench.survey.loading import Survey
@@ -154,6 +154,14 @@ def _bootstrap_covariance(
     return np.atleast_2d(np.cov(summaries[np.isfinite(summaries).all(1)].T))
 
 
+def _set_shift(effect: dict, latent: str, shift: float) -> None:
+    """Set a group's starting shift of ``latent`` on the latent scale; a belonging shift
+    replaces a published share gap (``belonging_gap``), which is only another way to give it."""
+    effect[latent] = shift
+    if latent == "belonging":
+        effect["belonging_gap"] = None
+
+
 def _anchor(
     scenario: Scenario,
     survey: Survey,
@@ -173,10 +181,12 @@ def _anchor(
         shares = np.array([counts.get(level, 0) for level in levels], dtype=float) + 0.5
         cohort["attributes"][column]["shares"] = list(shares / shares.sum())
     effects = {(e["attribute"], e["level"]): e for e in cohort["group_effects"]}
+    for effect in effects.values():  # the survey's own latent shifts replace published gaps
+        effect.pop("belonging_gap", None)
     for (column, _level), effect in effects.items():
         if column not in groups:  # the survey does not record this group: see the module doc
-            effect["belonging"] = 0.0
-            effect["confidence"] = 0.0
+            _set_shift(effect, "belonging", 0.0)
+            _set_shift(effect, "confidence", 0.0)
     for latent, scale in model.latents.items():
         values = start[latent].to_numpy(float)
         ok = np.isfinite(values)
@@ -190,7 +200,7 @@ def _anchor(
             for level in levels:
                 if level == reference:
                     if (column, level) in effects:
-                        effects[(column, level)][latent] = 0.0
+                        _set_shift(effects[(column, level)], latent, 0.0)
                     continue
                 else:
                     hit = (start[column].astype(str) == level).to_numpy() & ok
@@ -200,7 +210,7 @@ def _anchor(
                         else 0.0
                     )
                 effect = effects.setdefault((column, level), {"attribute": column, "level": level})
-                effect[latent] = shift
+                _set_shift(effect, latent, shift)
                 shift_total += shift * (start[column].astype(str) == level).to_numpy()
         reliability = max(model.scales_[scale].reliability, 0.1)
         true_var = np.nanvar(values) * reliability - np.var(shift_total[ok])
@@ -219,9 +229,10 @@ def survey_target(
     measurement: MeasurementModel | None = None,
     participants_only: bool = True,
     anchor_start: bool = True,
-    bootstrap: int = 500,
+    n_resamples: int = 500,
     rng: RngLike = DEFAULT_SEED,
     seed: int | None = None,
+    bootstrap: int | None = None,
 ) -> Target:
     """A calibration :class:`Target` comparing simulated and observed surveys.
 
@@ -238,16 +249,17 @@ def survey_target(
         Compare only students who took part (codebook ``program.participated``).
     anchor_start
         Set starting levels from the week-0 wave (see the module docstring).
-    bootstrap
-        Bootstrap draws for the observed summaries' covariance.
+    n_resamples
+        Bootstrap resamples (over respondents) for the observed summaries' covariance.
     rng
         Randomness of the bootstrap (:func:`workbench.seeding.as_rng`).
-    seed
-        Deprecated name of ``rng``; kept for one release.
+    seed, bootstrap
+        Deprecated names of ``rng`` and ``n_resamples``; kept for one release.
     """
-    if seed is not None:
-        warnings.warn("survey_target(seed=...) is deprecated; use rng=", DeprecationWarning, 2)
-        rng = seed
+    rng = renamed("survey_target", "seed", "rng", seed, rng, default=DEFAULT_SEED)
+    n_resamples = renamed(
+        "survey_target", "bootstrap", "n_resamples", bootstrap, n_resamples, default=500
+    )
     book = survey.codebook
     source = survey.source
     if not book.waves:
@@ -302,7 +314,7 @@ def survey_target(
         ],
     )
     observed = spec.means(scored)
-    covariance = _bootstrap_covariance(spec, scored, bootstrap, as_rng(rng))
+    covariance = _bootstrap_covariance(spec, scored, n_resamples, as_rng(rng))
     respondents = int(data["respondent"].nunique())
     base = scenario.with_overrides({"cohort.size": max(respondents, 2 * scenario.cohort.sites)})
     first = next(iter(weeks))

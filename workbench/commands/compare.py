@@ -34,6 +34,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="policy to difference against, e.g. matching.policy=random (repeatable)",
     )
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    parser.add_argument(
+        "--worlds",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also judge each policy against --reference over N plausible worlds (parameter "
+        "draws the evidence allows): the share of worlds in which it is better, and what flips it",
+    )
     parser.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
     parser.add_argument("--plot", type=Path, default=None, help="also draw the comparison (PNG)")
     return parser
@@ -67,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 < args.level < 1:  # also refuses nan
         raise SweepError(f"--level {args.level}: must be between 0 and 1")
+    if args.worlds is not None and args.worlds < 2:
+        raise SweepError(f"--worlds {args.worlds}: give at least 2 plausible worlds")
+    if args.worlds is not None and not args.reference:
+        raise SweepError("--worlds needs --reference PARAMETER=VALUE: the policy to judge against")
     if args.week < -1:
         raise SweepError(f"--week {args.week}: give a week number from 0, or -1 for the last")
     reference = parse_reference(args.reference)
@@ -102,6 +114,8 @@ def comparison(args: argparse.Namespace, reference: dict[str, str] | None):
         change=args.change,
         reference=reference,
         level=args.level,
+        worlds=args.worlds,
+        progress=args.worlds is not None,
     )
     with pd.option_context(
         "display.width", 200, "display.float_format", "{:.4f}".format, "display.max_rows", 500
@@ -112,6 +126,11 @@ def comparison(args: argparse.Namespace, reference: dict[str, str] | None):
         f"{args.metric} ({what}), week {'last' if args.week < 0 else args.week}: mean and "
         f"{args.level:.0%} BCa bootstrap interval over replications; gap = reference level minus group"
     )
+    if args.worlds is not None:
+        readings = table["worlds_reading"].dropna().drop_duplicates()
+        print(f"over {args.worlds} plausible worlds (workbench verdict; docs/worlds.md):")
+        for text in readings:
+            print(f"  {text}")
     if len(results.failures):
         print(f"note: {len(results.failures)} run(s) failed and are left out")
     return table

@@ -30,7 +30,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--replications", type=int, default=None, help="override the case file (2 to 10,000)"
     )
     parser.add_argument(
-        "--cohort-size", type=int, default=None, help="override the case file (20 to 100,000)"
+        "--cohort-size",
+        type=int,
+        default=None,
+        help="override the case file (20 to 100,000); arms that fix their own cohort keep it",
     )
     parser.add_argument("--seed", type=int, default=None, help="root seed (default: case file's)")
     parser.add_argument(
@@ -47,6 +50,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--only", action="append", default=None, metavar="CASE", help="run only this case"
+    )
+    parser.add_argument(
+        "--across",
+        default=None,
+        metavar="SETTING[=A,B]",
+        help="run the cases once per value of one dynamics setting (default values: its "
+        "variants, or its plausible range's ends and default) and print which verdicts "
+        "depend on it, e.g. --across identity; writes no report",
     )
     return parser
 
@@ -90,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
 
     Scenario().with_overrides({f"dynamics.{key}": value for key, value in dynamics.items()})
 
+    if args.across is not None:
+        return _across(args, book, dynamics)
     import sys
 
     replications = args.replications or (
@@ -115,3 +128,66 @@ def run(args: argparse.Namespace) -> int:
     written = write_report(result, book, args.out, command)
     print(f"wrote {', '.join(str(path) for path in written)}")
     return 0 if result.ok else 1
+
+
+def _across(args: argparse.Namespace, book, dynamics: dict) -> int:
+    """``--across``: the verdict table per value of one setting, printed."""
+    import pandas as pd
+
+    from workbench.commands.run import parse_assignments
+    from workbench.errors import WorkbenchError
+    from workbench.scenario import Scenario
+    from workbench.validation.across import setting_values, validate_across, wide_table
+
+    setting, sep, text = args.across.partition("=")
+    setting = setting.strip()
+    if sep:
+        raw = [item.strip() for item in text.split(",") if item.strip()]
+        if not raw:
+            raise WorkbenchError(f"--across {args.across}: give values after '=', e.g. A,B")
+        values = [parse_assignments([f"{setting}={item}"])[setting] for item in raw]
+    else:
+        values = setting_values(setting)
+    if setting in dynamics:
+        raise WorkbenchError(f"--across {setting}: also given with --set; give it once")
+    for value in values:  # refuse a bad value before any simulation
+        try:
+            Scenario().with_overrides({f"dynamics.{setting}": value})
+        except WorkbenchError as error:
+            raise WorkbenchError(f"--across {setting}={value}: {error}") from None
+    import sys
+
+    replications = args.replications or (
+        book.settings.quick_replications if args.quick else book.settings.replications
+    )
+    print(
+        f"validation across {setting}: {len(values)} value(s) x {replications:,} replication(s)",
+        file=sys.stderr,
+        flush=True,
+    )
+    table = validate_across(
+        book,
+        setting,
+        values,
+        replications=args.replications,
+        cohort_size=args.cohort_size,
+        seed=args.seed,
+        dynamics=dynamics,
+        cases=args.only,
+        quick=args.quick,
+        latent=args.latent,
+    )
+    wide = wide_table(table)
+    with pd.option_context("display.width", 200, "display.max_colwidth", 40):
+        print(wide.to_string(index=False))
+    depends = wide[wide["depends"] == "yes"]
+    print(
+        f"\n{len(depends)} of {len(wide)} checks change verdict across {setting} "
+        f"({', '.join(map(str, values))})"
+        + (
+            ": " + ", ".join(f"{r.case}.{r.check}" for r in depends.itertuples())
+            if len(depends)
+            else ""
+        )
+    )
+    return 0

@@ -35,6 +35,7 @@ from scipy import stats
 
 from workbench.experiments.spec import SweepError
 from workbench.experiments.store import ResultStore
+from workbench.renamed import renamed
 from workbench.seeding import DEFAULT_SEED, RngLike, as_rng
 
 
@@ -339,7 +340,10 @@ def compare(
     reference: Any = None,
     level: float = 0.95,
     n_resamples: int = 2000,
-    seed: int = 0,
+    rng: RngLike = DEFAULT_SEED,
+    seed: int | None = None,
+    worlds: Any = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Compare an outcome across policies, by group, with bootstrap confidence intervals.
 
@@ -363,19 +367,34 @@ def compare(
         A policy to difference against: a value of a single ``by`` column or a
         dict of ``by`` values. Adds ``diff, diff_low, diff_high`` (paired by
         replication when the sweep used common seeds).
-    level, n_resamples, seed
-        Confidence level, bootstrap resamples, and the bootstrap's seed.
+    level, n_resamples
+        Confidence level and bootstrap resamples.
+    rng
+        Randomness of the bootstrap (:func:`workbench.seeding.as_rng`; default
+        :data:`workbench.seeding.DEFAULT_SEED`, so the same store gives the same
+        intervals). ``seed`` is its deprecated name.
+    worlds
+        Also judge each policy against the reference over plausible worlds (a
+        number of worlds or a :class:`workbench.worlds.PlausibleWorlds`): the
+        bootstrap interval says how sure the difference is *at the default
+        parameters*; the worlds say whether it holds across the parameters the
+        evidence allows (:func:`workbench.worlds.verdicts`). Needs ``reference``
+        and a scenario sweep whose policies are whole design points. Adds
+        ``worlds_better`` (share of worlds in which the policy is better),
+        ``worlds_verdict`` and ``worlds_reading``.
+    progress
+        Progress bars for the plausible-worlds runs.
 
     Returns
     -------
     DataFrame
         ``*by, attribute, group, quantity ("value" or "gap"), metric, mean,
-        low, high, n`` (+ ``diff, diff_low, diff_high``), one row per policy,
-        group and quantity.
+        low, high, n`` (+ ``diff, diff_low, diff_high``; + the ``worlds_``
+        columns), one row per policy, group and quantity.
     """
     results = _results(results, ("metrics", "gaps"))
     by = _by_columns(results, by)
-    rng = np.random.default_rng(seed)
+    rng = as_rng(renamed("compare", "seed", "rng", seed, rng, default=DEFAULT_SEED))
     design = results.design[["run_id", *[c for c in by if c != "point"]]]
     pieces = [("value", run_values(results, metric, week, attribute, change=change))]
     if attribute != "all" and "gaps" in results.tables:
@@ -427,7 +446,83 @@ def compare(
     columns = [*by, "attribute", "group", "quantity", "metric", "mean", "low", "high", "n"]
     if reference is not None:
         columns += ["diff", "diff_low", "diff_high"]
-    return pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=columns)
+    if worlds is not None:
+        table = _with_worlds(table, results, by, reference, metric, attribute, worlds, progress)
+    return table
+
+
+#: A verdict word of :mod:`workbench.worlds` (design A against B) said from the policy's side.
+_POLICY_WORDS = {"holds": "better", "reversed": "worse"}
+
+
+def _policy_overrides(results: SweepResults, by: list[str], key: tuple) -> dict[str, Any]:
+    """The scenario settings of one policy (``by`` values, or a design point's parameters)."""
+    values = dict(zip(by, key, strict=True))
+    if by == ["point"]:
+        row = results.design[results.design["point"] == values["point"]].iloc[0]
+        values = {name: row[name] for name in results.parameters}
+    return {
+        name: value.item() if hasattr(value, "item") else value for name, value in values.items()
+    }
+
+
+def _with_worlds(
+    table: pd.DataFrame,
+    results: SweepResults,
+    by: list[str],
+    reference: Any,
+    metric: str,
+    attribute: str,
+    worlds: Any,
+    progress: bool,
+) -> pd.DataFrame:
+    """``table`` with each policy's verdict against the reference over plausible worlds."""
+    from workbench.scenario import parse_scenario
+    from workbench.worlds import verdicts
+
+    if reference is None:
+        raise SweepError("compare: plausible worlds need a reference policy to judge against")
+    if results.manifest.get("scenario") is None:
+        raise SweepError("compare: plausible worlds need a sweep of a scenario (this one has none)")
+    if by != ["point"] and not set(results.parameters) <= set(by):
+        raise SweepError(
+            "compare: plausible worlds judge whole designs; put every swept parameter in by "
+            f"({', '.join(results.parameters)})"
+        )
+    base = parse_scenario(results.manifest["scenario"], source=f"{results.path} (manifest)")
+    keys = table[by].drop_duplicates().itertuples(index=False, name=None)
+    reference_key = tuple(table.loc[_reference_mask(table, by, reference), by].iloc[0])
+
+    def design(key: tuple) -> Any:
+        settings = _policy_overrides(results, by, key)
+        name = ", ".join(f"{k.rsplit('.', 1)[-1]} {v}" for k, v in settings.items())
+        return base.with_overrides({**settings, "name": name})
+
+    designs = {
+        " / ".join(map(str, key)): design(key) for key in keys if tuple(key) != reference_key
+    }
+    outcome = metric if attribute == "all" else f"{metric}_gap:{attribute}"
+    judged = verdicts(
+        designs,
+        design(reference_key),
+        worlds=worlds,
+        outcomes=[outcome],
+        rng=int(results.manifest.get("root_seed", 0)),
+        progress=progress,
+    )
+    label = table[by].astype(str).agg(" / ".join, axis=1)
+    rows = (table["quantity"] == "value") if attribute == "all" else (table["quantity"] == "gap")
+    for column, source in (
+        ("worlds_better", "share_a_better"),
+        ("worlds_verdict", "verdict"),
+        ("worlds_reading", "reading"),
+    ):
+        values = {name: v.table.loc[outcome, source] for name, v in judged.items()}
+        if column == "worlds_verdict":  # from the policy's side of the reference
+            values = {name: _POLICY_WORDS.get(word, word) for name, word in values.items()}
+        table[column] = label.map(values).where(rows)
+    return table
 
 
 # -- sensitivity -------------------------------------------------------------------------
@@ -440,10 +535,11 @@ def sensitivity(
     group: str = "all",
     gap: bool = False,
     change: bool = False,
-    num_resamples: int = 1000,
+    n_resamples: int = 1000,
     level: float = 0.95,
     rng: RngLike = DEFAULT_SEED,
     seed: int | None = None,
+    num_resamples: int | None = None,
 ) -> pd.DataFrame:
     """Sobol' indices of an outcome to the swept parameters (a ``sobol`` design).
 
@@ -456,8 +552,9 @@ def sensitivity(
     metric, week, attribute, group, gap, change
         Which outcome (as in :func:`compare`); ``gap`` uses the equity gap of
         ``group`` (a level of ``attribute``) to the reference level.
-    num_resamples, level
-        SALib's bootstrap of the confidence intervals.
+    n_resamples, level
+        Bootstrap resamples and confidence level of SALib's confidence intervals
+        (``num_resamples``, SALib's own name, is deprecated here).
     rng
         Seed of that bootstrap (:func:`workbench.seeding.as_rng`): the same store gives
         the same intervals. ``seed`` is its deprecated name.
@@ -471,9 +568,10 @@ def sensitivity(
         reliable (see :func:`sensitivity_warnings`); ``.attrs["base_samples"]``
         is the design's base sample count N.
     """
-    if seed is not None:
-        warnings.warn("sensitivity(seed=...) is deprecated; use rng=", DeprecationWarning, 2)
-        rng = seed
+    rng = renamed("sensitivity", "seed", "rng", seed, rng, default=DEFAULT_SEED)
+    n_resamples = renamed(
+        "sensitivity", "num_resamples", "n_resamples", num_resamples, n_resamples, default=1000
+    )
     # SALib seeds its bootstrap only for a truthy seed (seed=0 meant "unseeded"): draw one >= 1
     salib_seed = int(as_rng(rng).integers(1, 2**31 - 1))
     from SALib.analyze import sobol as sobol_analyze
@@ -513,7 +611,7 @@ def sensitivity(
         problem,
         y,
         calc_second_order=second,
-        num_resamples=num_resamples,
+        num_resamples=n_resamples,
         conf_level=level,
         print_to_console=False,
         seed=salib_seed,

@@ -24,7 +24,6 @@ A school's export, its column map and a rule (every pair shares a free period):
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +42,7 @@ from workbench.matching.fairness import fairness_report
 from workbench.matching.pairing import Pairing
 from workbench.matching.preferences import load_preferences, parse_rankings
 from workbench.matching.scores import TERMS, pairwise_terms
+from workbench.renamed import renamed
 from workbench.roster import Roster
 from workbench.roster_preview import RosterPreview, preview_roster
 from workbench.scenario import Matching as MatchConfig
@@ -240,7 +240,7 @@ class MatchResult:
         deprecated, use ``rng=``).
         """
         own = self.seed if isinstance(self.seed, int) else DEFAULT_SEED
-        rng = _renamed_seed(seed, rng, own)
+        rng = _renamed_seed("MatchResult.compare", seed, rng, own)
         return compare_policies(self.roster, self.config, policies, rng, self.rankings)
 
     def _repr_html_(self) -> str:
@@ -318,18 +318,10 @@ def _tables(
     return pairs, unmatched, fairness
 
 
-def _renamed_seed(seed: int | None, rng: Any, default: Any) -> Any:
+def _renamed_seed(function: str, seed: int | None, rng: Any, default: Any) -> Any:
     """``rng`` after the ``seed=`` -> ``rng=`` rename (``seed`` warns; both is an error)."""
-    if seed is None:
-        return default if rng is _UNSET else rng
-    warnings.warn(
-        "seed= is deprecated and will be removed in the next release; use rng=",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-    if rng is not _UNSET and rng is not None:
-        raise WorkbenchError("give either seed or rng, not both (seed is deprecated; use rng)")
-    return seed
+    rng = renamed(function, "seed", "rng", seed, rng, default=_UNSET, stacklevel=4)
+    return default if rng is _UNSET else rng
 
 
 def match(
@@ -388,7 +380,7 @@ def match(
         row, field), a warning under ``strict``, or a constraint no pair in a
         site can meet.
     """
-    rng = _renamed_seed(seed, rng, DEFAULT_SEED)
+    rng = _renamed_seed("match", seed, rng, DEFAULT_SEED)
     preview = None
     if not isinstance(roster, Roster):
         preview = preview_roster(roster, columns)

@@ -8,13 +8,12 @@ Examples
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.linear_model import LinearRegression
 
+from workbench.renamed import renamed
 from workbench.seeding import DEFAULT_SEED, RngLike, as_rng
 from workbench.survey.groups import group_gaps
 from workbench.survey.loading import Survey
@@ -156,22 +155,24 @@ def compare_regressions(
     observed: Survey,
     simulated: Survey,
     scale: str | None = None,
-    bootstrap: int = 300,
+    n_resamples: int = 300,
     rng: RngLike = DEFAULT_SEED,
     seed: int | None = None,
+    *,
+    bootstrap: int | None = None,
 ) -> pd.DataFrame:
     """The same scikit-learn linear regression of score change on pairing features, fitted
     to the observed and to the simulated survey; observed coefficients get bootstrap 90% CIs.
 
     ``scale`` defaults to the scale measuring belonging (else the first scale).
-    Empty when the surveys have fewer than two waves. ``rng`` seeds the bootstrap
-    (``seed`` is its deprecated name).
+    Empty when the surveys have fewer than two waves. ``n_resamples`` is the
+    number of bootstrap resamples of the observed respondents and ``rng`` seeds
+    them (``bootstrap`` and ``seed`` are their deprecated names).
     """
-    if seed is not None:
-        warnings.warn(
-            "compare_regressions(seed=...) is deprecated; use rng=", DeprecationWarning, 2
-        )
-        rng = seed
+    rng = renamed("compare_regressions", "seed", "rng", seed, rng, default=DEFAULT_SEED)
+    n_resamples = renamed(
+        "compare_regressions", "bootstrap", "n_resamples", bootstrap, n_resamples, default=300
+    )
     if scale is None:
         latent = {s.latent: n for n, s in observed.codebook.scales.items() if s.latent}
         scale = latent.get("belonging", next(iter(observed.codebook.scales)))
@@ -193,7 +194,7 @@ def compare_regressions(
     )
     rng = as_rng(rng)
     draws = []
-    for _ in range(bootstrap):
+    for _ in range(n_resamples):
         idx = rng.integers(len(y_obs), size=len(y_obs))
         draws.append(LinearRegression().fit(x_obs[idx], y_obs[idx]).coef_)
     low, high = np.quantile(np.array(draws), [0.05, 0.95], axis=0)

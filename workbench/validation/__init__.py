@@ -2,9 +2,12 @@
 
 Cases (published findings, as data in ``cases.toml``) are reproduced as study
 designs on simulated students; each study's statistic is computed the same
-way and compared with the published figure. The same statistics, as a
-:class:`workbench.calibration.Target` (:func:`validation_target`), calibrate
-the model's default parameters by history matching.
+way, and its estimate over replications, with its 95% interval, is compared
+with the published interval (verdict pass / uncertain / miss). Every check
+is either a ``calibration`` check (its statistic, as a
+:class:`workbench.calibration.Target` from :func:`validation_target`,
+calibrated the model's default parameters by history matching) or a
+``held_out`` one (never used in fitting).
 
 Examples
 --------
@@ -26,11 +29,17 @@ from workbench.validation.statistics import (
     STATISTICS,
     early_closure_share,
     effect_size,
+    first_mentor_identity,
     hedges_g,
+    identity_impact,
     match_history,
+    mean_match_weeks,
+    risk_closure_difference,
     similarity_quality_rho,
+    standardised_change,
     subgroup_impact,
 )
+from workbench.validation.verdicts import interval_verdict, mean_interval
 
 __all__ = [
     "STATISTICS",
@@ -42,12 +51,19 @@ __all__ = [
     "console_table",
     "early_closure_share",
     "effect_size",
+    "first_mentor_identity",
     "hedges_g",
+    "identity_impact",
+    "interval_verdict",
     "load_cases",
     "markdown_report",
     "match_history",
+    "mean_interval",
+    "mean_match_weeks",
+    "risk_closure_difference",
     "run_validation",
     "similarity_quality_rho",
+    "standardised_change",
     "subgroup_impact",
     "summary_statistics",
     "validation_target",

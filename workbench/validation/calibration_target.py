@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from workbench.calibration import Target
-from workbench.validation.cases import CaseBook, Check, load_cases
+from workbench.validation.cases import Case, CaseBook, Check, load_cases
 from workbench.validation.runner import arm_scenarios, instrument_for, replication_values
 
 MISSING_SDS = 3.0
@@ -49,8 +49,23 @@ def summary_value(check: Check, value: float) -> float:
     return check.distance(value)
 
 
+def cases_of_role(book: CaseBook, role: str | None) -> list[Case]:
+    """The book's cases keeping only checks of ``role`` (all with ``None``); empty cases dropped."""
+    if role is None:
+        return list(book.cases)
+    kept = []
+    for case in book.cases:
+        checks = [check for check in case.checks if check.role == role]
+        if checks:
+            kept.append(case.model_copy(update={"checks": checks}))
+    return kept
+
+
 def validation_target(
-    book: CaseBook | None = None, cohort_size: int = 300, latent: bool = False
+    book: CaseBook | None = None,
+    cohort_size: int = 300,
+    latent: bool = False,
+    role: str | None = None,
 ) -> Target:
     """A calibration target whose summaries are the validation checks.
 
@@ -62,18 +77,23 @@ def validation_target(
         Students per simulated arm.
     latent
         Use latent traits instead of the case file's survey scale scores.
+    role
+        Only checks of this role (``"calibration"``: what fitting may use; only
+        their arms are simulated); ``None``: every check (held-out ones should
+        then be passed to ``calibrate(holdout=...)``).
 
     Parameter names passed to ``simulate`` are Dynamics fields, optionally
     prefixed ``dynamics.`` (as :func:`workbench.calibration.parse_parameter` writes them).
     """
     book = book or load_cases()
-    checks = book.checks()
+    cases = cases_of_role(book, role)
+    checks = [(case, check) for case in cases for check in case.checks]
     instrument = instrument_for(book, latent)
 
     def simulate(params: dict[str, float], seed: int) -> np.ndarray:
         dynamics = {name.removeprefix("dynamics."): value for name, value in params.items()}
-        scenarios = arm_scenarios(book, cohort_size, dynamics)
-        values = replication_values(book, scenarios, seed, instrument=instrument)
+        scenarios = arm_scenarios(book, cohort_size, dynamics, cases=cases)
+        values = replication_values(book, scenarios, seed, cases, instrument=instrument)
         return np.array(
             [summary_value(check, values[(case.id, check.id)]) for case, check in checks]
         )
@@ -86,7 +106,8 @@ def validation_target(
         names=[f"{case.id}.{check.id}" for case, check in checks],
         info={
             "cohort_size": cohort_size,
-            "source": "workbench validation cases",
+            "source": "workbench validation cases"
+            + ("" if role is None else f" (checks of role {role!r})"),
             "measurement": "latent" if instrument is None else instrument.describe(),
         },
     )

@@ -12,10 +12,15 @@ A case file (TOML, default :data:`DEFAULT_CASES`) has three parts:
 ``[[cases]]`` with ``[[cases.checks]]``
     one published finding; each check names a statistic from
     :data:`workbench.validation.statistics.STATISTICS`, the arms it compares,
-    the published figure (``target``), the interval a simulated figure must
-    fall in (``low``/``high``; either may be open for a directional finding)
-    and ``sd``, the uncertainty used by history matching. A case the model
-    cannot reproduce carries ``known_miss = "reason"``.
+    its ``role`` (``"calibration"``: used to set the Dynamics defaults;
+    ``"held_out"``: never used in fitting), the published figure
+    (``target``) with its accepted interval (``low``/``high``, the published
+    confidence interval widened by between-study heterogeneity) and ``sd``,
+    the uncertainty used by history matching. A check where the literature
+    reports only a direction says so (``direction_only = "why"``) and gives
+    one bound (``low`` or ``high``) and no ``target``; every other check is a
+    magnitude check and gives ``target``, ``low`` and ``high``. A case the
+    model cannot reproduce carries ``known_miss = "reason"``.
 
 Examples
 --------
@@ -28,7 +33,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -42,6 +47,9 @@ MAX_CASE_REPLICATIONS = 10_000
 #: Smallest and largest cohort a validation arm simulates (case file or ``--cohort-size``).
 MIN_CASE_COHORT = 20
 MAX_CASE_COHORT = 100_000
+#: A check's role: used to set the defaults, or never used in fitting.
+ROLES = ("calibration", "held_out")
+Role = Literal["calibration", "held_out"]
 
 
 class CaseFileError(WorkbenchError):
@@ -94,15 +102,20 @@ class Arm(_Strict):
         return base.with_overrides(changes)
 
     def policy_note(self) -> str:
-        """Which preferred policy is used, or '' when none is preferred."""
+        """Which preferred policy is used and a cohort size the arm fixes, or ''."""
         from workbench.matching import POLICIES
 
-        available = [name for name in self.policies if name in POLICIES]
-        if not self.policies:
-            return ""
-        missing = [name for name in self.policies[: self.policies.index(available[0])]]
-        note = f"matching policy {available[0]!r}"
-        return note + (f" ({', '.join(missing)} not installed)" if missing else "")
+        notes = []
+        if self.policies:
+            available = [name for name in self.policies if name in POLICIES]
+            missing = [name for name in self.policies[: self.policies.index(available[0])]]
+            notes.append(
+                f"matching policy {available[0]!r}"
+                + (f" ({', '.join(missing)} not installed)" if missing else "")
+            )
+        if "cohort.size" in self.overrides:
+            notes.append(f"{self.overrides['cohort.size']:,} students (fixed by the arm)")
+        return "; ".join(notes)
 
 
 class Check(_Strict):
@@ -110,10 +123,16 @@ class Check(_Strict):
 
     id: str
     label: str
+    role: Role = Field(
+        description="'calibration' (used to set the defaults) or 'held_out' (never fitted)"
+    )
     statistic: str
     arms: dict[str, str]
     options: dict[str, Any] = Field(default_factory=dict)
     published: str = Field(description="the published figure, in words, with its source")
+    direction_only: str | None = Field(
+        None, description="why only a direction is checked (the literature gives no size)"
+    )
     target: float | None = None
     low: float | None = None
     high: float | None = None
@@ -130,11 +149,34 @@ class Check(_Strict):
         needed = set(STATISTICS[self.statistic][0])
         if set(self.arms) != needed:
             raise ValueError(f"statistic {self.statistic!r} needs arms {sorted(needed)}")
-        if self.low is None and self.high is None:
-            raise ValueError("give low and/or high: the interval the simulated figure must be in")
-        if self.low is not None and self.high is not None and self.low > self.high:
-            raise ValueError("low must not exceed high")
+        if self.direction_only is not None:
+            if not self.direction_only.strip():
+                raise ValueError("direction_only: say why only a direction is checked")
+            if (self.low is None) == (self.high is None):
+                raise ValueError(
+                    "a direction_only check gives one bound: low (should be above) "
+                    "or high (should be below)"
+                )
+            if self.target is not None:
+                raise ValueError(
+                    "a direction_only check has no target; give the size as target, low and high "
+                    "and drop direction_only if the literature reports one"
+                )
+            return self
+        if self.target is None or self.low is None or self.high is None:
+            raise ValueError(
+                "a magnitude check gives target, low and high (the published figure and its "
+                "accepted interval); where the literature gives only a direction, give one bound "
+                "and direction_only = 'why'"
+            )
+        if not self.low <= self.target <= self.high:
+            raise ValueError("need low <= target <= high")
         return self
+
+    @property
+    def kind(self) -> str:
+        """``"magnitude"`` or ``"direction"``."""
+        return "direction" if self.direction_only is not None else "magnitude"
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -173,6 +215,12 @@ class Case(_Strict):
     checks: list[Check] = Field(min_length=1)
     known_miss: str | None = Field(None, description="why the model cannot reproduce this")
 
+    @property
+    def role(self) -> str:
+        """``"calibration"``, ``"held_out"``, or ``"mixed"`` when its checks differ."""
+        roles = {check.role for check in self.checks}
+        return roles.pop() if len(roles) == 1 else "mixed"
+
 
 class CaseBook(_Strict):
     """A validated case file."""
@@ -206,9 +254,18 @@ class CaseBook(_Strict):
         }
         return [name for name in self.arms if name in wanted]
 
-    def checks(self) -> list[tuple[Case, Check]]:
-        """Every (case, check) pair in file order."""
-        return [(case, check) for case in self.cases for check in case.checks]
+    def checks(self, role: str | None = None) -> list[tuple[Case, Check]]:
+        """Every (case, check) pair in file order; only those of ``role`` if given."""
+        return [
+            (case, check)
+            for case in self.cases
+            for check in case.checks
+            if role is None or check.role == role
+        ]
+
+    def held_out(self) -> list[str]:
+        """``"case.check"`` names of the held-out checks: never used to fit the defaults."""
+        return [f"{case.id}.{check.id}" for case, check in self.checks("held_out")]
 
 
 def load_cases(path: str | Path | None = None) -> CaseBook:

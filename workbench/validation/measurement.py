@@ -73,20 +73,33 @@ class SurveyInstrument:
         return "survey scale scores (" + "; ".join(parts) + f"; fitted on {self.source})"
 
     def measure(self, students: pd.DataFrame, rng: np.random.Generator | int) -> pd.DataFrame:
-        """``students`` with ``belonging``/``confidence`` replaced by post-program scale scores."""
-        latent = pd.DataFrame(
-            {"respondent": students["id"].to_numpy(), "wave": self._post_wave()}
-            | {name: students[name].to_numpy(float) for name in self.latents}
-        )
-        scores = self.model.simulate_survey(latent, rng=rng).scores()
-        scores = scores.set_index(scores["respondent"].astype(str))
+        """``students`` with ``belonging``/``confidence`` (post) and their ``_start`` columns (pre)
+        replaced by scale scores.
+
+        The post-program answers are drawn first, then the pre-program ones
+        from the same generator, so post scores do not depend on whether pre
+        scores are measured too.
+        """
+        rng = np.random.default_rng(rng)
         measured = students.copy()
-        for latent_name, scale in self.model.latents.items():
-            measured[latent_name] = (
-                scores[scale].reindex(students["id"].astype(str)).to_numpy(float)
+        for suffix, wave in (("", self._wave(last=True)), ("_start", self._wave(last=False))):
+            columns = {name: f"{name}{suffix}" for name in self.latents}
+            if not set(columns.values()) <= set(students.columns):
+                continue
+            latent = pd.DataFrame(
+                {"respondent": students["id"].to_numpy(), "wave": wave}
+                | {name: students[column].to_numpy(float) for name, column in columns.items()}
             )
+            scores = self.model.simulate_survey(latent, rng=rng).scores()
+            scores = scores.set_index(scores["respondent"].astype(str))
+            for latent_name, scale in self.model.latents.items():
+                measured[columns[latent_name]] = (
+                    scores[scale].reindex(students["id"].astype(str)).to_numpy(float)
+                )
         return measured
 
-    def _post_wave(self) -> str:
+    def _wave(self, last: bool) -> str:
         waves = self.model.codebook_.waves
-        return max(waves, key=waves.get) if waves else "post"
+        if not waves:
+            return "post" if last else "pre"
+        return (max if last else min)(waves, key=waves.get)

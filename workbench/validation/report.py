@@ -10,6 +10,7 @@ Examples
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,46 +31,76 @@ def _fmt(value: float, digits: int = 3) -> str:
     return "n/a" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
-def check_table(result: ValidationResult) -> pd.DataFrame:
-    """One row per check: simulated mean and interval, published figure, verdict, distance."""
+ROLE_TITLES = {
+    "calibration": "Calibration checks (used to set the defaults: in-sample)",
+    "held_out": "Held-out checks (never used in fitting: out-of-sample)",
+}
+
+
+def _estimate(mean: float, low: float, high: float) -> str:
+    return f"{_fmt(mean)} [{_fmt(low)}, {_fmt(high)}]"
+
+
+def check_table(result: ValidationResult, role: str | None = None) -> pd.DataFrame:
+    """One row per check (of ``role`` if given): estimate with its interval, band, verdict."""
     s = result.summary
+    if role is not None:
+        s = s[s["role"] == role]
     return pd.DataFrame(
         {
             "case": s["case"],
             "check": s["check"],
-            "simulated": s["mean"].map(_fmt),
-            "95% over replications": [
-                f"[{_fmt(lo)}, {_fmt(hi)}]"
-                for lo, hi in zip(s["low_sim"], s["high_sim"], strict=True)
+            "kind": s["kind"],
+            "simulated [95% CI]": [
+                _estimate(m, lo, hi)
+                for m, lo, hi in zip(s["mean"], s["ci_low"], s["ci_high"], strict=True)
             ],
             "published": [
                 (_fmt(t, 2) + " " if math.isfinite(t) else "") + f"accept {a}"
                 for t, a in zip(s["target"], s["accepted"], strict=True)
             ],
-            "distance": s["distance"].map(lambda d: _fmt(d)),
             "verdict": s["verdict"],
         }
     )
 
 
-def verdict_line(result: ValidationResult) -> str:
-    """``"5 of 6 cases pass, 1 known miss, 0 fail"``."""
-    verdicts = result.cases["verdict"]
+def role_line(result: ValidationResult, role: str) -> str:
+    """``"held-out checks: 3 of 5 pass, 1 uncertain, 1 miss"``."""
+    counts = result.counts(role)
+    name = "calibration" if role == "calibration" else "held-out"
     return (
-        f"{int((verdicts == 'pass').sum())} of {len(verdicts)} cases pass, "
-        f"{int((verdicts == 'KNOWN MISS').sum())} known miss, {int((verdicts == 'FAIL').sum())} fail"
+        f"{name} checks: {counts['pass']} of {counts['checks']} pass, "
+        f"{counts['uncertain']} uncertain, {counts['miss']} miss"
     )
 
 
+def verdict_line(result: ValidationResult) -> str:
+    """Cases by verdict, then checks by role: ``"5 of 6 cases pass, ...; calibration checks: ..."``."""
+    verdicts = result.cases["verdict"]
+    cases = (
+        f"{int((verdicts == 'pass').sum())} of {len(verdicts)} cases pass, "
+        f"{int((verdicts == 'uncertain').sum())} uncertain, "
+        f"{int((verdicts == 'known miss').sum())} known miss, {int((verdicts == 'miss').sum())} miss"
+    )
+    roles = [role_line(result, role) for role in ROLE_TITLES if result.counts(role)["checks"]]
+    return "; ".join([cases, *roles])
+
+
 def console_table(result: ValidationResult) -> str:
-    """The checks and the case verdicts as plain text."""
-    with pd.option_context("display.width", 200, "display.max_colwidth", 60):
-        checks = check_table(result).to_string(index=False)
+    """The checks, calibration and held-out apart, and the case verdicts as plain text."""
+    blocks = []
+    for role, title in ROLE_TITLES.items():
+        counts = result.counts(role)
+        if not counts["checks"]:
+            continue
+        with pd.option_context("display.width", 200, "display.max_colwidth", 60):
+            table = check_table(result, role).to_string(index=False)
+        blocks.append(f"{title}: {role_line(result, role).split(': ', 1)[1]}\n{table}")
     cases = "\n".join(
-        f"{row.case:<24} {row.verdict}"
+        f"{row.case:<24} {row.role:<12} {row.verdict}"
         + (
             f"  ({row.known_miss.split(': ')[0].split('. ')[0]}; see report.md)"
-            if row.known_miss
+            if row.known_miss and row.verdict == "known miss"
             else ""
         )
         for row in result.cases.itertuples()
@@ -79,11 +110,15 @@ def console_table(result: ValidationResult) -> str:
         f"{settings['replications']} replications x {settings['cohort_size']} students per arm, "
         f"seed {settings['seed']}, {settings['runs']} runs in {settings['runtime_seconds']:.1f} s"
         f"\noutcomes: {settings['measurement']}"
+        "\nverdicts: pass = the simulated 95% CI (t interval of the mean over replications) lies "
+        "inside the accepted band; miss = outside it; uncertain = it straddles an edge"
     )
     if settings["dynamics"]:
-        head += f"; dynamics overrides {settings['dynamics']}"
+        head += f"\ndynamics overrides {settings['dynamics']}"
+    for arm, note in settings.get("arms", {}).items():
+        head += f"\narm {arm}: {note}"
     tail = verdict_line(result)
-    return f"{head}\n\n{checks}\n\n{cases}\n\n{tail}"
+    return "\n\n".join([head, *blocks, cases, tail])
 
 
 def plot_checks(result: ValidationResult) -> plt.Figure:
@@ -94,7 +129,7 @@ def plot_checks(result: ValidationResult) -> plt.Figure:
     n = len(summary)
     cols = 3
     rows = math.ceil(n / cols)
-    figure, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.6 * rows), squeeze=False)
+    figure, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.0 * rows), squeeze=False)
     for ax, (_, row) in zip(axes.ravel(), summary.iterrows(), strict=False):
         values = result.values.loc[
             (result.values["case"] == row["case"]) & (result.values["check"] == row["check"]),
@@ -114,16 +149,30 @@ def plot_checks(result: ValidationResult) -> plt.Figure:
         ax.plot(
             values, jitter, "o", color=OKABE_ITO[5], alpha=0.6, markersize=4, label="replications"
         )
+        if math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]):
+            ax.plot(
+                [row["ci_low"], row["ci_high"]],
+                [0, 0],
+                "-",
+                color=OKABE_ITO[6],
+                linewidth=3,
+                label="95% CI of the mean",
+            )
         ax.plot([row["mean"]], [0], "D", color=OKABE_ITO[6], markersize=8, label="mean")
         ax.set_xlim(lo_axis, hi_axis)
         ax.set_ylim(-0.6, 0.6)
         ax.set_yticks([])
-        ax.set_title(f"{row['case']}: {row['check']} [{row['verdict']}]", fontsize=9)
-        ax.set_xlabel(row["label"], fontsize=8)
+        role = "held out" if row["role"] == "held_out" else "calibration"
+        ax.set_title(f"{row['case']}: {row['check']}\n({role}) [{row['verdict']}]", fontsize=9)
+        ax.set_xlabel(textwrap.fill(row["label"], 52), fontsize=8)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(5))
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
-    handles, labels = axes.ravel()[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
+    legend: dict[str, object] = {}
+    for ax in axes.ravel()[:n]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
+    figure.legend(list(legend.values()), list(legend), loc="lower center", ncol=5, frameon=False)
     figure.tight_layout(rect=(0, 0.05, 1, 1))
     return figure
 
@@ -151,12 +200,22 @@ def markdown_report(result: ValidationResult, book: CaseBook, command: str) -> s
         lines.append(f"- arm `{arm}`: {note}")
     lines += [
         f"- **{verdict_line(result)}**",
-        "",
-        "| case | check | simulated | 95% over replications | published | distance | verdict |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "- verdicts: *pass* = the simulated estimate's 95% interval (Student-t interval of the "
+        "mean over replications) lies inside the accepted band; *miss* = it lies outside; "
+        "*uncertain* = it straddles an edge of the band",
     ]
-    for row in check_table(result).itertuples(index=False):
-        lines.append("| " + " | ".join(str(v) for v in row) + " |")
+    for role, title in ROLE_TITLES.items():
+        if not result.counts(role)["checks"]:
+            continue
+        lines += [
+            "",
+            f"### {title}: {role_line(result, role).split(': ', 1)[1]}",
+            "",
+            "| case | check | kind | simulated [95% CI] | published | verdict |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for row in check_table(result, role).itertuples(index=False):
+            lines.append("| " + " | ".join(str(v) for v in row) + " |")
     lines += ["", f"![checks]({FIGURE})", ""]
     verdicts = result.cases.set_index("case")
     summary = result.summary.set_index(["case", "check"])
@@ -164,17 +223,19 @@ def markdown_report(result: ValidationResult, book: CaseBook, command: str) -> s
         if case.id not in verdicts.index:
             continue
         verdict = verdicts.loc[case.id]
-        lines += [f"## {case.title} (`{case.id}`): {verdict['verdict']}", ""]
+        lines += [f"## {case.title} (`{case.id}`, {case.role}): {verdict['verdict']}", ""]
         lines += [f"**Finding.** {case.finding}", "", f"**Design.** {case.design}", ""]
         if case.known_miss:
             lines += [f"**Known miss.** {case.known_miss}", ""]
         for check in case.checks:
             row = summary.loc[(case.id, check.id)]
             lines.append(
-                f"- {check.label}: simulated {_fmt(row['mean'])} "
-                f"(95% over replications [{_fmt(row['low_sim'])}, {_fmt(row['high_sim'])}]); "
+                f"- {check.label} ({check.role}, {check.kind}): simulated "
+                f"{_estimate(row['mean'], row['ci_low'], row['ci_high'])} (95% CI of the mean; "
+                f"single replications {_fmt(row['low_sim'])} to {_fmt(row['high_sim'])}); "
                 f"published: {check.published}; accepted {check.interval_text()}; "
-                f"{row['verdict']}"
+                f"**{row['verdict']}**"
+                + (f". Direction only: {check.direction_only}" if check.direction_only else "")
             )
         lines += ["", "Sources:", ""] + [f"- {source}" for source in case.sources] + [""]
     return "\n".join(lines)

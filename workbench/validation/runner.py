@@ -27,8 +27,9 @@ from workbench.simulation import simulate
 from workbench.validation.cases import Case, CaseBook
 from workbench.validation.measurement import SurveyInstrument
 from workbench.validation.statistics import STATISTICS
+from workbench.validation.verdicts import LEVEL, combine, interval_verdict, mean_interval
 
-INTERVAL = 0.95
+INTERVAL = LEVEL
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,17 @@ class ValidationResult:
     values : DataFrame
         ``case, check, replication, value``.
     summary : DataFrame
-        One row per check: ``case, check, label, mean, low_sim, high_sim`` (central
-        95% interval over replications), ``target, low, high`` (published),
-        ``distance`` (outside the accepted interval, 0 inside), ``z`` (distance in
-        units of the published uncertainty), ``passed`` and ``verdict``.
+        One row per check: ``case, check, role`` (calibration / held_out),
+        ``kind`` (magnitude / direction), ``label, mean`` (over replications),
+        ``ci_low, ci_high`` (its Student-t 95% interval: the simulated
+        estimate's uncertainty), ``low_sim, high_sim`` (central 95% of single
+        replications: what one study of this size would see), ``target, low,
+        high`` (published figure and accepted band), ``distance`` (of the mean
+        outside the band, 0 inside), ``z`` (distance in units of the published
+        uncertainty), ``passed`` and ``verdict`` (pass / uncertain / miss).
     cases : DataFrame
-        One row per case: ``case, title, passed, known_miss, verdict``.
+        One row per case: ``case, title, role, passed, known_miss, verdict``
+        (pass / uncertain / miss / known miss).
     settings : dict
         Replications, cohort size, seed, dynamics overrides, runtime.
     """
@@ -57,8 +63,15 @@ class ValidationResult:
 
     @property
     def ok(self) -> bool:
-        """Every case passed or is a declared known miss."""
-        return bool((self.cases["verdict"] != "FAIL").all())
+        """No case misses, except declared known misses (uncertain cases do not fail a run)."""
+        return bool((self.cases["verdict"] != "miss").all())
+
+    def counts(self, role: str) -> dict[str, int]:
+        """Checks of one role (``calibration`` or ``held_out``) by verdict, and in all."""
+        verdicts = self.summary.loc[self.summary["role"] == role, "verdict"]
+        out = {word: int((verdicts == word).sum()) for word in ("pass", "uncertain", "miss")}
+        out["checks"] = len(verdicts)
+        return out
 
 
 def arm_scenarios(
@@ -214,35 +227,44 @@ def run_validation(
 def judge(values: pd.DataFrame, cases: list[Case]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Summarise per-replication figures and give each check and case its verdict.
 
-    A check passes when the mean over replications lies in the accepted
-    interval; a case passes when all its checks do. A failing case with a
-    ``known_miss`` reason is reported as ``KNOWN MISS`` instead of ``FAIL``.
+    A check's simulated estimate is the mean over replications with its
+    Student-t 95% interval (``ci_low``, ``ci_high``); the verdict
+    (:func:`workbench.validation.verdicts.interval_verdict`) is ``pass`` when
+    that interval lies inside the accepted band, ``miss`` when it lies outside,
+    ``uncertain`` when it straddles an edge. A case is a ``miss`` when any check
+    misses, else ``uncertain`` when any check is, else ``pass``; a missing case
+    with a ``known_miss`` reason is reported as ``known miss``.
     """
     rows, case_rows = [], []
     for case in cases:
-        passed_all = True
+        verdicts = []
         for check in case.checks:
             figures = values.loc[
                 (values["case"] == case.id) & (values["check"] == check.id), "value"
             ].to_numpy(dtype=float)
             finite = figures[np.isfinite(figures)]
             mean = float(finite.mean()) if len(finite) else math.nan
-            low_sim, high_sim = (
+            ci_low, ci_high = mean_interval(finite, INTERVAL)
+            spread_low, spread_high = (
                 np.quantile(finite, [(1 - INTERVAL) / 2, (1 + INTERVAL) / 2])
                 if len(finite)
                 else (math.nan, math.nan)
             )
+            verdict = interval_verdict(ci_low, ci_high, check.low, check.high)
+            verdicts.append(verdict)
             distance = check.distance(mean)
-            passed = distance == 0.0
-            passed_all &= passed
             rows.append(
                 {
                     "case": case.id,
                     "check": check.id,
+                    "role": check.role,
+                    "kind": check.kind,
                     "label": check.label,
                     "mean": mean,
-                    "low_sim": float(low_sim),
-                    "high_sim": float(high_sim),
+                    "ci_low": ci_low,
+                    "ci_high": ci_high,
+                    "low_sim": float(spread_low),
+                    "high_sim": float(spread_high),
                     "replications": len(finite),
                     "target": math.nan if check.target is None else check.target,
                     "low": math.nan if check.low is None else check.low,
@@ -251,21 +273,19 @@ def judge(values: pd.DataFrame, cases: list[Case]) -> tuple[pd.DataFrame, pd.Dat
                     "published": check.published,
                     "distance": distance,
                     "z": distance / check.sd,
-                    "passed": passed,
-                    "verdict": "pass" if passed else "FAIL",
+                    "passed": verdict == "pass",
+                    "verdict": verdict,
                 }
             )
-        if passed_all:
-            verdict = "pass"
-        elif case.known_miss:
-            verdict = "KNOWN MISS"
-        else:
-            verdict = "FAIL"
+        verdict = combine(verdicts)
+        if verdict == "miss" and case.known_miss:
+            verdict = "known miss"
         case_rows.append(
             {
                 "case": case.id,
                 "title": case.title,
-                "passed": passed_all,
+                "role": case.role,
+                "passed": verdict == "pass",
                 "known_miss": case.known_miss or "",
                 "verdict": verdict,
             }

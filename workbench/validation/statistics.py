@@ -68,6 +68,14 @@ def population(students: pd.DataFrame, who: str) -> pd.DataFrame:
 def _paired(
     treated: pd.DataFrame, control: pd.DataFrame, outcome: str, who: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if outcome not in treated.columns or outcome not in control.columns:
+        from workbench.errors import WorkbenchError
+
+        raise WorkbenchError(
+            f"validation: outcome {outcome!r} is not a column of the simulated students "
+            f"(columns: {', '.join(map(str, treated.columns))}); this model version cannot "
+            "run the case"
+        )
     t = population(treated, who).set_index("id")
     c = population(control, who).set_index("id")
     # complete cases: a student without a score in either arm (unscorable survey) is left out
@@ -160,6 +168,116 @@ def early_closure_share(links: pd.DataFrame) -> float:
     return float((~links["end_reason"].isin(PLANNED_ENDS | {"active"})).mean())
 
 
+def risk_closure_difference(
+    students: pd.DataFrame, links: pd.DataFrame, risk: str = "barriers", at_risk: int = 1
+) -> float:
+    """Early-closure share of matches whose mentee has ``risk >= at_risk`` minus those at 0.
+
+    ``risk`` is a count column of the students table (default: the student's
+    barriers to taking part: transport, schedule, language, caregiving).
+    """
+    level = students.set_index("id")[risk].reindex(links["mentee"]).to_numpy()
+    high, none = links[level >= at_risk], links[level == 0]
+    if len(high) == 0 or len(none) == 0:
+        return float("nan")
+    return early_closure_share(high) - early_closure_share(none)
+
+
+def mean_match_weeks(links: pd.DataFrame) -> float:
+    """Mean length of all matches in weeks (a match still going at the program's end counts
+    to the end), the "match length" of program records."""
+    if len(links) == 0:
+        return float("nan")
+    return float(links["weeks"].mean())
+
+
+def first_mentor_identity(students: pd.DataFrame, links: pd.DataFrame, attribute: str) -> pd.Series:
+    """For each mentee, ``"same"`` or ``"cross"``: does the first mentor share ``attribute``?
+
+    The first mentor is the mentor of the mentee's earliest link. Mentees
+    never matched are left out. With matching that ignores ``attribute``,
+    this is the random assignment of a same- or other-identity mentor of
+    Dennehy & Dasgupta (2017).
+    """
+    level = students.set_index("id")[attribute]
+    first = links.sort_values(["mentee", "start_week"], kind="stable").groupby("mentee").first()
+    mentee_level = level.reindex(first.index).to_numpy()
+    mentor_level = level.reindex(first["mentor"]).to_numpy()
+    return pd.Series(
+        np.where(mentee_level == mentor_level, "same", "cross"), index=first.index, name="mentor"
+    )
+
+
+def identity_group(
+    students: pd.DataFrame, links: pd.DataFrame, attribute: str, level: str, mentor: str
+) -> pd.Index:
+    """Ids of mentees of ``attribute == level`` whose first mentor is ``mentor`` (same/cross)."""
+    identity = first_mentor_identity(students, links, attribute)
+    ids = students.loc[students[attribute] == level, "id"]
+    members = identity.index[identity == mentor]
+    return members.intersection(pd.Index(ids))
+
+
+def identity_impact(
+    treated: pd.DataFrame,
+    links: pd.DataFrame,
+    control: pd.DataFrame,
+    attribute: str,
+    level: str,
+    mentor: str,
+    outcome: str = "belonging",
+    units: str = "sd",
+) -> float:
+    """Impact on mentees of one level whose first mentor is ``mentor`` (same/cross identity).
+
+    Post-program ``outcome`` against the same students without the program:
+    with ``units="sd"``, in units of the pooled SD of that level's mentees
+    (the scale of g); with ``units="share"`` (a yes/no outcome such as
+    ``enrolled``), the difference of shares.
+    """
+    if units not in ("sd", "share"):
+        raise ValueError(f"units must be 'sd' or 'share', not {units!r}")
+    t, c = _paired(treated, control, outcome, "mentee")
+    members = identity_group(treated, links, attribute, level, mentor).intersection(t.index)
+    if len(members) == 0:
+        return float("nan")
+    difference = float(
+        (t.loc[members, outcome].astype(float) - c.loc[members, outcome].astype(float)).mean()
+    )
+    if units == "share":
+        return difference
+    level_ids = t.index[t[attribute] == level]
+    sd = pooled_sd(
+        t.loc[level_ids, outcome].to_numpy(float), c.loc[level_ids, outcome].to_numpy(float)
+    )
+    if not np.isfinite(sd) or sd == 0:
+        return float("nan")
+    return difference / sd
+
+
+def standardised_change(
+    students: pd.DataFrame, outcome: str, who: str = "mentee", where: dict | None = None
+) -> float:
+    """Mean change from the start over the SD at the start (Becker 1988's standardised change).
+
+    ``outcome`` and ``outcome + "_start"`` must be on the same scale (both
+    latent, or both measured by the survey instrument). ``where`` keeps
+    students with ``attribute == level`` for each item.
+    """
+    chosen = population(students, who)
+    for attribute, level in (where or {}).items():
+        chosen = chosen[chosen[attribute] == level]
+    pre = chosen[f"{outcome}_start"].to_numpy(float)
+    post = chosen[outcome].to_numpy(float)
+    keep = np.isfinite(pre) & np.isfinite(post)
+    if keep.sum() < 2:
+        return float("nan")
+    sd = float(np.std(pre[keep], ddof=1))
+    if sd == 0:
+        return float("nan")
+    return float((post[keep] - pre[keep]).mean() / sd)
+
+
 def similarity_quality_rho(links: pd.DataFrame) -> float:
     """Spearman correlation of a match's affinity (similarity) with its mean meeting quality."""
     met = links[links["meetings"] > 0]
@@ -199,6 +317,39 @@ def _closure(arms, roles, options):
     return early_closure_share(arms[roles["treated"]][1])
 
 
+def _closure_difference(arms, roles, options):
+    return early_closure_share(arms[roles["treated"]][1]) - early_closure_share(
+        arms[roles["other"]][1]
+    )
+
+
+def _weeks_difference(arms, roles, options):
+    return mean_match_weeks(arms[roles["treated"]][1]) - mean_match_weeks(arms[roles["other"]][1])
+
+
+def _identity_impact(arms, roles, options):
+    (treated, links), (control, _) = arms[roles["treated"]], arms[roles["control"]]
+    return identity_impact(treated, links, control, **options)
+
+
+def _identity_difference(arms, roles, options):
+    (treated, links), (control, _) = arms[roles["treated"]], arms[roles["control"]]
+    options = dict(options)
+    mentor, reference = options.pop("mentor"), options.pop("reference")
+    return identity_impact(treated, links, control, mentor=mentor, **options) - identity_impact(
+        treated, links, control, mentor=reference, **options
+    )
+
+
+def _change(arms, roles, options):
+    return standardised_change(arms[roles["treated"]][0], **options)
+
+
+def _risk_closure(arms, roles, options):
+    students, links = arms[roles["treated"]]
+    return risk_closure_difference(students, links, **options)
+
+
 def _rho(arms, roles, options):
     return similarity_quality_rho(arms[roles["treated"]][1])
 
@@ -211,5 +362,11 @@ STATISTICS = {
     "subgroup_impact": (("treated", "control"), _subgroup_impact),
     "subgroup_difference": (("treated", "control"), _subgroup_difference),
     "early_closure_share": (("treated",), _closure),
+    "early_closure_difference": (("treated", "other"), _closure_difference),
+    "match_weeks_difference": (("treated", "other"), _weeks_difference),
+    "risk_closure_difference": (("treated",), _risk_closure),
     "similarity_quality_rho": (("treated",), _rho),
+    "identity_impact": (("treated", "control"), _identity_impact),
+    "identity_difference": (("treated", "control"), _identity_difference),
+    "standardised_change": (("treated",), _change),
 }

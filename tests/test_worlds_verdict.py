@@ -1,0 +1,181 @@
+"""Verdicts: shares, words, sentences and flip rules on known per-world differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.errors import WorkbenchError
+from workbench.scenario import Scenario
+from workbench.worlds import PlausibleWorlds, judge, verdict
+from workbench.worlds.verdict import HOLDS, NEGLIGIBLE_SHARE, REVERSED, word
+
+WORLDS = PlausibleWorlds.default(n=200, rng=0)
+
+
+def _differences(values: np.ndarray, outcome: str = "belonging") -> pd.DataFrame:
+    return pd.DataFrame({outcome: values})
+
+
+def _with_share_lower(share: float, size: float = 0.03) -> np.ndarray:
+    """Differences where B is better in ``share`` of the 200 worlds (by ``size``)."""
+    lower = np.zeros(200, bool)
+    lower[: round(share * 200)] = True
+    return np.where(np.random.default_rng(1).permutation(lower), -size, size)
+
+
+@pytest.mark.parametrize(
+    ("share_lower", "expected", "phrase"),
+    [
+        (0.95, "reversed", "A lowers end-of-year belonging compared with B in 95% of plausible"),
+        (
+            0.87,
+            "uncertain",
+            "Uncertain: A lowers end-of-year belonging compared with B in 87% of plausible",
+        ),
+        (0.5, "uncertain", "the evidence does not settle it"),
+        (0.04, "holds", "A raises end-of-year belonging compared with B in 96% of plausible"),
+    ],
+)
+def test_share_and_words(share_lower: float, expected: str, phrase: str) -> None:
+    v = judge(_differences(_with_share_lower(share_lower)), WORLDS)
+    row = v.table.loc["belonging"]
+    assert row["share_a_better"] == pytest.approx(1 - share_lower)
+    assert row["verdict"] == expected
+    assert phrase in row["reading"]
+
+
+def test_thresholds_are_named_and_inclusive() -> None:
+    assert word(HOLDS, 0.0) == "holds"
+    assert word(REVERSED, 0.0) == "reversed"
+    assert word(0.5, NEGLIGIBLE_SHARE) == "no real difference"
+    assert word(1.0, NEGLIGIBLE_SHARE - 0.01) == "holds"
+
+
+def test_tiny_differences_are_no_real_difference_even_when_consistent() -> None:
+    v = judge(_differences(np.full(200, 0.002)), WORLDS, names=("circles", "pairs"))
+    row = v.table.loc["belonging"]
+    assert row["share_a_better"] == 1.0
+    assert row["verdict"] == "no real difference"
+    assert row["reading"].startswith("No real difference: circles and pairs")
+
+
+def test_a_narrower_gap_is_better() -> None:
+    v = judge(_differences(np.full(200, -0.03), "belonging_gap:first_gen"), WORLDS)
+    row = v.table.loc["belonging_gap:first_gen"]
+    assert row["share_a_better"] == 1.0 and row["verdict"] == "holds"
+    assert "narrows the first_gen gap in end-of-year belonging" in row["reading"]
+
+
+def test_tree_recovers_a_planted_flipping_parameter() -> None:
+    table = WORLDS.table
+    cut = 0.2
+    flip = (table["planned_harm_share"] < cut).to_numpy()
+    noise = np.random.default_rng(3).random(200) < 0.04  # a few worlds the other way
+    values = np.where(flip ^ noise, 0.02, -0.02)
+    v = judge(_differences(values), WORLDS)
+    rule = v.rules["belonging"][0]
+    assert rule.parameter == "planned_harm_share"
+    assert rule.threshold == pytest.approx(cut, abs=0.03)
+    assert rule.share_below > 0.85 and rule.share_above < 0.15
+    assert v.table.loc["belonging", "verdict"] == "uncertain"
+    assert v.table.loc["belonging", "flips_with"].startswith("planned_harm_share (assumption)")
+    assert "It turns on planned_harm_share (an assumption)" in v.sentences()[0]
+
+
+def test_tree_recovers_a_planted_identity_variant_and_by_identity() -> None:
+    role = (WORLDS.table["identity"] == "role_model").to_numpy()
+    v = judge(_differences(np.where(role, 0.02, -0.02)), WORLDS)
+    rule = v.rules["belonging"][0]
+    assert (rule.parameter, rule.value) == ("identity", "role_model")
+    assert rule.share_above == 1.0 and rule.share_below == 0.0
+    shares = v.by("identity")
+    assert shares.loc["role_model", "belonging"] == 1.0
+    assert shares.drop(index="role_model")["belonging"].eq(0.0).all()
+    assert shares["worlds"].sum() == 200
+    binned = v.by("planned_harm_share", bins=4)
+    assert len(binned) == 4 and binned["worlds"].sum() == 200
+
+
+def test_no_rules_when_the_verdict_is_unanimous() -> None:
+    v = judge(_differences(np.full(200, 0.05)), WORLDS)
+    assert v.rules["belonging"] == [] and v.table.loc["belonging", "flips_with"] == ""
+
+
+SMALL = Scenario().with_overrides({"cohort.size": 40, "levers.weeks": 8, "name": "staying"})
+ROTATING = SMALL.with_overrides(
+    {"rotation.policy": "periodic", "rotation.every_weeks": 2, "name": "rotating"}
+)
+
+
+def test_same_worlds_and_seed_same_verdict_table() -> None:
+    worlds = PlausibleWorlds.default(n=8, rng=1)
+    outcomes = ["belonging", "retention", "belonging_gap:first_gen"]
+    one = verdict(ROTATING, SMALL, worlds, outcomes=outcomes, rng=3)
+    two = verdict(ROTATING, SMALL, worlds, outcomes=outcomes, rng=3)
+    pd.testing.assert_frame_equal(one.table, two.table)
+    pd.testing.assert_frame_equal(one.differences, two.differences)
+    other = verdict(ROTATING, SMALL, worlds, outcomes=outcomes, rng=4)
+    assert not one.differences.equals(other.differences)
+    assert one.names == ("rotating", "staying")
+    pd.testing.assert_frame_equal(one.outcomes_a - one.outcomes_b, one.differences)
+
+
+def test_same_design_twice_is_no_difference_at_all() -> None:
+    """Paired: the same design against itself differs by exactly zero in every world."""
+    v = verdict(SMALL, SMALL, PlausibleWorlds.default(n=5, rng=0), rng=2)
+    assert (v.differences.to_numpy() == 0).all()
+    assert set(v.table["verdict"]) == {"no real difference"}
+
+
+def test_bad_outcomes_fail_before_any_run() -> None:
+    with pytest.raises(WorkbenchError, match="expected one of belonging"):
+        verdict(SMALL, SMALL, 3, outcomes=["happiness"])
+    with pytest.raises(WorkbenchError, match="no group attribute 'shoe_size'"):
+        verdict(SMALL, SMALL, 3, outcomes=["belonging_gap:shoe_size"])
+
+
+def test_no_rule_from_noise() -> None:
+    """Labels that do not depend on any parameter: the permutation test keeps the tree quiet."""
+    from workbench.worlds.discovery import flip_rules
+
+    found = [
+        bool(flip_rules(WORLDS.table, np.random.default_rng(seed).random(200) < 0.5, rng=seed))
+        for seed in range(20)
+    ]
+    assert sum(found) <= 2  # about 5% expected by the test's level
+
+
+def test_a_holding_verdict_names_where_it_reverses() -> None:
+    low = (WORLDS.table["planned_harm_share"] < 0.05).to_numpy()  # a tenth of the range
+    v = judge(_differences(np.where(low, 0.03, -0.03)), WORLDS, names=("rotating", "staying"))
+    assert v.table.loc["belonging", "verdict"] == "reversed"
+    reading = v.sentences()[0]
+    assert reading.startswith("rotating lowers end-of-year belonging compared with staying in 90%")
+    assert "It reverses where planned_harm_share < 0.05" in reading
+    assert "(an assumption; 20 worlds): there rotating raises it in 100% of them." in reading
+
+
+def test_several_designs_against_one_reference_equal_their_single_verdicts() -> None:
+    from workbench.worlds import verdict_table, verdicts
+
+    worlds = PlausibleWorlds.default(n=4, rng=2)
+    trained = SMALL.with_overrides({"levers.mentor_training": 1.0, "name": "trained"})
+    several = verdicts({"rotating": ROTATING, "trained": trained}, SMALL, worlds, rng=5)
+    for name, design in (("rotating", ROTATING), ("trained", trained)):
+        alone = verdict(design, SMALL, worlds, rng=5)
+        pd.testing.assert_frame_equal(several[name].table, alone.table)
+    stacked = verdict_table(several)
+    assert stacked.index.get_level_values("design").unique().tolist() == ["rotating", "trained"]
+
+
+def test_replications_reach_the_runs() -> None:
+    from workbench.worlds import run_worlds
+
+    worlds = PlausibleWorlds.default(n=3, rng=0)
+    v = verdict(ROTATING, SMALL, worlds, outcomes=["belonging"], rng=2, replications=2)
+    expected = run_worlds(ROTATING, worlds, 2, outcomes=["belonging"], replications=2)
+    pd.testing.assert_frame_equal(v.outcomes_a, expected)
+    once = verdict(ROTATING, SMALL, worlds, outcomes=["belonging"], rng=2)
+    assert not once.outcomes_a.equals(v.outcomes_a)

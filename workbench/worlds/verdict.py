@@ -1,0 +1,447 @@
+"""Verdicts with their uncertainty: design A against design B over plausible worlds.
+
+Both designs run over the same worlds, roster and seeds (:mod:`workbench.worlds.engine`),
+so each world gives one paired difference A − B per outcome. A verdict reports,
+per outcome, the mean difference and its spread over worlds, the **share of
+plausible worlds in which A is better**, one word, a sentence, and which
+parameters or variants flip it (:mod:`workbench.worlds.discovery`).
+
+The words, in the order they are decided:
+
+``no real difference``
+    in at least :data:`NEGLIGIBLE_SHARE` of worlds the difference is within the
+    outcome's negligible band (:data:`workbench.worlds.outcomes.NEGLIGIBLE`);
+``holds``
+    A is better in at least :data:`HOLDS` of worlds;
+``reversed``
+    A is better in at most :data:`REVERSED` of worlds (B is better);
+``uncertain``
+    anything in between: the evidence does not settle it.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> worlds = PlausibleWorlds.default(n=50, rng=0)
+>>> diff = pd.DataFrame({"belonging": np.full(50, -0.03)})
+>>> v = judge(diff, worlds, names=("rotation", "staying"))
+>>> v.table.loc["belonging", "verdict"], float(v.table.loc["belonging", "share_a_better"])
+('reversed', 0.0)
+>>> v.sentences()[0]
+'rotation lowers end-of-year belonging compared with staying in 100% of plausible worlds (mean difference -0.030; 90% of worlds between -0.030 and -0.030).'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workbench.scenario import Scenario, load_scenario
+from workbench.seeding import DEFAULT_SEED, RngLike, as_seed, seed_record
+from workbench.worlds.discovery import Rule, flip_rules
+from workbench.worlds.engine import design_roster, run_worlds
+from workbench.worlds.outcomes import DEFAULT_OUTCOMES, Outcome, check_outcomes, parse_outcome
+from workbench.worlds.plausible import PlausibleWorlds
+
+#: A is better in at least this share of plausible worlds: the verdict holds.
+HOLDS = 0.9
+#: A is better in at most this share of plausible worlds: the verdict is reversed.
+REVERSED = 0.1
+#: The difference is negligible in at least this share of worlds: no real difference.
+NEGLIGIBLE_SHARE = 0.9
+#: The spread reported: the central 90% of worlds.
+SPREAD = (0.05, 0.95)
+WORDS = ("holds", "uncertain", "reversed", "no real difference")
+
+
+def word(share_better: float, share_negligible: float) -> str:
+    """The verdict word for the share of worlds where A is better (module docstring).
+
+    Examples
+    --------
+    >>> word(0.95, 0.2), word(0.5, 0.2), word(0.03, 0.0), word(0.6, 0.95)
+    ('holds', 'uncertain', 'reversed', 'no real difference')
+    """
+    if share_negligible >= NEGLIGIBLE_SHARE:
+        return "no real difference"
+    if share_better >= HOLDS:
+        return "holds"
+    if share_better <= REVERSED:
+        return "reversed"
+    return "uncertain"
+
+
+@dataclass(frozen=True, eq=False)
+class Verdict:
+    """Design A against design B over plausible worlds, outcome by outcome.
+
+    Attributes
+    ----------
+    names : (str, str)
+        The designs' names, A first.
+    worlds : PlausibleWorlds
+        The worlds both designs ran in.
+    differences : DataFrame
+        A − B per world (rows) and outcome (columns).
+    table : DataFrame
+        One row per outcome: ``mean_difference``, ``sd_difference``, ``low``,
+        ``high`` (the central 90% of worlds), ``share_a_better``,
+        ``share_negligible``, ``verdict``, ``flips_with``, ``reading``.
+    rules : dict
+        Outcome → the :class:`~workbench.worlds.discovery.Rule` list of its tree.
+    outcomes_a, outcomes_b : DataFrame or None
+        Each design's outcomes per world (None when judged from differences).
+    seed : int, str or None
+        What the runs were seeded with.
+    """
+
+    names: tuple[str, str]
+    worlds: PlausibleWorlds
+    differences: pd.DataFrame
+    table: pd.DataFrame
+    rules: Mapping[str, list[Rule]]
+    outcomes_a: pd.DataFrame | None = None
+    outcomes_b: pd.DataFrame | None = None
+    seed: int | str | None = None
+    _better: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]
+
+    def sentences(self) -> list[str]:
+        """One sentence per outcome, as a coordinator would read it."""
+        return self.table["reading"].tolist()
+
+    def by(self, column: str, outcome: str | None = None, bins: int = 4) -> pd.DataFrame:
+        """Share of worlds in which A is better, per variant (or range) of one world column.
+
+        Parameters
+        ----------
+        column
+            A column of the worlds table: ``"identity"`` gives one row per
+            variant; a numeric parameter is cut into ``bins`` quantile ranges.
+        outcome
+            One outcome; by default all of them (one column each).
+
+        Returns
+        -------
+        DataFrame
+            One row per variant or range: ``worlds`` (how many), then the share
+            of those worlds in which A is better, per outcome.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> worlds = PlausibleWorlds.default(n=40, rng=0)
+        >>> bridge = (worlds.table["identity"] == "bridge").to_numpy()
+        >>> v = judge(pd.DataFrame({"belonging": np.where(bridge, 0.05, -0.05)}), worlds)
+        >>> v.by("identity")["belonging"].to_dict()
+        {'both': 0.0, 'bridge': 1.0, 'none': 0.0, 'role_model': 0.0}
+        """
+        table = self.worlds.table
+        if column not in table.columns:
+            raise KeyError(
+                f"{column!r} is not drawn in these worlds; drawn: {', '.join(table.columns)}"
+            )
+        key = table[column]
+        if pd.api.types.is_numeric_dtype(key):
+            key = pd.qcut(key, bins, duplicates="drop")
+        better = self._better if outcome is None else self._better[[outcome]]
+        grouped = better.groupby(key.to_numpy(), observed=True)
+        out = grouped.mean()
+        out.insert(0, "worlds", grouped.size())
+        out.index.name = column
+        return out
+
+    def __str__(self) -> str:
+        shown = self.table.drop(columns=["reading"])
+        with pd.option_context("display.width", 200, "display.max_colwidth", 60):
+            text = shown.to_string(float_format=lambda x: f"{x:.3f}")
+        a, b = self.names
+        head = (
+            f"{a} (A) against {b} (B) over {len(self.worlds)} plausible worlds; difference = A − B"
+        )
+        return "\n".join([head, text, "", *self.sentences()])
+
+    def __repr__(self) -> str:
+        words = ", ".join(f"{k}: {v}" for k, v in self.table["verdict"].items())
+        return (
+            f"<Verdict {self.names[0]} vs {self.names[1]} over {len(self.worlds)} worlds: {words}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from workbench.display import card
+
+        a, b = self.names
+        facts = [
+            f"{a} (A) against {b} (B) over {len(self.worlds)} plausible worlds, "
+            "same students and seeds in both (paired); difference = A − B",
+            f"holds: A better in ≥ {HOLDS:.0%} of worlds; reversed: in ≤ {REVERSED:.0%}; "
+            f"no real difference: negligible in ≥ {NEGLIGIBLE_SHARE:.0%}",
+            *self.sentences(),
+        ]
+        return card("Verdict", facts, {"per outcome": self.table.drop(columns=["reading"])})
+
+
+def judge(
+    differences: pd.DataFrame,
+    worlds: PlausibleWorlds,
+    names: tuple[str, str] = ("A", "B"),
+    rng: RngLike = DEFAULT_SEED,
+) -> Verdict:
+    """The verdict on given per-world differences A − B (one column per outcome name).
+
+    :func:`verdict` runs the designs and calls this; tests and other engines can
+    call it directly.
+    """
+    if len(differences) != len(worlds):
+        raise ValueError(f"{len(differences)} differences for {len(worlds)} worlds")
+    differences = differences.reset_index(drop=True).rename_axis("world")
+    rows, rules, better = {}, {}, {}
+    for name in differences.columns:
+        outcome = parse_outcome(name)
+        diff = differences[name].to_numpy(np.float64)
+        signed = diff if outcome.higher_is_better else -diff
+        better[name] = signed > 0
+        share = float(np.mean(better[name]))
+        negligible = float(np.mean(np.abs(diff) < outcome.negligible))
+        verdict_word = word(share, negligible)
+        found = (
+            []
+            if verdict_word == "no real difference"
+            else flip_rules(worlds.table, better[name], rng=rng)
+        )
+        rules[name] = found
+        low, high = np.quantile(diff, SPREAD)
+        flips = [rule for rule in found if _flips(rule)]
+        rows[name] = {
+            "mean_difference": float(diff.mean()),
+            "sd_difference": float(diff.std(ddof=1)) if len(diff) > 1 else 0.0,
+            "low": float(low),
+            "high": float(high),
+            "share_a_better": share,
+            "share_negligible": negligible,
+            "verdict": verdict_word,
+            "flips_with": "; ".join(
+                dict.fromkeys(f"{rule.parameter} ({rule.basis})" for rule in flips)
+            ),
+            "reading": reading(outcome, names, diff, share, negligible, verdict_word, flips),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "outcome"
+    return Verdict(
+        names=names,
+        worlds=worlds,
+        differences=differences,
+        table=table,
+        rules=rules,
+        seed=seed_record(rng),
+        _better=pd.DataFrame(better, index=differences.index),
+    )
+
+
+def _flips(rule: Rule) -> bool:
+    """A rule that turns the verdict: A better in most worlds on one side, not on the other."""
+    below, above = rule.share_below, rule.share_above
+    return (below > 0.5 > above) or (above > 0.5 > below)
+
+
+def reading(
+    outcome: Outcome,
+    names: tuple[str, str],
+    diff: np.ndarray,
+    share: float,
+    negligible: float,
+    verdict_word: str,
+    flips: Sequence[Rule] = (),
+) -> str:
+    """The one-sentence reading of one outcome's verdict."""
+    a, b = names
+    up, down = ("raises", "lowers") if outcome.higher_is_better else ("narrows", "widens")
+    low, high = np.quantile(diff, SPREAD)
+    spread = (
+        f"(mean difference {diff.mean():+.3f}; 90% of worlds between {low:+.3f} and {high:+.3f})"
+    )
+    what = outcome.words
+    if verdict_word == "no real difference":
+        return (
+            f"No real difference: {a} and {b} give about the same {what} (within "
+            f"±{outcome.negligible:g} in {negligible:.0%} of plausible worlds)."
+        )
+    turn = ""
+    if flips:
+        rule = flips[0]
+        kind = "an assumption" if rule.basis == "assumption" else f"{rule.basis}"
+        if verdict_word == "uncertain":
+            turn = (
+                f" It turns on {rule.parameter} ({kind}): {a} {up} it in "
+                f"{rule.share_below:.0%} of worlds where {rule.condition_below} and in "
+                f"{rule.share_above:.0%} where {rule.condition_above}."
+            )
+        else:  # the side of the split where the majority goes the other way
+            below = (rule.share_below >= 0.5) != (verdict_word == "holds")
+            condition = rule.condition_below if below else rule.condition_above
+            there = rule.share_below if below else rule.share_above
+            worlds = rule.worlds_below if below else rule.worlds_above
+            verb, part = (down, 1 - there) if verdict_word == "holds" else (up, there)
+            turn = (
+                f" It reverses where {condition} ({kind}; {worlds} worlds): there {a} "
+                f"{verb} it in {part:.0%} of them."
+            )
+    if verdict_word == "holds":
+        return (
+            f"{a} {up} {what} compared with {b} in {share:.0%} of plausible worlds {spread}." + turn
+        )
+    if verdict_word == "reversed":
+        return (
+            f"{a} {down} {what} compared with {b} in {1 - share:.0%} of plausible worlds "
+            f"{spread}." + turn
+        )
+    # said from the side of the majority of worlds
+    most, other, part = (up, down, share) if share >= 0.5 else (down, up, 1 - share)
+    return (
+        f"Uncertain: {a} {most} {what} compared with {b} in {part:.0%} of plausible worlds "
+        f"and {other} it in the rest {spread}; the evidence does not settle it." + turn
+    )
+
+
+def verdict(
+    design_a: Scenario | str | Path,
+    design_b: Scenario | str | Path,
+    worlds: PlausibleWorlds | int | None = None,
+    outcomes: Sequence[str] = DEFAULT_OUTCOMES,
+    rng: RngLike = None,
+    *,
+    replications: int = 1,
+    progress: bool = False,
+) -> Verdict:
+    """Is design A better than design B, and in how many plausible worlds?
+
+    Parameters
+    ----------
+    design_a, design_b
+        Scenarios, or paths of scenario TOML files.
+    worlds
+        The plausible worlds, or how many to draw
+        (:meth:`PlausibleWorlds.default`, seed 0); default 200.
+    outcomes
+        Outcome names (:mod:`workbench.worlds.outcomes`).
+    rng
+        Root seed of the roster and runs, shared by both designs (default:
+        design A's ``seed``). Same designs, worlds and ``rng`` ⇒ the same table.
+    replications
+        Copies of the cohort per world, averaged (:func:`run_worlds`): less of
+        each run's own chance in the per-world differences, at that many times
+        the cost.
+    progress
+        tqdm bars over the weeks of each design.
+
+    Examples
+    --------
+    >>> from workbench.scenario import Scenario
+    >>> base = Scenario().with_overrides({"cohort.size": 40, "levers.weeks": 8})
+    >>> rotating = base.with_overrides({"rotation.policy": "periodic", "rotation.every_weeks": 2})
+    >>> v = verdict(rotating, base, worlds=6, outcomes=["belonging"])
+    >>> list(v.table.columns[:4])
+    ['mean_difference', 'sd_difference', 'low', 'high']
+    """
+    a, b = (_scenario(design) for design in (design_a, design_b))
+    root = as_seed(rng, default=a.seed)
+    single = verdicts(
+        {a.name: a}, b, worlds, outcomes, root, replications=replications, progress=progress
+    )
+    return single[a.name]
+
+
+def verdicts(
+    designs: Mapping[str, Scenario | str | Path],
+    reference: Scenario | str | Path,
+    worlds: PlausibleWorlds | int | None = None,
+    outcomes: Sequence[str] = DEFAULT_OUTCOMES,
+    rng: RngLike = None,
+    *,
+    replications: int = 1,
+    progress: bool = False,
+) -> dict[str, Verdict]:
+    """Each design against one reference design, over the same plausible worlds.
+
+    The reference runs once; each design is one stacked run. This is what a
+    comparison of several policies (``compare``, the dashboard's pins) calls.
+
+    Parameters
+    ----------
+    designs
+        Name → scenario (or TOML path) of each design A.
+    reference
+        Design B of every verdict.
+    worlds, outcomes, replications, progress
+        As for :func:`verdict`.
+    rng
+        Root seed shared by every run (default: the reference's ``seed``).
+
+    Returns
+    -------
+    dict
+        Name → its :class:`Verdict` against the reference; :func:`verdict_table`
+        stacks their tables.
+    """
+    b = _scenario(reference)
+    named = {name: _scenario(design) for name, design in designs.items()}
+    if worlds is None or isinstance(worlds, int):
+        worlds = PlausibleWorlds.default(n=200 if worlds is None else worlds)
+    parsed = [parse_outcome(name) for name in outcomes]
+    if not parsed:
+        raise ValueError("give at least one outcome")
+    names = [outcome.name for outcome in parsed]
+    root = as_seed(rng, default=b.seed)
+    rosters = {name: design_roster(design, root) for name, design in named.items()}
+    rosters[""] = design_roster(b, root)
+    for roster in rosters.values():  # a bad outcome fails before any run
+        check_outcomes(parsed, roster)
+
+    def run(design: Scenario, roster) -> pd.DataFrame:
+        return run_worlds(
+            design,
+            worlds,
+            root,
+            outcomes=names,
+            roster=roster,
+            replications=replications,
+            progress=progress,
+        )
+
+    base = run(b, rosters[""])
+    out = {}
+    for name, design in named.items():
+        result = run(design, rosters[name])
+        judged = judge(result - base, worlds, names=(design.name, b.name), rng=root)
+        out[name] = Verdict(
+            names=judged.names,
+            worlds=worlds,
+            differences=judged.differences,
+            table=judged.table,
+            rules=judged.rules,
+            outcomes_a=result,
+            outcomes_b=base,
+            seed=seed_record(root),
+            _better=judged._better,
+        )
+    return out
+
+
+def verdict_table(verdicts: Mapping[str, Verdict]) -> pd.DataFrame:
+    """The tables of several verdicts stacked: one row per design and outcome.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> worlds = PlausibleWorlds.default(n=20, rng=0)
+    >>> one = judge(pd.DataFrame({"belonging": np.full(20, 0.05)}), worlds)
+    >>> verdict_table({"training": one, "supervision": one}).index.tolist()
+    [('training', 'belonging'), ('supervision', 'belonging')]
+    """
+    return pd.concat({name: v.table for name, v in verdicts.items()}, names=["design", "outcome"])
+
+
+def _scenario(design: Scenario | str | Path) -> Scenario:
+    return design if isinstance(design, Scenario) else load_scenario(design)
