@@ -22,7 +22,9 @@ adds the district case (100,000 students in 100 sites, no rotation).
 
 A ratio against the code before a change cannot be measured in one run; to
 compare, run this script on both checkouts on the same machine at the same
-time (and say how loaded it was: the load average is printed).
+time, alternating, best of several (and say how loaded it was: the load
+average is printed). ``PYTHONPATH=/path/to/other/checkout`` runs it on another
+checkout's ``workbench`` with this venv.
 
 Run::
 
