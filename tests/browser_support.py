@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -70,7 +71,15 @@ def serving_process(
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with log.open("w") as out:
         process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+            # a shell without job control starts background jobs with SIGINT ignored; the
+            # server gets Ctrl+C's default, as in a terminal
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         try:
             wait_http(url, process)
@@ -138,20 +147,38 @@ def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> 
     return [v for v in page.evaluate(_AXE_RUN) if v["impact"] in impacts]
 
 
-def process_tree(pid: int) -> tuple[int, int]:
-    """(kernel processes, resident memory in bytes) of process ``pid`` and its descendants."""
+class Tree(NamedTuple):
+    """What a server process and its descendants hold."""
+
+    kernels: int  # ipykernel processes
+    processes: int  # every running process, the server included
+    rss: int  # resident memory in bytes, added up
+    ending: int  # processes that have ended (or are ending) and are not yet reaped
+
+
+def process_tree(pid: int) -> Tree:
+    """Kernels, running processes, memory and ending processes of ``pid`` and its descendants.
+
+    A process that is ending has already let go of its memory and its command
+    line (a zombie, or a culled kernel still exiting): it is counted as
+    ``ending``, not among the running ``processes``.
+    """
     import psutil
 
     root = psutil.Process(pid)
-    kernels, rss = 0, 0
+    kernels, processes, rss, ending = 0, 0, 0, 0
     for process in [root, *root.children(recursive=True)]:
         try:
-            if "ipykernel_launcher" in " ".join(process.cmdline()):
-                kernels += 1
+            command = process.cmdline()
+            if process.status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD) or not command:
+                ending += 1
+                continue
+            kernels += "ipykernel_launcher" in " ".join(command)
             rss += process.memory_info().rss
-        except psutil.NoSuchProcess:
+            processes += 1
+        except psutil.NoSuchProcess:  # gone (ZombieProcess is one too)
             continue
-    return kernels, rss
+    return Tree(kernels, processes, rss, ending)
 
 
 @contextlib.contextmanager

@@ -473,3 +473,12 @@ def test_network_picture_keeps_its_title_when_the_grouping_changes(board):
         board.group_by.value = attribute
         board.wait_for_update(count, timeout=60)
         assert title_ink() > 200, f"no title after choosing {attribute}"
+
+
+def test_the_pictures_first_show_the_groups_with_a_modelled_gap(small, board):
+    # attributes are kept in name order, so the first grouping must not follow the listing
+    effects = [effect.attribute for effect in small.cohort.group_effects]
+    assert effects and board.group_by.value == effects[0]
+    board.load(small.with_overrides({"cohort.group_effects": []}))
+    assert board.group_by.value == next(iter(board.scenario.cohort.attributes))
+    assert board.group_by.value != "all"

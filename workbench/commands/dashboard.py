@@ -3,8 +3,9 @@
 Everything it starts ends with it: Voila runs as a child in its own process
 group and is stopped (with its kernels) on Ctrl+C, on SIGTERM and, through
 the kernel's parent-death signal, even when this process is killed; each page's
-kernel is shut down when the page closes, and culled if the page went away
-without saying so. The temporary folder holding the app notebook is removed on
+kernel is shut down when the page closes or reloads (Voila's own shutdown
+request, which needs the ``_xsrf`` cookie our prelaunch hook sets), and culled
+if the page went away without saying so. The temporary folder holding the app notebook is removed on
 the way out (or, after a hard kill, by the next start).
 """
 
@@ -124,8 +125,29 @@ def write_template(folder: Path) -> Path:
     return target
 
 
+VOILA_CONFIG = """\
+# Written by workbench dashboard: give each page the _xsrf cookie Voila's shutdown request needs
+from workbench.widgets.page import give_page_xsrf_cookie
+
+c.VoilaConfiguration.prelaunch_hook = give_page_xsrf_cookie
+"""
+
+
+def write_voila_config(folder: Path) -> Path:
+    """A Voila config file (``voila.py``) registering :func:`~workbench.widgets.page.give_page_xsrf_cookie`.
+
+    Voila reads it from a folder on ``JUPYTER_CONFIG_PATH``. Without the hook
+    every reloaded or closed page's kernel shutdown request is refused (no
+    ``_xsrf`` cookie) and the kernels pile up until the idle culler stops them.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "voila.py"
+    path.write_text(VOILA_CONFIG, encoding="utf-8")
+    return path
+
+
 def write_app(folder: Path, args: argparse.Namespace) -> Path:
-    """Write the app notebook, a kernel spec for this interpreter and the page template."""
+    """Write the app notebook, a kernel spec for this interpreter, the page template and config."""
     import nbformat
 
     from workbench.widgets.app import app_notebook
@@ -151,6 +173,7 @@ def write_app(folder: Path, args: argparse.Namespace) -> Path:
         encoding="utf-8",
     )
     write_template(folder / "jupyter")
+    write_voila_config(folder / "config")
     return path
 
 
@@ -346,9 +369,8 @@ def run(args: argparse.Namespace) -> int:
         with app_folder() as folder:
             notebook = write_app(folder, args)
             env = dict(os.environ)
-            env["JUPYTER_PATH"] = os.pathsep.join(
-                [str(folder / "jupyter"), *filter(None, [env.get("JUPYTER_PATH")])]
-            )
+            for name, extra in (("JUPYTER_PATH", "jupyter"), ("JUPYTER_CONFIG_PATH", "config")):
+                env[name] = os.pathsep.join([str(folder / extra), *filter(None, [env.get(name)])])
             env.setdefault("MPLBACKEND", "Agg")
             shown = f"[{args.host}]" if ":" in args.host else args.host
             print(f"Serving the dashboard at http://{shown}:{args.port}/ (Ctrl+C to stop)")

@@ -170,6 +170,38 @@ def _comparison_frame(comparison: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def first_grouping(scenario: Scenario) -> str:
+    """The attribute whose groups the pictures show first ("all": none to show).
+
+    The first attribute the scenario gives a group effect (a modelled gap, as
+    ``first_gen`` in the baseline), else the first attribute. Attributes are kept
+    in name order, so "the last one listed" would be an accident of spelling.
+
+    Examples
+    --------
+    >>> first_grouping(Scenario())
+    'first_gen'
+    >>> first_grouping(Scenario().with_overrides({"cohort.group_effects": []}))
+    'disability'
+    """
+    attributes = list(scenario.cohort.attributes)
+    for effect in scenario.cohort.group_effects:
+        if effect.attribute in attributes:
+            return effect.attribute
+    return attributes[0] if attributes else "all"
+
+
+NETWORK_KEY = (
+    '<div class="wb-help">Each dot is a student, placed on the arc of '
+    "their group. Grey lines are friendships, black lines mentoring "
+    "pairs, dashed orange lines pairs across groups. Hollow marks are "
+    "students who left the program. In a large cohort half the "
+    "students drawn are an even sample and the rest their mentoring "
+    "partners.</div>"
+)
+"""How to read the network picture, shown beside it."""
+
+
 class Dashboard:
     """Policy sliders, live pictures and a pinned comparison for one scenario.
 
@@ -226,11 +258,24 @@ class Dashboard:
         self._comparison_figure = ComparisonFigure()
         self._error: BaseException | None = None  # set by the runner's thread, read here
         self._runner = LiveRunner(self._work, self._publish, self._report_error, debounce)
+        self._confirmed_job: tuple[str, int] | None = None
+        self._held = ""  # why the pictures are not of the settings shown (a large design not run)
         self._build(replications)
         self._load_controls(self._base)
 
     # -- building ------------------------------------------------------------------------
     def _build(self, replications: int) -> None:
+        """Make every widget, then lay them out as one page (:attr:`widget`)."""
+        self._build_start_controls()
+        self._build_run_controls(replications)
+        column = self._build_settings()
+        self._build_pin_and_save()
+        self._build_confirm()
+        self._build_pictures()
+        self.widget = self._layout(column)
+
+    def _build_start_controls(self) -> None:
+        """*Start from* (the bundled designs, or the one opened) and the design-file upload."""
         files = bundled_scenarios()
         self._files = files
         options = [(name.replace("_", " "), str(path)) for name, path in files.items()]
@@ -256,6 +301,9 @@ class Dashboard:
         )
         self.upload.add_class("wb-scenario-upload")
         self.upload.observe(self._on_upload, "value")
+
+    def _build_run_controls(self, replications: int) -> None:
+        """How many runs each picture shows, and which groups the pictures compare."""
         self.replications = widgets.IntSlider(
             value=replications,
             min=1,
@@ -276,6 +324,8 @@ class Dashboard:
         self.group_by.add_class("wb-group-by")
         self.group_by.observe(self._on_group_by, "value")
 
+    def _build_settings(self) -> list[widgets.Widget]:
+        """One control with its help per setting, under its section's heading (the column)."""
         self.controls: dict[str, widgets.ValueWidget] = {}
         self._help: dict[str, widgets.HTML] = {}
         sections: dict[str, list[widgets.Widget]] = {name: [] for name in SECTIONS}
@@ -287,11 +337,14 @@ class Dashboard:
             self.controls[setting.key] = control
             self._help[setting.key] = help_text(setting)
             sections[setting.section] += [control, self._help[setting.key]]
-        column = []
+        column: list[widgets.Widget] = []
         for name, items in sections.items():
             column += [widgets.HTML(f"<h3>{html.escape(name)}</h3>"), *items]
         self._settings_by_key = {setting.key: setting for setting in SETTINGS}
+        return column
 
+    def _build_pin_and_save(self) -> None:
+        """Pin / Unpin, the design's name, "Save settings as a file" and its saved-file line."""
         self.pin_button = widgets.Button(
             description="Pin this design",
             layout=widgets.Layout(width="auto"),
@@ -316,6 +369,9 @@ class Dashboard:
         self.save_button.on_click(lambda _: self._save_clicked())
         self.download = widgets.HTML("")
         self.download.add_class("wb-saved")
+
+    def _build_confirm(self) -> None:
+        """The question asked before a large design runs ("Run it" / "Not now"), hidden."""
         self.confirm_text = widgets.HTML("")
         self.confirm_button = widgets.Button(
             description="Run it", button_style="primary", layout=widgets.Layout(width="auto")
@@ -330,8 +386,9 @@ class Dashboard:
             layout=widgets.Layout(display="none"),
         )
         self.confirm_box.add_class("wb-confirm")
-        self._confirmed_job: tuple[str, int] | None = None
-        self._held = ""  # why the pictures are not of the settings shown (a large design not run)
+
+    def _build_pictures(self) -> None:
+        """The status line, the summary, the three pictures and the (hidden) comparison box."""
         self.status = widgets.HTML('<div class="wb-status" role="status" aria-live="polite"></div>')
         self.summary = widgets.HTML("")
         self.trajectory_image = widgets.HTML("", layout=widgets.Layout(width="100%"))
@@ -353,6 +410,9 @@ class Dashboard:
             layout=widgets.Layout(display="none"),
         )
         self.comparison_box.add_class("wb-comparison")
+
+    def _layout(self, column: list[widgets.Widget]) -> widgets.VBox:
+        """The page: design bar on top, settings ``column`` on the left, pictures on the right."""
         left = widgets.VBox(
             [self.replications, *column],
             # the settings scroll on their own, so the pictures stay in view beside them
@@ -376,13 +436,7 @@ class Dashboard:
                     [
                         self.network_image,
                         widgets.HTML(
-                            '<div class="wb-help">Each dot is a student, placed on the arc of '
-                            "their group. Grey lines are friendships, black lines mentoring "
-                            "pairs, dashed orange lines pairs across groups. Hollow marks are "
-                            "students who left the program. In a large cohort half the "
-                            "students drawn are an even sample and the rest their mentoring "
-                            "partners.</div>",
-                            layout=widgets.Layout(width="30%", min_width="12em"),
+                            NETWORK_KEY, layout=widgets.Layout(width="30%", min_width="12em")
                         ),
                     ]
                 ),
@@ -392,7 +446,7 @@ class Dashboard:
         )
         right.add_class("wb-pictures")
         left.add_class("wb-settings")
-        self.widget = widgets.VBox(
+        page = widgets.VBox(
             [
                 css(),
                 widgets.HTML("<h2>Try a program design</h2>"),
@@ -403,8 +457,9 @@ class Dashboard:
                 widgets.HBox([left, right]),
             ]
         )
-        self.widget.add_class("wb-app")
-        self.widget.add_class("wb-dashboard")
+        page.add_class("wb-app")
+        page.add_class("wb-dashboard")
+        return page
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -422,7 +477,7 @@ class Dashboard:
             self.group_by.options = [("Everyone together", "all")] + [
                 (group_label(name), name) for name in attributes
             ]
-            self.group_by.value = attributes[-1] if attributes else "all"
+            self.group_by.value = first_grouping(scenario)
             self.save_name.value = (
                 _my_version(scenario.name) if scenario.name in self._files else scenario.name
             )
