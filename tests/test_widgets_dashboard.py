@@ -33,7 +33,7 @@ def small():
 
 @pytest.fixture
 def board(small, tmp_path):
-    dashboard = Dashboard(small, replications=REPS, save_dir=tmp_path, live=False)
+    dashboard = Dashboard(small, replications=REPS, save_dir=tmp_path, live=False, worlds=0)
     yield dashboard
     dashboard.close()
 
@@ -482,3 +482,32 @@ def test_the_pictures_first_show_the_groups_with_a_modelled_gap(small, board):
     board.load(small.with_overrides({"cohort.group_effects": []}))
     assert board.group_by.value == next(iter(board.scenario.cohort.attributes))
     assert board.group_by.value != "all"
+
+
+def test_pinned_comparison_is_also_judged_over_plausible_worlds(small, tmp_path):
+    """The page's worlds verdict is the one workbench.verdict gives for the same two designs."""
+    import time
+
+    from workbench.worlds import PlausibleWorlds, verdict
+
+    board = Dashboard(small, replications=REPS, save_dir=tmp_path, live=False, worlds=6)
+    board.refresh(wait=True)
+    pinned = board.pin()
+    board.set("rotation.policy", "periodic")
+    board.refresh(wait=True)
+    deadline = time.monotonic() + 300
+    while 'data-complete="true"' not in board.worlds_text.value:
+        assert time.monotonic() < deadline, board.worlds_text.value
+        time.sleep(0.2)
+    judged = board.current_data["worlds_verdict"]
+    direct = verdict(
+        board.scenario.with_overrides({"name": "the current design"}),
+        pinned.with_overrides({"name": "the pinned design"}),
+        worlds=PlausibleWorlds.default(n=6, rng=0),
+        rng=pinned.seed,
+    )
+    assert judged.table["share_a_better"].tolist() == direct.table["share_a_better"].tolist()
+    text = board.worlds_text.value
+    assert "Across 6 plausible worlds" in text and "of plausible worlds" in text
+    board.unpin()
+    assert board.worlds_text.value == ""

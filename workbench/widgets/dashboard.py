@@ -202,6 +202,13 @@ NETWORK_KEY = (
 """How to read the network picture, shown beside it."""
 
 
+#: Plausible worlds a pinned comparison is judged over by default (small: it runs beside
+#: the page; ``workbench verdict`` runs 200).
+WORLDS = 40
+#: Largest design (students) the page judges over plausible worlds itself.
+WORLDS_MAX_STUDENTS = 1000
+
+
 class Dashboard:
     """Policy sliders, live pictures and a pinned comparison for one scenario.
 
@@ -222,6 +229,10 @@ class Dashboard:
         Folder where "Save" writes scenario files.
     live
         Run after every change (False: only :meth:`refresh` runs, e.g. in scripts).
+    worlds
+        Plausible worlds a pinned comparison is also judged over (0: not at all);
+        the check runs in the background after the pictures (see
+        :mod:`workbench.worlds`), for designs of up to :data:`WORLDS_MAX_STUDENTS`.
 
     Attributes
     ----------
@@ -240,8 +251,10 @@ class Dashboard:
         max_network: int = 300,
         save_dir: str | Path = ".",
         live: bool = True,
+        worlds: int = WORLDS,
     ) -> None:
         self.live = live
+        self.worlds = worlds
         self.first_look = first_look
         self.max_network = max_network
         self.save_dir = Path(save_dir)
@@ -259,6 +272,7 @@ class Dashboard:
         self._error: BaseException | None = None  # set by the runner's thread, read here
         self._runner = LiveRunner(self._work, self._publish, self._report_error, debounce)
         self._confirmed_job: tuple[str, int] | None = None
+        self._worlds_pair: tuple[str, str] | None = None  # the designs being judged over worlds
         self._held = ""  # why the pictures are not of the settings shown (a large design not run)
         self._build(replications)
         self._load_controls(self._base)
@@ -400,10 +414,13 @@ class Dashboard:
         self.comparison_text = widgets.HTML("")
         self.comparison_text.add_class("wb-comparison-text")
         self.comparison_table = widgets.HTML("")
+        self.worlds_text = widgets.HTML("")
+        self.worlds_text.add_class("wb-worlds")
         self.comparison_box = widgets.VBox(
             [
                 widgets.HTML("<h3>Pinned design compared with the current one</h3>"),
                 self.comparison_text,
+                self.worlds_text,
                 self.comparison_image,
                 self.comparison_table,
             ],
@@ -732,6 +749,7 @@ class Dashboard:
         self.trajectory_image.value = trajectory_html
         self.network_image.value = network_html
         if comparison_html is not None:
+            self._judge_over_worlds(pinned.scenario, live.scenario)
             self.comparison_text.value = comparison_text
             self.comparison_image.value = comparison_html
             self.comparison_table.value = _table(
@@ -810,9 +828,63 @@ class Dashboard:
         self._runner.wait()
         return scenario
 
+    def _judge_over_worlds(self, pinned: Scenario, current: Scenario) -> None:
+        """Judge current against pinned over plausible worlds, in the background.
+
+        The bootstrap interval above says how sure a difference is *at the default
+        parameters*; this says whether it holds across the parameters the evidence
+        allows. The pictures do not wait for it; a newer pair of designs replaces it.
+        """
+        pair = (pinned.hash(), current.hash())
+        if self.worlds < 2 or pair == self._worlds_pair:
+            return
+        self._worlds_pair = pair
+        if max(pinned.cohort.size, current.cohort.size) > WORLDS_MAX_STUDENTS:
+            self.worlds_text.value = (
+                '<p class="wb-worlds-note">Whether this holds across plausible worlds is '
+                f"checked here for designs of up to {WORLDS_MAX_STUDENTS:,} students; for this "
+                "one, run <code>workbench verdict</code> on the two saved design files.</p>"
+            )
+            return
+        self.worlds_text.value = (
+            f'<p class="wb-worlds-note" data-complete="false">Checking the verdicts across '
+            f"{self.worlds} plausible worlds (the parameter values the evidence allows)…</p>"
+        )
+        threading.Thread(target=self._worlds_job, args=(pinned, current, pair), daemon=True).start()
+
+    def _worlds_job(self, pinned: Scenario, current: Scenario, pair: tuple[str, str]) -> None:
+        from workbench.worlds import PlausibleWorlds, verdict
+
+        try:
+            judged = verdict(
+                current.with_overrides({"name": "the current design"}),
+                pinned.with_overrides({"name": "the pinned design"}),
+                worlds=PlausibleWorlds.default(n=self.worlds, rng=0),
+                rng=pinned.seed,
+            )
+        except Exception as error:  # noqa: BLE001 - shown on the page, the pictures stay
+            body = f"Could not check across plausible worlds: {html.escape(str(error))}"
+            if pair == self._worlds_pair:
+                self.worlds_text.value = f'<p class="wb-worlds-note">{body}</p>'
+            return
+        if pair != self._worlds_pair:
+            return  # the designs changed meanwhile
+        items = "".join(f'<li class="wb-verdict">{html.escape(s)}</li>' for s in judged.sentences())
+        self.worlds_text.value = (
+            f'<h4>Across {self.worlds} plausible worlds</h4><p class="wb-worlds-note" '
+            'data-complete="true">The difference above is at the model\'s default values. '
+            "Many of those values are uncertain or assumed, so the same two designs were also "
+            "run with values the evidence allows; a verdict that changes among them is called "
+            f'uncertain.</p><ul class="wb-verdicts">{items}</ul>'
+        )
+        with self._lock:
+            self._data = {**self._data, "worlds_verdict": judged}
+
     def unpin(self) -> None:
         """Stop comparing."""
         self._pinned = None
+        self._worlds_pair = None
+        self.worlds_text.value = ""
         self.unpin_button.disabled = True
         self.comparison_box.layout.display = "none"
         with self._lock:
