@@ -60,10 +60,15 @@ class Coordinator(mesa.Agent):
         if len(ended) or checkin_week:
             waiting = state.active & ~state.matched()
             waiting[students] = False
-            fresh_sites = np.unique(model.roster.site_codes[waiting & ~self.stale])
-            fresh_sites = np.union1d(fresh_sites, model.roster.site_codes[students])
-            retry = np.flatnonzero(waiting & np.isin(model.roster.site_codes, fresh_sites))
-            self.rematch(np.union1d(students, retry))
+            # boolean masks over sites and students, not sorted sets: many sites when
+            # worlds are batched, and the result is the same sorted, distinct rows
+            site_codes = model.roster.site_codes
+            fresh_sites = np.zeros(int(site_codes.max(initial=-1)) + 1, dtype=bool)
+            fresh_sites[site_codes[waiting & ~self.stale]] = True
+            fresh_sites[site_codes[students]] = True
+            chosen = waiting & fresh_sites[site_codes]
+            chosen[students] = True
+            self.rematch(np.flatnonzero(chosen))
 
     def former_pairs(self, rows: np.ndarray) -> np.ndarray:
         """Ended pairs with both students among ``rows``: avoided when they are rematched.
