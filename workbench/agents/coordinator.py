@@ -53,7 +53,7 @@ class Coordinator(mesa.Agent):
         rotate: RotationPolicy = registry.get("rotation", scenario.rotation.policy).load()
         ended, reason = rotate(state, scenario, week)
         if len(ended):
-            students = np.union1d(state.links.mentor[ended], state.links.mentee[ended])
+            students = _distinct(state.links.mentor[ended], state.links.mentee[ended], state)
             end_links(state, ended, week, reason, scenario)
         else:
             students = np.zeros(0, dtype=np.intp)
@@ -134,5 +134,17 @@ class Coordinator(mesa.Agent):
             trust=trust,
         )
         self.next_group += int(pairing.group.max()) + 1
-        ends = np.union1d(pairing.mentor, pairing.mentee)
+        ends = _distinct(pairing.mentor, pairing.mentee, state)
         state.rematches[ends] += had_partner[ends]
+
+
+def _distinct(a: np.ndarray, b: np.ndarray, state) -> np.ndarray:
+    """``np.union1d(a, b)`` (sorted, distinct student rows) by a mask over the students.
+
+    A mask costs one pass over the cohort instead of a sort: with many worlds
+    batched the cohort is large, and this runs at every rotation and rematch.
+    """
+    seen = np.zeros(len(state.active), dtype=bool)
+    seen[a] = True
+    seen[b] = True
+    return np.flatnonzero(seen)
