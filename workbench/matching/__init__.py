@@ -81,6 +81,15 @@ def match_roster(
     -------
     Pairing
         One pairing with indices into ``roster``.
+
+    Notes
+    -----
+    A roster marked as copies of one template (:func:`workbench.roster.mark_tiles`,
+    the batched worlds engine) is matched faster: a site's scores are sliced
+    from the template's score matrix, and sites that pose the same problem
+    (same template rows, roles, forbidden and avoided pairs, rankings) are
+    solved once and share that solution and its random draws. Other rosters
+    are matched site by site as above.
     """
     rows = np.arange(len(roster)) if rows is None else np.asarray(rows, dtype=np.intp)
     policy: MatchingPolicy = registry.get("matching", config.policy).load()

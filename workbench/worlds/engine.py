@@ -17,9 +17,11 @@ one roster (:func:`workbench.roster.mark_tiles`), so a matching round solves
 copies that pose the same problem (same students waiting, same roles, same
 partners to avoid) once, and they share that solution and its tie-breaking
 draws. Week 1 is one problem for all worlds; later rounds differ as the
-worlds' students leave, end pairs and rotate differently. (Before this, each
-copy drew its own tie-breaking jitter, 1e-9 of a score: the pairs were the
-same but for exact ties.) The model is built ``lean`` (no Mesa agents, no
+worlds' students leave, end pairs and rotate differently. (Before, each copy
+drew its own tie-breaking jitter, at most 1e-9 of a score, which could only
+change pairs whose totals nearly tie; the random numbers drawn after matching
+shift too, so per-world numbers differ from an engine without sharing, in
+distribution the same.) The model is built ``lean`` (no Mesa agents, no
 weekly group records): only the end state is read.
 
 Examples
