@@ -133,3 +133,31 @@ def test_replications_average_copies_that_share_their_worlds_parameters() -> Non
     )["belonging"].to_numpy()
     table = run_worlds(SMALL, worlds, rng=1, roster=roster, replications=3)
     np.testing.assert_allclose(table["belonging"], per_copy.reshape(2, 3).mean(1))
+
+
+def test_week_one_is_one_shared_problem_and_lean_changes_nothing() -> None:
+    """Common random numbers across worlds: week 1 pairs every copy alike (one solve);
+    the engine's lean model ends in the state a full model (agents, records) ends in."""
+    worlds = PlausibleWorlds.default(n=4, rng=2)
+    roster = design_roster(ROTATING, rng=7)
+    model = build_model(ROTATING, worlds, 7, roster=roster)
+    assert model.lean and model.students == []
+    model.step()
+    links, n = model.state.links, len(roster)
+    copy = links.mentor // n
+    assert (links.mentee // n == copy).all() and len(np.unique(copy)) == 4
+    firsts = [
+        sorted(zip(links.mentor[copy == c] % n, links.mentee[copy == c] % n, strict=True))
+        for c in range(4)
+    ]
+    assert all(pairs == firsts[0] for pairs in firsts[1:]) and len(firsts[0]) >= n // 3
+    model.run_model()
+    full = MentorshipModel(
+        ROTATING, rng=seeds(ROTATING, 7)[1], roster=model.roster, params=model.state.params
+    )
+    full.run_model()
+    assert len(full.students) == 4 * n
+    for name in ("belonging", "confidence", "active", "rematches", "role"):
+        np.testing.assert_array_equal(getattr(full.state, name), getattr(model.state, name))
+    np.testing.assert_array_equal(full.state.links.mentee, model.state.links.mentee)
+    np.testing.assert_array_equal(full.state.links.end, model.state.links.end)

@@ -64,6 +64,12 @@ class MentorshipModel(mesa.Model):
         The weekly rules' parameters; by default ``scenario.dynamics``. Plausible
         worlds (:mod:`workbench.worlds`) give one value per student here to run many
         worlds stacked in one model.
+    lean
+        Skip what only a reader of the run needs: no :class:`Student` agents
+        (``students`` is empty), no weekly group records (``recorder`` and
+        ``datacollector`` are ``None``). The run itself (``state``, ``ties``,
+        every random draw) is the same; for batched runs that read only the end
+        state (:mod:`workbench.worlds`). Default ``False``.
     **settings
         Scenario settings changed for this run, flat: dotted keys
         (``**{"levers.mentor_training": 0.9}``), ``__`` for dots
@@ -89,7 +95,7 @@ class MentorshipModel(mesa.Model):
     ties : TieNetwork
         Friendships and program ties.
     students : list[Student]
-        Agents in roster order (also in ``model.agents``).
+        Agents in roster order (also in ``model.agents``); empty when ``lean``.
     steps : int
         Weeks run so far (Mesa's step counter).
     datacollector : mesa.DataCollector
@@ -103,6 +109,7 @@ class MentorshipModel(mesa.Model):
         roster: Roster | None = None,
         *,
         params: Params | None = None,
+        lean: bool = False,
         **settings: Any,
     ) -> None:
         super().__init__(rng=rng)
@@ -155,14 +162,18 @@ class MentorshipModel(mesa.Model):
             rng=self.rng,
         )
         self.ties.add(owner, friend)
-        self.students = [Student(self, i) for i in range(n)]
+        self.lean = bool(lean)
+        self.students = [] if self.lean else [Student(self, i) for i in range(n)]
         self.coordinator = Coordinator(self)
-        self.recorder = MetricsRecorder(roster)
-        self.recorder.record(0, self.state, self.ties)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: _cohort_mean(name) for name in REPORTED}
-        )
-        self.datacollector.collect(self)
+        self.recorder: MetricsRecorder | None = None
+        self.datacollector: mesa.DataCollector | None = None
+        if not self.lean:
+            self.recorder = MetricsRecorder(roster)
+            self.recorder.record(0, self.state, self.ties)
+            self.datacollector = mesa.DataCollector(
+                model_reporters={name: _cohort_mean(name) for name in REPORTED}
+            )
+            self.datacollector.collect(self)
         self.running = scenario.levers.weeks > 0
 
     @property
@@ -184,8 +195,9 @@ class MentorshipModel(mesa.Model):
         if week >= self.program.levers.weeks:
             end_links(self.state, np.flatnonzero(links.alive), week, "program_end", self.program)
             self.running = False
-        self.recorder.record(week, self.state, self.ties)
-        self.datacollector.collect(self)
+        if not self.lean:
+            self.recorder.record(week, self.state, self.ties)
+            self.datacollector.collect(self)
 
     def role_models(self, mentor: np.ndarray, mentee: np.ndarray) -> np.ndarray:
         """1.0 where the mentee's group is under threat and the mentor shares that identity."""

@@ -366,6 +366,45 @@ class Roster:
         return card("Roster", facts, tables, max_rows=12)
 
 
+def mark_tiles(tiled: Roster, template: Roster, rows: np.ndarray) -> Roster:
+    """Declare ``tiled`` a stack of copies of ``template``: row ``i`` is ``template`` row ``rows[i]``.
+
+    Every role-free column of row ``i`` (interests, skills, schedule, languages,
+    grade, groups) must equal the template row's; the caller (the batched
+    worlds engine) guarantees it. Matching then scores a site of ``tiled`` by
+    slicing the template's score matrix, and solves sites that pose the same
+    problem once (:func:`workbench.matching.match_roster`). Returns ``tiled``.
+    """
+    rows = np.asarray(rows, dtype=np.intp)
+    if len(rows) != len(tiled) or (len(rows) and not 0 <= rows.min() <= rows.max() < len(template)):
+        raise ValueError("mark_tiles: one template row per row of the tiled roster")
+    tiled.__dict__["_template"] = (template, rows)
+    return tiled
+
+
+def template_of(roster: Roster) -> tuple[Roster, np.ndarray] | None:
+    """``(template, template row of each row)`` when ``roster`` is (part of) a tiled roster.
+
+    Follows :meth:`Roster.with_roles` copies and :meth:`Roster.take` sub-rosters
+    of a roster marked by :func:`mark_tiles`; ``None`` for any other roster.
+    """
+    found = roster.__dict__.get("_template")
+    if found is not None:
+        return found
+    original = roster.__dict__.get("_roles_of")
+    if original is not None:
+        return template_of(original)
+    parent = roster.__dict__.get("_taken_from")
+    if parent is None:
+        return None
+    above = template_of(parent[0])
+    if above is None:
+        return None
+    found = (above[0], above[1][parent[1]])
+    roster.__dict__["_template"] = found
+    return found
+
+
 def _remap_pairs(pairs: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
     """Row pairs of a parent roster as rows of its sub-roster ``index`` (pairs outside dropped)."""
     if not len(pairs):

@@ -53,17 +53,22 @@ class Coordinator(mesa.Agent):
         rotate: RotationPolicy = registry.get("rotation", scenario.rotation.policy).load()
         ended, reason = rotate(state, scenario, week)
         if len(ended):
-            students = np.union1d(state.links.mentor[ended], state.links.mentee[ended])
+            students = _distinct(state.links.mentor[ended], state.links.mentee[ended], state)
             end_links(state, ended, week, reason, scenario)
         else:
             students = np.zeros(0, dtype=np.intp)
         if len(ended) or checkin_week:
             waiting = state.active & ~state.matched()
             waiting[students] = False
-            fresh_sites = np.unique(model.roster.site_codes[waiting & ~self.stale])
-            fresh_sites = np.union1d(fresh_sites, model.roster.site_codes[students])
-            retry = np.flatnonzero(waiting & np.isin(model.roster.site_codes, fresh_sites))
-            self.rematch(np.union1d(students, retry))
+            # boolean masks over sites and students, not sorted sets: many sites when
+            # worlds are batched, and the result is the same sorted, distinct rows
+            site_codes = model.roster.site_codes
+            fresh_sites = np.zeros(int(site_codes.max(initial=-1)) + 1, dtype=bool)
+            fresh_sites[site_codes[waiting & ~self.stale]] = True
+            fresh_sites[site_codes[students]] = True
+            chosen = waiting & fresh_sites[site_codes]
+            chosen[students] = True
+            self.rematch(np.flatnonzero(chosen))
 
     def former_pairs(self, rows: np.ndarray) -> np.ndarray:
         """Ended pairs with both students among ``rows``: avoided when they are rematched.
@@ -129,5 +134,17 @@ class Coordinator(mesa.Agent):
             trust=trust,
         )
         self.next_group += int(pairing.group.max()) + 1
-        ends = np.union1d(pairing.mentor, pairing.mentee)
+        ends = _distinct(pairing.mentor, pairing.mentee, state)
         state.rematches[ends] += had_partner[ends]
+
+
+def _distinct(a: np.ndarray, b: np.ndarray, state) -> np.ndarray:
+    """``np.union1d(a, b)`` (sorted, distinct student rows) by a mask over the students.
+
+    A mask costs one pass over the cohort instead of a sort: with many worlds
+    batched the cohort is large, and this runs at every rotation and rematch.
+    """
+    seen = np.zeros(len(state.active), dtype=bool)
+    seen[a] = True
+    seen[b] = True
+    return np.flatnonzero(seen)

@@ -23,7 +23,7 @@ from workbench.matching.context import MatchContext
 from workbench.matching.pairing import Pairing
 from workbench.matching.policies import MatchingPolicy, split_roles
 from workbench.matching.scores import TERMS, pair_terms, pairwise_terms, score_matrix
-from workbench.roster import Roster
+from workbench.roster import Roster, template_of
 from workbench.scenario import Matching as MatchConfig
 
 __all__ = [
@@ -81,6 +81,15 @@ def match_roster(
     -------
     Pairing
         One pairing with indices into ``roster``.
+
+    Notes
+    -----
+    A roster marked as copies of one template (:func:`workbench.roster.mark_tiles`,
+    the batched worlds engine) is matched faster: a site's scores are sliced
+    from the template's score matrix, and sites that pose the same problem
+    (same template rows, roles, forbidden and avoided pairs, rankings) are
+    solved once and share that solution and its random draws. Other rosters
+    are matched site by site as above.
     """
     rows = np.arange(len(roster)) if rows is None else np.asarray(rows, dtype=np.intp)
     policy: MatchingPolicy = registry.get("matching", config.policy).load()
@@ -97,10 +106,41 @@ def match_roster(
     sites = [rows[block] for block in np.split(order, bounds)]
     # every site's share of the pairs and rankings in one pass (not one pass per site)
     locals_ = [MatchContext(strict=strict)] * len(sites) if plain else context.split(sites)
+    tiles = template_of(roster)
+    solved: dict[tuple, Pairing] = {}
     for site_rows, local in zip(sites, locals_, strict=True):
         if len(site_rows) < 2:
             alone = {int(r): "the only student waiting for a match in this site" for r in site_rows}
             parts.append(Pairing(*([np.zeros(0, np.intp)] * 3), np.zeros(0), alone, config.policy))
             continue
-        parts.append(policy(roster.take(site_rows), config, rng, local).remap(site_rows))
+        key = (
+            None
+            if tiles is None
+            else _problem_key(tiles[1][site_rows], roster.role[site_rows], local)
+        )
+        found = solved.get(key) if key is not None else None
+        if found is None:
+            found = policy(roster.take(site_rows), config, rng, local)
+            if key is not None and not found.notes:  # notes name their site: not shared
+                solved[key] = found
+        parts.append(found.remap(site_rows))
     return Pairing.concat(parts, config.policy)
+
+
+def _problem_key(template_rows: np.ndarray, role: np.ndarray, local: MatchContext) -> tuple:
+    """What a site of a tiled roster asks the policy: the same key, the same problem.
+
+    Two sites that are copies of the same template rows, in the same order and
+    roles, with the same local forbidden and avoided pairs and rankings, pose
+    one problem; :func:`match_roster` solves it once and gives every such site
+    that solution (they share its random tie-breaking draws: common random
+    numbers across the worlds of a batched run).
+    """
+    return (
+        template_rows.tobytes(),
+        np.asarray(role, dtype=str).tobytes(),
+        local.forbidden.tobytes(),
+        local.avoid.tobytes(),
+        tuple(sorted(local.rankings.items())),
+        local.strict,
+    )

@@ -27,7 +27,7 @@ from workbench.errors import WorkbenchError
 from workbench.matching.constraints import Feasibility, pair_feasibility
 from workbench.matching.context import MatchContext, avoid_penalty
 from workbench.matching.pairing import Pairing
-from workbench.matching.scores import TERMS, combine, pair_terms, pairwise_terms
+from workbench.matching.scores import TERMS, combine, pairwise_terms, weighted_scores
 from workbench.matching.uniform import uniform_max_matching
 from workbench.roster import Roster
 from workbench.scenario import Matching as MatchConfig
@@ -192,12 +192,9 @@ def bipartite_problem(
         penalty = 2.0
         score = None
     else:
-        needed = [t for t, w in weights.items() if w]
-        terms = pair_terms(roster, mentors, mentees, config.cross_group_attributes, only=needed)
-        full = {name: terms.get(name, 0.0) for name in TERMS}
-        objective = combine(full, weights)
-        if objective.shape != shape:
-            objective = np.broadcast_to(objective, shape).astype(np.float64)
+        objective = weighted_scores(
+            roster, mentors, mentees, weights, config.cross_group_attributes
+        )
         # the reported score is the objective itself for policies that use the weights as
         # set (not a copy: the jittered objective below is a new array)
         score = objective if weights == reported else None

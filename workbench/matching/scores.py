@@ -47,7 +47,7 @@ import numpy as np
 
 from workbench.neutral import neutral_overlap as neutral_overlap  # its home; kept here too
 from workbench.neutral import neutral_shared as neutral_shared
-from workbench.roster import Roster
+from workbench.roster import Roster, template_of
 
 TERMS: tuple[str, ...] = (
     "affinity",
@@ -322,3 +322,49 @@ def score_matrix(
     terms = pair_terms(roster, mentors, mentees, attributes, only=needed)
     total = combine({name: terms.get(name, 0.0) for name in TERMS}, weights)
     return np.broadcast_to(total, (len(mentors), len(mentees))).astype(np.float64)
+
+
+def weighted_scores(
+    roster: Roster,
+    mentors: np.ndarray,
+    mentees: np.ndarray,
+    weights: Mapping[str, float],
+    attributes: Sequence[str] | None = None,
+) -> np.ndarray:
+    """``combine`` of the weighted terms for every mentor x mentee, as a fresh ``(m, e)`` array.
+
+    The same numbers as ``combine(pair_terms(...), weights)``. A site of a tiled
+    roster (:func:`workbench.roster.mark_tiles`, the batched worlds engine) is a
+    copy of template rows: its matrix is sliced from the template's whole score
+    matrix, computed once per (weights, attributes) instead of once per site
+    and round. Every term of a pair depends only on the two students' role-free
+    columns, element by element, so the slice equals the site's own matrix.
+    """
+    found = template_of(roster)
+    if found is not None:
+        template, rows = found
+        key = (tuple(weights.items()), None if attributes is None else tuple(attributes))
+        cache = template.__dict__.setdefault("_template_scores", {})
+        whole = cache.get(key)
+        if whole is None:
+            everyone = np.arange(len(template))
+            whole = _combined(template, everyone, everyone, weights, attributes)
+            cache[key] = whole
+        return whole[np.ix_(rows[mentors], rows[mentees])]
+    return _combined(roster, mentors, mentees, weights, attributes)
+
+
+def _combined(
+    roster: Roster,
+    mentors: np.ndarray,
+    mentees: np.ndarray,
+    weights: Mapping[str, float],
+    attributes: Sequence[str] | None,
+) -> np.ndarray:
+    needed = [t for t, w in weights.items() if w]
+    terms = pair_terms(roster, mentors, mentees, attributes, only=needed)
+    total = combine({name: terms.get(name, 0.0) for name in TERMS}, weights)
+    shape = (len(mentors), len(mentees))
+    if total.shape != shape:
+        total = np.broadcast_to(total, shape).astype(np.float64)
+    return total

@@ -12,6 +12,18 @@ week by week, and the end-of-program outcomes are taken per world by
 Two designs run with the same ``rng`` share the roster and the seeds (common
 random numbers), so their per-world difference is paired.
 
+Common random numbers across worlds, too: the copies are marked as tiles of
+one roster (:func:`workbench.roster.mark_tiles`), so a matching round solves
+copies that pose the same problem (same students waiting, same roles, same
+partners to avoid) once, and they share that solution and its tie-breaking
+draws. Week 1 is one problem for all worlds; later rounds differ as the
+worlds' students leave, end pairs and rotate differently. (Before, each copy
+drew its own tie-breaking jitter, at most 1e-9 of a score, which could only
+change pairs whose totals nearly tie; the random numbers drawn after matching
+shift too, so per-world numbers differ from an engine without sharing, in
+distribution the same.) The model is built ``lean`` (no Mesa agents, no
+weekly group records): only the end state is read.
+
 Examples
 --------
 >>> from workbench.scenario import Scenario
@@ -32,7 +44,7 @@ import pandas as pd
 
 from workbench.cohort import build_roster
 from workbench.model import MentorshipModel
-from workbench.roster import Roster
+from workbench.roster import Roster, mark_tiles
 from workbench.scenario import Scenario
 from workbench.seeding import RngLike, as_seed, derive_seeds
 from workbench.worlds.outcomes import DEFAULT_OUTCOMES, check_outcomes, measure, parse_outcome
@@ -96,7 +108,9 @@ def tile_roster(roster: Roster, copies: int) -> tuple[Roster, np.ndarray]:
     # each copy scores pairs as the roster on its own does (blank cells, level codes)
     tiled.__dict__["_codes"] = {k: (c[index], lv) for k, (c, lv) in roster._codes.items()}
     tiled.__dict__["neutral_terms"] = roster.neutral_terms
-    return tiled, copy
+    # matching scores a copy's site by slicing the roster's own score matrix, and
+    # solves copies that pose the same problem once (workbench.matching.match_roster)
+    return mark_tiles(tiled, roster, index), copy
 
 
 def run_worlds(
@@ -172,4 +186,5 @@ def build_model(
         rng=seeds(scenario, rng)[1],
         roster=tiled,
         params=worlds.params(scenario.dynamics, copy // int(replications)),
+        lean=True,
     )
