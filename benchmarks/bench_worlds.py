@@ -19,9 +19,11 @@ faster than the separate runs.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -61,6 +63,13 @@ def timed_phases(totals: dict[str, float]):
             setattr(owner, name, original)
 
 
+def _simulate(job) -> float:
+    from workbench.simulation import simulate
+
+    scenario, seed = job
+    return simulate(scenario, rng=seed).value("belonging")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--worlds", type=int, default=200)
@@ -86,6 +95,10 @@ def main() -> None:
     start, cpu = time.perf_counter(), time.process_time()
     result = verdict(rotating, staying, worlds)
     batched, batched_cpu = time.perf_counter() - start, time.process_time() - cpu
+    start = time.perf_counter()
+    in_two = verdict(rotating, staying, worlds, workers=2)
+    batched_two = time.perf_counter() - start
+    assert in_two.table.equals(result.table), "the verdict must not depend on the processes"
 
     phases: dict[str, float] = defaultdict(float)
     with timed_phases(phases):
@@ -99,6 +112,16 @@ def main() -> None:
         for k in range(count):
             simulate(worlds.scenario(k, design), rng=seed)
     separate, separate_cpu = time.perf_counter() - start, time.process_time() - cpu
+    start = time.perf_counter()
+    jobs = [
+        (worlds.scenario(k, design), seeds(design, rotating.seed)[1])
+        for design in (rotating, staying)
+        for k in range(count)
+    ]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        list(pool.map(_simulate, jobs, chunksize=10))
+    separate_two = time.perf_counter() - start
 
     runs = 2 * count
     print(
@@ -119,6 +142,8 @@ def main() -> None:
         f"  ratio separate / stacked:          {separate / batched:8.1f} x "
         f"{separate_cpu / batched_cpu:7.1f} x"
     )
+    print(f"  on two processes: stacked {batched_two:.2f} s, separate {separate_two:.2f} s, ")
+    print(f"  ratio separate / stacked (both on two processes): {separate_two / batched_two:.1f} x")
     print(f"  (load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(
         f"where the stacked verdict spends its time (a second, instrumented run: {profiled:.2f} s)"

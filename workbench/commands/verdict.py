@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 #: Most worlds the command runs (each world is a copy of the cohort in one model).
@@ -47,6 +48,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--worlds-seed", type=int, default=0, help="seed of the world draws (default 0)"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes the two designs run in (default: 2, or 1 on a one-core machine); "
+        "results do not depend on it",
+    )
     parser.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
     return parser
 
@@ -63,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
         raise WorkbenchError(
             f"--replications {args.replications}: must be from 1 to {MAX_REPLICATIONS}"
         )
+    if args.workers is not None and args.workers < 1:
+        raise WorkbenchError(f"--workers {args.workers}: must be 1 or more")
+    workers = args.workers or min(2, os.cpu_count() or 1)
     if args.worlds_seed < 0:
         raise WorkbenchError(f"--worlds-seed {args.worlds_seed}: must be 0 or more")
     from workbench.scenario import load_scenario
@@ -83,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
             outcomes=outcomes,
             rng=args.seed,
             replications=args.replications,
-            progress=True,
+            progress=workers == 1,
+            workers=workers,
         )
         print(result)
         if args.csv is not None:

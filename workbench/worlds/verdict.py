@@ -32,15 +32,18 @@ Examples
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from workbench.scenario import Scenario, load_scenario
-from workbench.seeding import DEFAULT_SEED, RngLike, as_seed, seed_record
+from workbench.seeding import DEFAULT_SEED, RngLike, as_seed, derive_seeds, seed_record
 from workbench.worlds.discovery import Rule, flip_rules
 from workbench.worlds.engine import design_roster, run_worlds
 from workbench.worlds.outcomes import DEFAULT_OUTCOMES, Outcome, check_outcomes, parse_outcome
@@ -314,6 +317,7 @@ def verdict(
     *,
     replications: int = 1,
     progress: bool = False,
+    workers: int = 1,
 ) -> Verdict:
     """Is design A better than design B, and in how many plausible worlds?
 
@@ -335,6 +339,9 @@ def verdict(
         the cost.
     progress
         tqdm bars over the weeks of each design.
+    workers
+        Processes the designs run in at once (each design is one stacked run;
+        results do not depend on it).
 
     Examples
     --------
@@ -348,7 +355,14 @@ def verdict(
     a, b = (_scenario(design) for design in (design_a, design_b))
     root = as_seed(rng, default=a.seed)
     single = verdicts(
-        {a.name: a}, b, worlds, outcomes, root, replications=replications, progress=progress
+        {a.name: a},
+        b,
+        worlds,
+        outcomes,
+        root,
+        replications=replications,
+        progress=progress,
+        workers=workers,
     )
     return single[a.name]
 
@@ -362,6 +376,7 @@ def verdicts(
     *,
     replications: int = 1,
     progress: bool = False,
+    workers: int = 1,
 ) -> dict[str, Verdict]:
     """Each design against one reference design, over the same plausible worlds.
 
@@ -374,7 +389,7 @@ def verdicts(
         Name → scenario (or TOML path) of each design A.
     reference
         Design B of every verdict.
-    worlds, outcomes, replications, progress
+    worlds, outcomes, replications, progress, workers
         As for :func:`verdict`.
     rng
         Root seed shared by every run (default: the reference's ``seed``).
@@ -399,21 +414,12 @@ def verdicts(
     for roster in rosters.values():  # a bad outcome fails before any run
         check_outcomes(parsed, roster)
 
-    def run(design: Scenario, roster) -> pd.DataFrame:
-        return run_worlds(
-            design,
-            worlds,
-            root,
-            outcomes=names,
-            roster=roster,
-            replications=replications,
-            progress=progress,
-        )
-
-    base = run(b, rosters[""])
+    jobs = {"": (b, rosters[""])} | {name: (named[name], rosters[name]) for name in named}
+    results = _run_designs(jobs, worlds, root, names, replications, progress, workers)
+    base = results[""]
     out = {}
     for name, design in named.items():
-        result = run(design, rosters[name])
+        result = results[name]
         judged = judge(result - base, worlds, names=(design.name, b.name), rng=root)
         out[name] = Verdict(
             names=judged.names,
@@ -427,6 +433,87 @@ def verdicts(
             _better=judged._better,
         )
     return out
+
+
+#: Worlds per stacked run. Fixed, not derived from ``workers``, so a verdict is the same
+#: however many processes run it; more worlds are run in chunks of this size (in parallel
+#: with ``workers``), chunk ``c > 0`` seeded from the ``c``-th seed derived from the root,
+#: the same for every design (paired differences).
+WORLDS_PER_RUN = 100
+
+
+def _run_designs(
+    jobs: Mapping[str, tuple[Scenario, Any]],
+    worlds: PlausibleWorlds,
+    root: int,
+    names: list[str],
+    replications: int,
+    progress: bool,
+    workers: int,
+) -> dict[str, pd.DataFrame]:
+    """Each design's per-world outcomes: stacked runs of :data:`WORLDS_PER_RUN` worlds.
+
+    With ``workers > 1`` the runs (designs × chunks of worlds) share that many
+    processes, forked where the platform allows (the children inherit the loaded
+    model instead of importing it again). Every run is seeded from ``root`` and its
+    chunk alone, so the results do not depend on ``workers``.
+    """
+    count = len(worlds)
+    chunks = [np.arange(s, min(s + WORLDS_PER_RUN, count)) for s in range(0, count, WORLDS_PER_RUN)]
+    derived = derive_seeds(root, len(chunks))
+    chunk_seeds = [root, *derived[1:]]
+    parts = {
+        (name, c): (design, roster, chunk if len(chunks) > 1 else None, chunk_seeds[c])
+        for name, (design, roster) in jobs.items()
+        for c, chunk in enumerate(chunks)
+    }
+    options = {"outcomes": names, "replications": replications}
+
+    def task(part: tuple) -> tuple:
+        design, roster, chunk, seed = part
+        some = worlds if chunk is None else worlds.take(chunk)
+        return design, some, seed, roster
+
+    if workers <= 1 or len(parts) <= 1:
+        done = {
+            key: _run_part(*task(part), progress=progress, **options) for key, part in parts.items()
+        }
+    else:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        size = min(workers, len(parts))
+        with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
+            futures = {
+                key: pool.submit(_run_part, *task(part), **options) for key, part in parts.items()
+            }
+            done = {key: future.result() for key, future in futures.items()}
+    out = {}
+    for name in jobs:
+        frames = [done[(name, c)] for c in range(len(chunks))]
+        table = pd.concat(frames) if len(frames) > 1 else frames[0]
+        out[name] = table.set_axis(pd.RangeIndex(count, name="world"))
+    return out
+
+
+def _run_part(
+    design: Scenario,
+    worlds: PlausibleWorlds,
+    seed: int,
+    roster: Any,
+    *,
+    outcomes: list[str],
+    replications: int,
+    progress: bool = False,
+) -> pd.DataFrame:
+    return run_worlds(
+        design,
+        worlds,
+        seed,
+        outcomes=outcomes,
+        roster=roster,
+        replications=replications,
+        progress=progress,
+    )
 
 
 def verdict_table(verdicts: Mapping[str, Verdict]) -> pd.DataFrame:
