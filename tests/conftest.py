@@ -58,6 +58,9 @@ SLOW: tuple[str, ...] = (
     # two more seeds of the one-wave case (11-18 s each); its 3-level case stays fast
     "tests/test_calibration_real_shaped.py::test_a_one_wave_survey_informs_no_parameter[3-level,",
     "tests/test_calibration_real_shaped.py::test_a_one_wave_survey_informs_no_parameter[one item,",
+    # runs a 3,000-student design twice after the confirmation (7-10 s); the other
+    # dashboard tests keep the controls, pin/compare and background-run contracts fast
+    "tests/test_widgets_dashboard.py::test_a_large_design_asks_before_running",
 )
 #: Notebook and browser tests may take this long (seconds) on a loaded machine.
 LONG_TIMEOUT = 1800
