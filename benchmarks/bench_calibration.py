@@ -42,7 +42,7 @@ def speed(budget: int, jobs: int, participants_only: bool) -> None:
     parameters = [parse_parameter(p) for p in DEFAULT_PARAMETERS]
     start = time.perf_counter()
     target = survey_target(scenario, survey, participants_only=participants_only)
-    result = calibrate(target, parameters, budget=budget, progress=False, n_jobs=jobs)
+    result = calibrate(target, parameters, budget=budget, progress=False, workers=jobs)
     seconds = time.perf_counter() - start
     print(result.report())
     print(

@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         holdout=args.holdout,
         rng=args.seed,
         progress=not args.quiet,
-        n_jobs=args.jobs,
+        workers=args.jobs,
     )
     print(result.report())
     if args.out is not None:
