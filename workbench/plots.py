@@ -22,24 +22,7 @@ import pandas as pd
 from matplotlib.artist import Artist
 
 from workbench.output import atomic_file
-
-OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
-LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)))
-TITLES = {
-    "belonging": "Sense of belonging",
-    "confidence": "Confidence (self-efficacy)",
-    "attendance": "Attendance",
-    "retention": "Still in the program",
-    "enrolled": "Still enrolled (school/course)",
-    "dependency": "Dependency on the mentor",
-    "cross_group_ties": "Cross-group ties per student",
-    "isolated": "Students with no ties",
-    "skill": "Skill",
-    "matched": "Matched this week",
-    "rematches": "Rematches per student",
-    "in_poor_pair": "In a pair rated poor",
-}
-
+from workbench.plotstyle import LINESTYLES, OKABE_ITO, TITLES, band
 
 ATTRIBUTE_NAMES = {
     "first_gen": "first-generation status",
@@ -143,15 +126,6 @@ def save_figure(fig: plt.Figure, path: str | Path, dpi: int = 200) -> list[Path]
             fig.savefig(temporary, dpi=dpi, bbox_inches="tight", format=suffix[1:])
         written.append(target)
     return written
-
-
-def band(frame: pd.DataFrame, value: str = "value", level: float = 0.95) -> pd.DataFrame:
-    """Mean and central interval of ``value`` over replications, by week."""
-    low, high = (1 - level) / 2, 1 - (1 - level) / 2
-    grouped = frame.groupby("week")[value]
-    return pd.DataFrame(
-        {"mean": grouped.mean(), "low": grouped.quantile(low), "high": grouped.quantile(high)}
-    )
 
 
 def _line(ax: plt.Axes, frame: pd.DataFrame, label: str, k: int, value: str = "value") -> None:

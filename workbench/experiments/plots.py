@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.experiments.analysis import SweepResults, _by_columns
+from workbench.plotstyle import LINESTYLES, OKABE_ITO, TITLES, band
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
@@ -164,8 +165,3 @@ def plot_sensitivity(table: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Axe
         ax.set_title(f"Sensitivity of {TITLES.get(metric, metric).lower()}", fontsize=11)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     return ax
-
-
-# Imported last: workbench.plots re-exports this module's pictures from its own end,
-# so whichever of the two is imported first, each finds the other's names defined.
-from workbench.plots import LINESTYLES, OKABE_ITO, TITLES, band  # noqa: E402

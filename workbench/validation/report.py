@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from workbench.plots import OKABE_ITO
+from workbench.plotstyle import OKABE_ITO
 from workbench.validation.cases import CaseBook
 from workbench.validation.runner import ValidationResult
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.plots import LINESTYLES, OKABE_ITO
+from workbench.plotstyle import LINESTYLES, OKABE_ITO
 
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
 FONT_SIZES: dict[str, float] = {"base": 13.0, "title": 14.0, "label": 12.0}
