@@ -75,6 +75,7 @@ from workbench.errors import WorkbenchError
 from workbench.matching import POLICIES
 from workbench.matching.scores import TERMS
 from workbench.pairlist import pairlist_html, teacher_pairs, teacher_waiting
+from workbench.renamed import renamed
 from workbench.roster import Roster, RosterTable, read_roster_table, roster_from_table
 from workbench.roster_preview import RosterPreview, roster_warnings
 from workbench.widgets.controls import LABEL_WIDTH, css
@@ -158,8 +159,9 @@ class RosterMatcher:
 
     Parameters
     ----------
-    seed
-        Seed of the matching (ties and the random policy).
+    rng
+        Seed of the matching (ties and the random policy), shown in the "Seed" box
+        (``workbench match --seed``). ``seed`` is its old name (deprecated).
 
     Attributes
     ----------
@@ -172,7 +174,8 @@ class RosterMatcher:
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, rng: int = 0, *, seed: int | None = None) -> None:
+        seed = renamed("RosterMatcher", "seed", "rng", seed, rng, default=0)
         self.roster: Roster | None = None
         self.roster_name = ""
         self.result = None
