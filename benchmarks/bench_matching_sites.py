@@ -22,7 +22,9 @@ adds the district case (100,000 students in 100 sites, no rotation).
 
 A ratio against the code before a change cannot be measured in one run; to
 compare, run this script on both checkouts on the same machine at the same
-time (and say how loaded it was: the load average is printed).
+time, alternating, best of several (and say how loaded it was: the load
+average is printed). ``PYTHONPATH=/path/to/other/checkout`` runs it on another
+checkout's ``workbench`` with this venv.
 
 Run::
 
@@ -181,10 +183,14 @@ def main() -> None:
         )
     if args.district:
         models.append(("model, district", {"cohort.size": 100_000, "cohort.sites": 100}))
-    for label, overrides in tqdm(models, desc="simulation", unit="case"):
-        rows.append(model_case(label, overrides, args.repeat))
+    simulated = [
+        model_case(label, overrides, args.repeat)
+        for label, overrides in tqdm(models, desc="simulation", unit="case")
+    ]
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(pd.DataFrame(rows).to_string(index=False))
+        if simulated:
+            print(pd.DataFrame(simulated).to_string(index=False))
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -187,16 +187,20 @@ def test_policy_ignores_settings_its_record_does_not_name(name: str) -> None:
     scenario = Scenario().with_overrides(
         {"cohort.size": 36, "cohort.mentor_share": 0.35, "cohort.grades": [6, 7, 8, 9, 10]}
     )
-    roster = generate_roster(scenario.cohort, np.random.default_rng(5))
     base = scenario.with_overrides({"matching.policy": name}).matching
-    first = structure(match_roster(roster, base, np.random.default_rng(2)))
     changed_any = False
-    for setting, override in OTHER_VALUES.items():
-        config = scenario.with_overrides({"matching.policy": name, **override}).matching
-        other = structure(match_roster(roster, config, np.random.default_rng(2)))
-        if not record.uses(setting):
-            assert other == first, f"{name} changed with {setting}, which its record does not name"
-        changed_any |= other != first
+    # a few rosters: on one roster a setting the policy reads may happen not to matter
+    for seed in (5, 6, 7):
+        roster = generate_roster(scenario.cohort, np.random.default_rng(seed))
+        first = structure(match_roster(roster, base, np.random.default_rng(2)))
+        for setting, override in OTHER_VALUES.items():
+            config = scenario.with_overrides({"matching.policy": name, **override}).matching
+            other = structure(match_roster(roster, config, np.random.default_rng(2)))
+            if not record.uses(setting):
+                assert other == first, f"{name} changed with {setting}, which it does not name"
+            changed_any |= other != first
+        if changed_any:
+            break
     if record.settings_used:  # a setting it names makes a difference somewhere
         assert changed_any
 

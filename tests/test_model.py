@@ -135,7 +135,8 @@ def test_rotation_and_plan_b_give_students_new_partners(small: Scenario) -> None
         {"rotation.policy": "periodic", "rotation.every_weeks": 4},
         {"rotation.policy": "plan_b"},
     ):
-        model = MentorshipModel(small.with_overrides({"levers.weeks": 30, **rotation}), rng=5)
+        design = small.with_overrides({"levers.weeks": 30, "cohort.size": 160, **rotation})
+        model = MentorshipModel(design, rng=5)
         model.run_model()
         links = model.state.links
         pairs = np.sort(np.column_stack([links.mentor, links.mentee]), axis=1)

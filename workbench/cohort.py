@@ -6,7 +6,7 @@ Examples
 >>> from workbench.scenario import Scenario
 >>> roster = generate_roster(Scenario().cohort, np.random.default_rng(0))
 >>> len(roster), roster.attribute_names
-(300, ('language_background', 'disability', 'first_gen'))
+(300, ('disability', 'first_gen', 'language_background'))
 """
 
 from __future__ import annotations

@@ -163,23 +163,28 @@ class Roster:
     def take(self, index: Sequence[int] | np.ndarray) -> Roster:
         """The sub-roster of the given rows, in that order."""
         index = np.asarray(index, dtype=np.intp)
+
+        def rows(values: np.ndarray) -> np.ndarray:
+            # np.take is values[index], at a third of the cost on 2-D arrays (many sites)
+            return np.take(values, index, axis=0)
+
         sub = replace(
             self,
-            ids=self.ids[index],
-            site=self.site[index],
-            grade=self.grade[index],
-            role=self.role[index],
-            attribute_columns={name: c[index] for name, c in self.attribute_columns.items()},
-            interests=self.interests[index],
-            skills=self.skills[index],
-            languages=self.languages[index],
-            schedule=self.schedule[index],
-            barriers=self.barriers[index],
-            belonging=self.belonging[index],
-            confidence=self.confidence[index],
+            ids=rows(self.ids),
+            site=rows(self.site),
+            grade=rows(self.grade),
+            role=rows(self.role),
+            attribute_columns={name: rows(c) for name, c in self.attribute_columns.items()},
+            interests=rows(self.interests),
+            skills=rows(self.skills),
+            languages=rows(self.languages),
+            schedule=rows(self.schedule),
+            barriers=rows(self.barriers),
+            belonging=rows(self.belonging),
+            confidence=rows(self.confidence),
             must_not_meet=_remap_pairs(self.must_not_meet, index, len(self)),
-            info_columns={name: c[index] for name, c in self.info_columns.items()},
-            grade_known=self.grade_known[index],
+            info_columns={name: rows(c) for name, c in self.info_columns.items()},
+            grade_known=rows(self.grade_known),
         )
         # cached_property writes to the instance dict, so a frozen dataclass can carry it
         sub.__dict__["_codes"] = {k: (c[index], lv) for k, (c, lv) in self._codes.items()}
@@ -209,9 +214,9 @@ class Roster:
             elif parent is not None:
                 whole, index = parent[0].derived(name, compute), parent[1]
                 found = (
-                    tuple(part[index] for part in whole)
+                    tuple(np.take(part, index, axis=0) for part in whole)
                     if isinstance(whole, tuple)
-                    else whole[index]
+                    else np.take(whole, index, axis=0)
                 )
             else:
                 found = compute(self)
