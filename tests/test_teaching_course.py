@@ -192,7 +192,7 @@ def test_start_page_has_a_glossary_and_a_session_plan() -> None:
         "Plausible worlds",
     ]:
         assert f"**{term}**" in glossary, term
-    assert "later\n  version of the model" in glossary or "later version" in glossary
+    assert "`workbench.verdict`" in glossary and "`enrolled`" in glossary, "the v2 words"
     notes = next(c.source for c in cells if c.source.startswith("## For instructors"))
     assert "90-minute session" in notes and "| 75–90 |" in notes
     assert "--to html" in notes, "the printable worksheet command"
@@ -210,3 +210,45 @@ def test_printable_worksheet_has_questions_and_no_solutions_or_code() -> None:
     html, _ = HTMLExporter(config=config).from_filename(str(path))
     assert "Discuss." in html and "Exercise 1." in html
     assert "Solution" not in html and "import workbench" not in html
+
+
+POLICY_LESSONS = [
+    path for path in LESSONS if path.stem[:2] in {"01", "02", "03", "04", "05", "06", "07"}
+]
+
+
+@pytest.mark.parametrize("path", POLICY_LESSONS, ids=lambda p: p.stem)
+def test_policy_lesson_judges_its_verdict_over_plausible_worlds(path: Path) -> None:
+    """Every lesson that states a policy verdict also states it over plausible worlds.
+
+    A ``workbench.verdict`` call, a reading under it whose check reads the
+    verdict's table, and a word for the case the worlds do not settle.
+    """
+    cells = _read(path).cells
+    code = [cell.source for cell in cells if cell.cell_type == "code"]
+    assert any("workbench.verdict(" in source for source in code)
+    assert any("PlausibleWorlds.default(n=40" in source for source in code), "small, said worlds"
+    checks = [c.source for c in cells if "reading-check" in _tags(c)]
+    assert any(".table" in source or ".by(" in source for source in checks)
+    text = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    assert "plausible worlds" in text.lower() and "uncertain" in text.lower()
+
+
+def test_lessons_set_only_model_settings_that_exist() -> None:
+    """A setting a lesson changes (``"dynamics.x"``) must exist in the model.
+
+    The first model's ``closure_penalty`` was removed in model v2; a lesson
+    still switching it off would fail only when run, in the middle of a class.
+    """
+    from workbench.scenario import Scenario
+
+    sections = {
+        name: set(type(getattr(Scenario(), name)).model_fields)
+        for name in ["dynamics", "levers", "rotation", "matching"]
+    }
+    for path in LESSONS:
+        source = "\n".join(c.source for c in _read(path).cells if c.cell_type == "code")
+        for section, key in re.findall(r"[\"'](dynamics|levers|rotation|matching)\.(\w+)", source):
+            assert key in sections[section], f"{path.name}: {section}.{key} is not a setting"
+        for key in re.findall(r"with_values\((\w+)=", source):
+            assert key in sections["dynamics"], f"{path.name}: worlds.with_values({key}=...)"
