@@ -147,14 +147,26 @@ def test_no_rule_from_noise() -> None:
     assert sum(found) <= 2  # about 5% expected by the test's level
 
 
-def test_a_holding_verdict_names_where_it_reverses() -> None:
+def test_a_verdict_that_reverses_within_an_assumption_is_uncertain() -> None:
     low = (WORLDS.table["planned_harm_share"] < 0.05).to_numpy()  # a tenth of the range
+    v = judge(_differences(np.where(low, 0.03, -0.03)), WORLDS, names=("rotating", "staying"))
+    # 90% of worlds say "lower", but the rest is a region of an assumption's range
+    assert v.table.loc["belonging", "share_a_better"] == pytest.approx(0.1)
+    assert v.table.loc["belonging", "verdict"] == "uncertain"
+    reading = v.sentences()[0]
+    assert reading.startswith("Uncertain: rotating lowers end-of-year belonging compared with")
+    assert "in 90% of plausible worlds" in reading and "does not settle it" in reading
+    assert "It turns on planned_harm_share (an assumption): rotating raises it in 100%" in reading
+
+
+def test_a_verdict_that_reverses_only_within_calibrated_values_keeps_its_word() -> None:
+    column = WORLDS.table["belonging_gain"].to_numpy()
+    low = column < np.quantile(column, 0.1)
     v = judge(_differences(np.where(low, 0.03, -0.03)), WORLDS, names=("rotating", "staying"))
     assert v.table.loc["belonging", "verdict"] == "reversed"
     reading = v.sentences()[0]
     assert reading.startswith("rotating lowers end-of-year belonging compared with staying in 90%")
-    assert "It reverses where planned_harm_share < 0.05" in reading
-    assert "(an assumption; 20 worlds): there rotating raises it in 100% of them." in reading
+    assert "It reverses where belonging_gain < " in reading and "(calibrated;" in reading
 
 
 def test_several_designs_against_one_reference_equal_their_single_verdicts() -> None:

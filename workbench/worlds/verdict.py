@@ -16,7 +16,11 @@ The words, in the order they are decided:
 ``reversed``
     A is better in at most :data:`REVERSED` of worlds (B is better);
 ``uncertain``
-    anything in between: the evidence does not settle it.
+    anything in between: the evidence does not settle it; **also** a verdict that
+    would hold (or be reversed) by its share but *reverses within the plausible
+    range of an assumption* (a flip rule on a parameter whose basis is
+    ``assumption``, or on the identity variant): a verdict that hinges on an
+    assumption is not a finding, however many worlds the assumption's range gives it.
 
 Examples
 --------
@@ -217,6 +221,10 @@ def judge(
         rules[name] = found
         low, high = np.quantile(diff, SPREAD)
         flips = [rule for rule in found if _flips(rule)]
+        hinges = [rule for rule in flips if rule.basis == "assumption"]
+        if hinges and verdict_word in ("holds", "reversed"):
+            verdict_word = "uncertain"  # it hinges on an assumption (module docstring)
+            flips = hinges + [rule for rule in flips if rule not in hinges]
         rows[name] = {
             "mean_difference": float(diff.mean()),
             "sd_difference": float(diff.std(ddof=1)) if len(diff) > 1 else 0.0,
