@@ -26,7 +26,7 @@ def survey():
 def test_survey_card_shows_alpha_and_wave_means(survey):
     page = survey._repr_html_()
     assert page.startswith("<div") and page.endswith("</div>")
-    alphas = reliability_table(survey, bootstrap=0)
+    alphas = reliability_table(survey, n_resamples=0)
     assert len(alphas) == 4
     for row in alphas.itertuples():  # every scale x wave alpha, to 3 decimals
         assert f"<td>{row.alpha:.3f}</td>" in page, (row.scale, row.wave)

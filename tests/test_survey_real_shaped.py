@@ -122,7 +122,7 @@ def test_omega_with_answers_missing_at_random():
 
 
 def test_reliability_table_reports_omega_n_and_interval(attitudes):
-    table = reliability_table(attitudes, bootstrap=40).set_index(["scale", "wave"])
+    table = reliability_table(attitudes, n_resamples=40).set_index(["scale", "wave"])
     row = table.loc[("attitude", "T1")]
     part = attitudes.items("attitude")[(attitudes.data["wave"] == "T1").to_numpy()].to_numpy()
     assert row["omega_n"] == int((np.isfinite(part).sum(1) >= 2).sum())
@@ -133,7 +133,7 @@ def test_reliability_table_reports_omega_n_and_interval(attitudes):
 
 def test_single_item_scale_reliability_is_not_applicable(capsys):
     survey = load_survey(*OUTCOME)
-    table = reliability_table(survey, bootstrap=0)
+    table = reliability_table(survey, n_resamples=0)
     assert table["alpha"].isna().all() and table["omega"].isna().all()
     assert table["note"].str.startswith("single item").all()
     assert main(["survey", str(OUTCOME[0]), "--codebook", str(OUTCOME[1])]) == 0
@@ -153,7 +153,7 @@ def test_a_duplicated_column_is_noted():
     frame = pd.DataFrame(
         {"id": [f"r{i}" for i in range(7)], "q": answers, "q_copy": answers}
     ).astype(str)
-    table = reliability_table(survey_from_frame(frame, book), bootstrap=0)
+    table = reliability_table(survey_from_frame(frame, book), n_resamples=0)
     assert "identical answers in items q = q_copy" in table.loc[0, "note"]
 
 

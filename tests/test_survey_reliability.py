@@ -80,7 +80,7 @@ def test_reverse_coding_matters(bfi_survey):
 
 
 def test_reliability_table_matches_functions(bfi_survey):
-    table = reliability_table(bfi_survey, bootstrap=0).set_index("scale")
+    table = reliability_table(bfi_survey, n_resamples=0).set_index("scale")
     for scale in BFI_SCALES:
         items = bfi_survey.items(scale)
         assert table.loc[scale, "alpha"] == pytest.approx(pingouin.cronbach_alpha(items)[0], 1e-9)
@@ -148,3 +148,10 @@ def test_group_means_and_gaps(bfi_survey):
 def test_alpha_of_constant_items_is_nan():
     alpha, _ = cronbach_alpha(pd.DataFrame({"a": [1.0], "b": [2.0]}))
     assert np.isnan(alpha)
+
+
+def test_old_bootstrap_name_still_works_with_a_warning(bfi_survey):
+    new = reliability_table(bfi_survey, n_resamples=5, rng=1)
+    with pytest.warns(DeprecationWarning, match="n_resamples"):
+        old = reliability_table(bfi_survey, bootstrap=5, rng=1)
+    pd.testing.assert_frame_equal(new, old)

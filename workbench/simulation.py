@@ -12,7 +12,6 @@ True
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -21,19 +20,16 @@ import pandas as pd
 
 from workbench.dynamics import END_REASONS
 from workbench.model import MentorshipModel
+from workbench.renamed import renamed
 from workbench.scenario import Scenario
 from workbench.seeding import RngLike, as_seed, derive_seeds
 
 TABLES: tuple[str, ...] = ("metrics", "gaps", "run", "students", "links")
 
 
-def _renamed_seed(rng: RngLike, seed: int | None) -> RngLike:
-    if seed is None:
-        return rng
-    warnings.warn("seed= is now rng= (the same value)", DeprecationWarning, stacklevel=3)
-    if rng is not None:
-        raise TypeError("give rng or seed (its old name), not both")
-    return seed
+def _renamed_seed(function: str, rng: RngLike, seed: int | None) -> RngLike:
+    """``rng`` after the ``seed=`` -> ``rng=`` rename (:func:`workbench.renamed.renamed`)."""
+    return renamed(function, "seed", "rng", seed, rng, stacklevel=4)
 
 
 def _version() -> str:
@@ -221,7 +217,7 @@ def simulate(
     seed
         Old name of ``rng`` (deprecated).
     """
-    rng = _renamed_seed(rng, seed)
+    rng = _renamed_seed("simulate", rng, seed)
     seed = as_seed(rng, default=derive_seeds(scenario.seed, replication + 1)[replication])
     model = MentorshipModel(scenario, rng=seed)
     model.run_model()
@@ -265,7 +261,7 @@ def run_scenario(
     results do not depend on how many replications are run. ``seed`` is the
     old name of ``rng`` (deprecated).
     """
-    root = as_seed(_renamed_seed(rng, seed), default=scenario.seed)
+    root = as_seed(_renamed_seed("run_scenario", rng, seed), default=scenario.seed)
     count = scenario.replications if replications is None else replications
     seeds = derive_seeds(root, count)
     from tqdm.auto import tqdm

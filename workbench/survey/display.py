@@ -35,7 +35,7 @@ def scale_table(survey: Survey, reliability: pd.DataFrame | None = None) -> pd.D
     if reliability is None:  # alpha only: the card does not show omega's bootstrap interval
         from workbench.survey.reliability import reliability_table
 
-        reliability = reliability_table(survey, bootstrap=0)
+        reliability = reliability_table(survey, n_resamples=0)
     alpha = reliability.set_index(["scale", "wave"])["alpha"]
     rows = []
     for name, spec in survey.codebook.scales.items():

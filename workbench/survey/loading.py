@@ -98,13 +98,19 @@ class Survey:
             return self
         return self.subset(self.data["participated"].fillna(False).to_numpy(bool))
 
-    def reliability(self, bootstrap: int = 200, rng=0) -> pd.DataFrame:
-        """Cronbach's alpha (95% CI) and McDonald's omega (bootstrap 95% CI, ``bootstrap``
-        resamples seeded by ``rng``; 0 skips it) per scale × wave
-        (:func:`workbench.survey.reliability.reliability_table`)."""
+    def reliability(
+        self, n_resamples: int = 200, rng=0, *, bootstrap: int | None = None
+    ) -> pd.DataFrame:
+        """Cronbach's alpha (95% CI) and McDonald's omega (bootstrap 95% CI, ``n_resamples``
+        resamples seeded by ``rng``; 0 skips it; ``bootstrap`` is its deprecated name) per
+        scale × wave (:func:`workbench.survey.reliability.reliability_table`)."""
+        from workbench.renamed import renamed
         from workbench.survey.reliability import reliability_table
 
-        return reliability_table(self, bootstrap=bootstrap, rng=rng)
+        n_resamples = renamed(
+            "Survey.reliability", "bootstrap", "n_resamples", bootstrap, n_resamples, default=200
+        )
+        return reliability_table(self, n_resamples, rng=rng)
 
     def item_statistics(self) -> pd.DataFrame:
         """Per scale × wave × item statistics

@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.multivariate.factor import Factor
 
+from workbench.renamed import renamed
 from workbench.seeding import DEFAULT_SEED, RngLike, as_rng
 from workbench.survey.loading import Survey
 from workbench.survey.scoring import prorate
@@ -210,17 +211,25 @@ def reliability_note(survey: Survey, scale: str, part: pd.DataFrame) -> str:
 
 
 def reliability_table(
-    survey: Survey, bootstrap: int = 200, rng: RngLike = DEFAULT_SEED
+    survey: Survey,
+    n_resamples: int = 200,
+    rng: RngLike = DEFAULT_SEED,
+    *,
+    bootstrap: int | None = None,
 ) -> pd.DataFrame:
     """Alpha (Feldt 95% CI), omega (bootstrap 95% CI), respondents used, items per scale × wave.
 
     Columns: ``scale, wave, n`` (respondents with any answer), ``complete``
     (every item answered), ``items``, ``alpha, alpha_low, alpha_high``
     (pairwise), ``omega, omega_low, omega_high`` (pairwise ML one-factor,
-    percentile bootstrap of ``bootstrap`` resamples; 0 skips it), ``omega_n``
+    percentile bootstrap of ``n_resamples`` resamples; 0 skips it; ``bootstrap``
+    is its deprecated name), ``omega_n``
     (respondents with two or more answers, who enter the pairwise
     correlations) and ``note`` (e.g. single item: not applicable).
     """
+    n_resamples = renamed(
+        "reliability_table", "bootstrap", "n_resamples", bootstrap, n_resamples, default=200
+    )
     generator = as_rng(rng)
     rows = []
     for scale in survey.codebook.scales:
@@ -233,8 +242,8 @@ def reliability_table(
             alpha, (low, high) = cronbach_alpha(part) if not single else (np.nan, (np.nan,) * 2)
             omega = mcdonald_omega(part) if not single else np.nan
             o_low, o_high = (
-                omega_interval(part, bootstrap, rng=generator)
-                if bootstrap and np.isfinite(omega)
+                omega_interval(part, n_resamples, rng=generator)
+                if n_resamples and np.isfinite(omega)
                 else (np.nan, np.nan)
             )
             rows.append(
