@@ -105,9 +105,7 @@ def run(args: argparse.Namespace) -> int:
         return _across(args, book, dynamics)
     import sys
 
-    replications = args.replications or (
-        book.settings.quick_replications if args.quick else book.settings.replications
-    )
+    replications = _replications(args, book)
     print(
         f"validation: {replications:,} replication(s) of each case's arms",
         file=sys.stderr,
@@ -128,6 +126,13 @@ def run(args: argparse.Namespace) -> int:
     written = write_report(result, book, args.out, command)
     print(f"wrote {', '.join(str(path) for path in written)}")
     return 0 if result.ok else 1
+
+
+def _replications(args: argparse.Namespace, book) -> int:
+    """Replications a run does: ``--replications``, else the case file's (quick or full)."""
+    return args.replications or (
+        book.settings.quick_replications if args.quick else book.settings.replications
+    )
 
 
 def _across(args: argparse.Namespace, book, dynamics: dict) -> int:
@@ -157,9 +162,7 @@ def _across(args: argparse.Namespace, book, dynamics: dict) -> int:
             raise WorkbenchError(f"--across {setting}={value}: {error}") from None
     import sys
 
-    replications = args.replications or (
-        book.settings.quick_replications if args.quick else book.settings.replications
-    )
+    replications = _replications(args, book)
     print(
         f"validation across {setting}: {len(values)} value(s) x {replications:,} replication(s)",
         file=sys.stderr,

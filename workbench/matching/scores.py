@@ -318,10 +318,7 @@ def score_matrix(
     attributes: Sequence[str] | None = None,
 ) -> np.ndarray:
     """The weighted score of every mentor × mentee combination."""
-    needed = [name for name, weight in weights.items() if weight]
-    terms = pair_terms(roster, mentors, mentees, attributes, only=needed)
-    total = combine({name: terms.get(name, 0.0) for name in TERMS}, weights)
-    return np.broadcast_to(total, (len(mentors), len(mentees))).astype(np.float64)
+    return _combined(roster, mentors, mentees, weights, attributes)
 
 
 def weighted_scores(
