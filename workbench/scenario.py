@@ -315,6 +315,12 @@ class Levers(_Strict):
     """What a coordinator can change about how the program runs."""
 
     weeks: int = Field(36, ge=1, le=104, description="program length (one step = one week)")
+    follow_up_weeks: int = Field(
+        0,
+        ge=0,
+        le=104,
+        description="weeks followed after the program ends, without meetings (a follow-up survey)",
+    )
     sessions_per_week: int = Field(
         1, ge=0, le=5, description="mentoring sessions a week; 0 = no program (control)"
     )
