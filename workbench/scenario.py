@@ -428,8 +428,10 @@ class Dynamics(_Strict):
         "logit",
         "assumption",
         S000 + " (transportation, scheduling, language supports); size assumed: one "
-        "barrier lowers attendance from 83% to 60%; tried 0.6-1.8",
-        (0.6, 1.8),
+        "barrier lowers attendance from 83% to 60%; tried 0.2-1.8 (83% to 80% at the low "
+        "end, a barrier that barely matters; to 45% at the high end): no study gives it, and "
+        "whether a program without supports narrows or widens a gap turns on it",
+        (0.2, 1.8),
     )
     # meeting quality (logit scale)
     quality_base: float = _param(

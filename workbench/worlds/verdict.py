@@ -175,7 +175,17 @@ class Verdict:
         head = (
             f"{a} (A) against {b} (B) over {len(self.worlds)} plausible worlds; difference = A − B"
         )
-        return "\n".join([head, text, "", *self.sentences()])
+        return "\n".join([head, text, self.legend(), "", *self.sentences()])
+
+    def legend(self) -> str:
+        """What the table's words and share columns mean, with the designs' names."""
+        a, b = self.names
+        return (
+            f"verdict: holds = {a} better in at least {HOLDS:.0%} of worlds; reversed = {b} "
+            f"better in at least {1 - REVERSED:.0%}; uncertain = the evidence (or the number "
+            f"of worlds run) does not settle it; share_low-share_high = 95% interval of "
+            f"share_a_better; low-high = the central 90% of worlds' differences"
+        )
 
     def __repr__(self) -> str:
         words = ", ".join(f"{k}: {v}" for k, v in self.table["verdict"].items())
@@ -190,8 +200,7 @@ class Verdict:
         facts = [
             f"{a} (A) against {b} (B) over {len(self.worlds)} plausible worlds, "
             "same students and seeds in both (paired); difference = A − B",
-            f"holds: A better in ≥ {HOLDS:.0%} of worlds; reversed: in ≤ {REVERSED:.0%}; "
-            f"no real difference: negligible in ≥ {NEGLIGIBLE_SHARE:.0%}",
+            self.legend() + f"; no real difference = negligible in ≥ {NEGLIGIBLE_SHARE:.0%}",
             *self.sentences(),
         ]
         return card("Verdict", facts, {"per outcome": self.table.drop(columns=["reading"])})
