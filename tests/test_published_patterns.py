@@ -354,27 +354,56 @@ def test_youth_at_risk_benefit_at_least_as_much(baseline, attribute):
 # clear 90% is 'uncertain'.
 
 
+def _survives_its_ends(a, b, worlds, outcome: str, parameter: str) -> None:
+    """A confident verdict keeps its word with an assumption at either end of its range.
+
+    An uncertain verdict must read as unsettled to a coordinator.
+    """
+    judged = workbench.verdict(a, b, worlds=worlds, outcomes=[outcome], rng=SEED)
+    said = judged.table.loc[outcome, "verdict"]
+    if said not in CONFIDENT:
+        reading = judged.table.loc[outcome, "reading"]
+        assert reading.startswith(("Uncertain", "No real difference")), reading
+        return
+    for end in worlds.summary().loc[parameter, "plausible"]:
+        knocked = workbench.verdict(
+            a, b, worlds=worlds.with_values(**{parameter: end}), outcomes=[outcome], rng=SEED
+        )
+        assert knocked.table.loc[outcome, "verdict"] == said, (
+            f"'{said}' over plausible worlds, but with {parameter} = {end} (an end of its "
+            f"plausible range): {knocked.table.loc[outcome, 'reading']}"
+        )
+
+
 def test_a_confident_rotation_verdict_survives_planned_harm_at_its_ends(baseline):
     """Issue 15's knock-out criterion on its headline verdict: "rotating every 6 weeks
     lowers belonging" may be stated with confidence only if it keeps its word with
     planned_harm_share (an assumption) at either end of its plausible range."""
-    worlds = workbench.PlausibleWorlds.default(n=100, rng=0)
     rotating = _design(baseline, "rotate every 6 weeks", **{"rotation.policy": "periodic"})
-    judged = workbench.verdict(rotating, baseline, worlds=worlds, outcomes=["belonging"], rng=SEED)
-    said = judged.table.loc["belonging", "verdict"]
-    low, high = worlds.summary().loc["planned_harm_share", "plausible"]
-    if said not in CONFIDENT:  # then the coordinator must read it as unsettled
-        reading = judged.table.loc["belonging", "reading"]
-        assert reading.startswith(("Uncertain", "No real difference")), reading
-    for end in (low, high) if said in CONFIDENT else ():
-        knocked = workbench.verdict(
-            rotating,
-            baseline,
-            worlds=worlds.with_values(planned_harm_share=end),
-            outcomes=["belonging"],
-            rng=SEED,
-        )
-        assert knocked.table.loc["belonging", "verdict"] == said, (
-            f"'{said}' over plausible worlds, but with planned_harm_share = {end} (an end of "
-            f"its plausible range): {knocked.table.loc['belonging', 'reading']}"
-        )
+    worlds = workbench.PlausibleWorlds.default(n=100, rng=0)
+    _survives_its_ends(rotating, baseline, worlds, "belonging", "planned_harm_share")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "WRONG on main at 3cf3ba4 (knock-out criterion): over the 40 worlds of lesson 05 the tool "
+        "says all supports raise belonging ('holds', no parameter named), but with "
+        "barrier_penalty (an assumption) at 0.2, the low end of its plausible range since "
+        "3cf3ba4, the same verdict is 'uncertain' (supports better in about 85% of worlds). "
+        "Lesson 05 says this verdict 'holds over its whole plausible range'."
+    ),
+)
+def test_the_supports_verdict_survives_barrier_penalty_at_its_ends(baseline, worlds):
+    """Lesson 05's 'most solid verdict of the course' under the same knock-out criterion."""
+    supports = {
+        f"levers.supports.{kind}": True
+        for kind in ("transport", "schedule", "language", "caregiving")
+    }
+    _survives_its_ends(
+        _design(baseline, "all supports", **supports),
+        baseline,
+        worlds,
+        "belonging",
+        "barrier_penalty",
+    )
