@@ -384,16 +384,10 @@ def test_a_confident_rotation_verdict_survives_planned_harm_at_its_ends(baseline
     _survives_its_ends(rotating, baseline, worlds, "belonging", "planned_harm_share")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "WRONG on main at 3cf3ba4 (knock-out criterion): over the 40 worlds of lesson 05 the tool "
-        "says all supports raise belonging ('holds', no parameter named), but with "
-        "barrier_penalty (an assumption) at 0.2, the low end of its plausible range since "
-        "3cf3ba4, the same verdict is 'uncertain' (supports better in about 85% of worlds). "
-        "Lesson 05 says this verdict 'holds over its whole plausible range'."
-    ),
-)
+# Found WRONG by this review at 3cf3ba4: over lesson 05's 40 worlds the tool said all supports
+# raise belonging ('holds', no parameter named), while with barrier_penalty (an assumption) at
+# 0.2, the low end of its plausible range, supports are better in only about 85% of worlds.
+# Since the knock-outs (verdict(knockouts=3), the default) the tool reports it uncertain.
 def test_the_supports_verdict_survives_barrier_penalty_at_its_ends(baseline, worlds):
     """Lesson 05's 'most solid verdict of the course' under the same knock-out criterion."""
     supports = {

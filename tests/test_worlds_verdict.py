@@ -243,7 +243,7 @@ def test_a_confident_verdict_that_reverses_at_an_assumptions_end_becomes_uncerta
         planned_harm_share=0.5, belonging_gain=0.0
     )
     # every planned ending costs half a premature one and meetings add nothing: rotating loses
-    plain = verdict(rotating, base, worlds, outcomes=["belonging"], rng=3)
+    plain = verdict(rotating, base, worlds, outcomes=["belonging"], rng=3, knockouts=0)
     assert plain.table.loc["belonging", "verdict"] == "reversed"
     assert plain.knockouts is None
     knocked = verdict(rotating, base, worlds, outcomes=["belonging"], rng=3, knockouts=40)

@@ -424,7 +424,7 @@ def verdict(
     replications: int = 1,
     progress: bool = False,
     workers: int = 1,
-    knockouts: int = 0,
+    knockouts: int = 3,
 ) -> Verdict:
     """Is design A better than design B, and in how many plausible worlds?
 
@@ -493,7 +493,7 @@ def verdicts(
     replications: int = 1,
     progress: bool = False,
     workers: int = 1,
-    knockouts: int = 0,
+    knockouts: int = 3,
 ) -> dict[str, Verdict]:
     """Each design against one reference design, over the same plausible worlds.
 
