@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from workbench import registry
+from workbench.matching import tiled
 from workbench.matching.context import MatchContext
 from workbench.matching.pairing import Pairing
 from workbench.matching.policies import MatchingPolicy, split_roles
@@ -102,11 +103,16 @@ def match_roster(
     parts = []
     codes = roster.site_codes[rows]
     order = np.argsort(codes, kind="stable")
+    tiles = template_of(roster)
+    if tiles is not None and tiled.applies(roster, config, context, rows, policy):
+        # many sites of copies: the same result with the per-site work done as arrays
+        found = tiled.match_tiled_sites(roster, config, rng, rows, codes, order, context, tiles)
+        if found is not None:
+            return found
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
     sites = [rows[block] for block in np.split(order, bounds)]
     # every site's share of the pairs and rankings in one pass (not one pass per site)
     locals_ = [MatchContext(strict=strict)] * len(sites) if plain else context.split(sites)
-    tiles = template_of(roster)
     solved: dict[tuple, Pairing] = {}
     for site_rows, local in zip(sites, locals_, strict=True):
         if len(site_rows) < 2:

@@ -340,15 +340,28 @@ def weighted_scores(
     found = template_of(roster)
     if found is not None:
         template, rows = found
-        key = (tuple(weights.items()), None if attributes is None else tuple(attributes))
-        cache = template.__dict__.setdefault("_template_scores", {})
-        whole = cache.get(key)
-        if whole is None:
-            everyone = np.arange(len(template))
-            whole = _combined(template, everyone, everyone, weights, attributes)
-            cache[key] = whole
+        whole = template_scores(template, weights, attributes)
         return whole[np.ix_(rows[mentors], rows[mentees])]
     return _combined(roster, mentors, mentees, weights, attributes)
+
+
+def template_scores(
+    template: Roster, weights: Mapping[str, float], attributes: Sequence[str] | None = None
+) -> np.ndarray:
+    """The weighted score of every ordered pair of ``template``'s students, ``(n, n)``.
+
+    Computed once per (weights, attributes) and kept on the template (do not
+    modify it): the score matrix of a site of a roster tiled from ``template``
+    is a slice of it (:func:`weighted_scores`).
+    """
+    key = (tuple(weights.items()), None if attributes is None else tuple(attributes))
+    cache = template.__dict__.setdefault("_template_scores", {})
+    whole = cache.get(key)
+    if whole is None:
+        everyone = np.arange(len(template))
+        whole = _combined(template, everyone, everyone, weights, attributes)
+        cache[key] = whole
+    return whole
 
 
 def _combined(

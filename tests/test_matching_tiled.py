@@ -1,0 +1,189 @@
+"""The one-pass matching of a tiled roster's sites equals the site-by-site loop, exactly.
+
+:func:`workbench.matching.tiled.match_tiled_sites` replaces ``match_roster``'s
+per-site loop for the batched worlds engine. Its promise is the loop's result,
+bit for bit: the same pairs in the same order, groups, scores, reasons (in the
+same order), notes, and the same draws taken from the random stream. These
+tests run both on rounds shaped like the simulation's (copies of one roster,
+students waiting in some copies, rows in any order, recent partners to avoid,
+some of them unavoidable) and compare everything.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench.cohort import generate_roster
+from workbench.matching import match_roster, tiled
+from workbench.matching.pairing import Pairing
+from workbench.roster import Roster
+from workbench.scenario import Scenario
+from workbench.worlds.engine import tile_roster
+
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+COVERED = ("optimal", "affinity", "complementary", "balanced", "cross_group")
+
+
+def _roster(seed: int, n: int, sites: int) -> Roster:
+    cohort = Scenario().cohort.model_copy(update={"size": n, "sites": sites})
+    return generate_roster(cohort, np.random.default_rng(seed))
+
+
+def _both_ways(roster, config, seed, **kwargs) -> tuple[tuple, tuple]:
+    """(pairing, rng state after) from the one-pass path and from the site loop."""
+    calls = []
+    original = tiled.match_tiled_sites
+
+    def spy(*args, **kw):
+        found = original(*args, **kw)
+        calls.append(found is not None)
+        return found
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tiled, "match_tiled_sites", spy)
+        rng = np.random.default_rng(seed)
+        fast = match_roster(roster, config, rng, **kwargs)
+        fast_state = rng.bit_generator.state
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tiled, "applies", lambda *args: False)
+        rng = np.random.default_rng(seed)
+        loop = match_roster(roster, config, rng, **kwargs)
+        loop_state = rng.bit_generator.state
+    return (fast, fast_state, calls), (loop, loop_state)
+
+
+def _assert_same(a: Pairing, b: Pairing) -> None:
+    for name in ("mentor", "mentee", "group", "score"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype, name
+        np.testing.assert_array_equal(x, y, err_msg=name)  # exactly, not approximately
+    assert list(a.unmatched.items()) == list(b.unmatched.items())  # reasons, in order
+    assert a.notes == b.notes
+    assert a.policy == b.policy
+
+
+@FAST
+@given(
+    seed=st.integers(0, 2**31),
+    sites=st.integers(1, 3),
+    copies=st.integers(1, 6),
+    policy=st.sampled_from(COVERED),
+    capacity=st.integers(1, 3),
+    waiting=st.floats(0.02, 1.0),
+    avoided=st.integers(0, 60),
+)
+def test_one_pass_equals_the_site_loop(
+    seed, sites, copies, policy, capacity, waiting, avoided
+) -> None:
+    rng = np.random.default_rng(seed)
+    base = _roster(seed, int(rng.integers(4, 40)), sites)
+    big, copy = tile_roster(base, copies)
+    # the coordinator hands over the current roles: some copies' students have changed side
+    role = big.role.copy()
+    flip = rng.random(len(big)) < 0.1
+    role[flip] = np.where(role[flip] == "mentor", "mentee", "mentor")
+    roster = big.with_roles(role)
+    # students waiting: some copies alike (shared solutions), some not; rows in any order
+    n = len(base)
+    keep = rng.random(n) < waiting
+    alike = np.tile(keep, copies) & (copy % 2 == 0)
+    rows = np.flatnonzero(alike | ((rng.random(len(big)) < waiting) & (copy % 2 == 1)))
+    rows = rng.permutation(rows) if seed % 3 == 0 else rows
+    # recent partners: pairs within a copy (the same in every copy) and a few across
+    within = rng.integers(0, n, (avoided, 2))
+    pairs = (within[None, :, :] + (np.arange(copies) * n)[:, None, None]).reshape(-1, 2)
+    pairs = np.vstack([pairs, rng.integers(0, len(big), (avoided // 4, 2))])
+    config = Scenario().matching.model_copy(update={"policy": policy, "capacity": capacity})
+    (fast, fast_state, calls), (loop, loop_state) = _both_ways(
+        roster, config, seed + 1, rows=rows, avoid=pairs
+    )
+    assert calls, "the one-pass path was not tried"
+    _assert_same(fast, loop)
+    assert fast_state == loop_state  # the same draws: the rest of a run is unchanged
+
+
+def test_a_kept_recent_pair_shared_by_copies_falls_back_to_the_loop() -> None:
+    # two students, one mentor and one mentee, who were partners: in every copy the only
+    # way to match them is to keep the pair (a note), and the loop then re-solves every
+    # copy (a solution with a note is not shared), drawing again each time
+    base = _roster(3, 12, 1)
+    mentor = int(np.flatnonzero(base.role == "mentor")[0])
+    mentee = int(np.flatnonzero(base.role == "mentee")[0])
+    big, copy = tile_roster(base, 4)
+    rows = np.sort(np.concatenate([np.arange(4) * len(base) + r for r in (mentor, mentee)]))
+    pairs = np.column_stack([np.arange(4) * len(base) + mentor, np.arange(4) * len(base) + mentee])
+    config = Scenario().matching
+    (fast, fast_state, calls), (loop, loop_state) = _both_ways(
+        big, config, 9, rows=rows, avoid=pairs
+    )
+    assert calls == [False]  # the one-pass path declined, leaving the stream as it was
+    _assert_same(fast, loop)
+    assert fast_state == loop_state
+    assert len(fast.notes) == 4 and len(fast) == 4
+
+
+def test_a_kept_recent_pair_alone_is_noted_in_one_pass() -> None:
+    base = _roster(3, 12, 1)
+    mentor = int(np.flatnonzero(base.role == "mentor")[0])
+    mentee = int(np.flatnonzero(base.role == "mentee")[0])
+    big, copy = tile_roster(base, 3)
+    n = len(base)
+    # copy 0: the two former partners alone; copies 1, 2: everyone (different problems)
+    rows = np.concatenate([[mentor, mentee], np.arange(n, 3 * n)])
+    pairs = np.array([[mentor, mentee]])
+    (fast, fast_state, calls), (loop, loop_state) = _both_ways(
+        big, Scenario().matching, 4, rows=rows, avoid=pairs
+    )
+    assert calls == [True]
+    _assert_same(fast, loop)
+    assert fast_state == loop_state
+    assert fast.notes == (
+        "site site_1|w0: 1 recent partner pair(s) kept: no other way to match those students",
+    )
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"policy": "random"},
+        {"policy": "cross_age"},
+        {"policy": "stable"},
+        {"min_schedule_overlap": 1},
+        {"language_required": True},
+    ],
+)
+def test_what_it_does_not_cover_goes_to_the_loop(update) -> None:
+    base = _roster(5, 20, 1)
+    big, _ = tile_roster(base, 2)
+    config = Scenario().matching.model_copy(update=update)
+    assert not tiled.applies(big, config, _context(), np.arange(len(big)), _policy(config.policy))
+
+
+def test_flexible_roles_and_forbidden_pairs_go_to_the_loop() -> None:
+    from workbench.matching.context import MatchContext
+
+    base = _roster(5, 20, 1)
+    big, _ = tile_roster(base, 2)
+    config = Scenario().matching
+    everyone = np.arange(len(big))
+    policy = _policy("optimal")
+    assert tiled.applies(big, config, _context(), everyone, policy)
+    flexible = big.with_roles(np.where(everyone == 3, "both", big.role))
+    assert not tiled.applies(flexible, config, _context(), everyone, policy)
+    assert not tiled.applies(big, config, MatchContext.build(forbidden=[(0, 1)]), everyone, policy)
+    assert not tiled.applies(big, config, MatchContext.build(strict=True), everyone, policy)
+
+
+def _context():
+    from workbench.matching.context import MatchContext
+
+    return MatchContext.build()
+
+
+def _policy(name: str):
+    from workbench import registry
+
+    return registry.get("matching", name).load()

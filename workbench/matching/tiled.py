@@ -1,0 +1,329 @@
+"""Many small sites of a tiled roster matched in one pass (the batched worlds engine's case).
+
+The batched worlds engine (:mod:`workbench.worlds.engine`) stacks one copy of
+the roster per plausible world, each copy its own matching site. A matching
+round then has thousands of sites, most of them a handful of students waiting
+for a partner. Run site by site (:func:`workbench.matching.match_roster`'s
+general loop), each costs a sub-roster, a problem, a feasibility object and a
+:class:`~workbench.matching.pairing.Pairing`: about a quarter of a millisecond
+of Python per site, more than the solver. :func:`match_tiled_sites` gives the
+SAME result (pairs, groups, scores, reasons, notes, and the random draws taken
+from ``rng``) with the per-site work done once for all sites as arrays: the
+roles, the problem keys, the avoided pairs and the reasons; per site remain
+the score slice, its tie-breaking jitter and scipy's ``linear_sum_assignment``
+(:func:`workbench.matching.policies.assignment`).
+
+It covers what the simulation asks of the assignment policies (``optimal``
+and the weight recipes): no hard pair constraint (no forbidden pairs, no
+required free period or language), students marked ``mentor`` or ``mentee``,
+no rankings, not strict. For anything else it returns ``None`` and the general
+loop runs.
+
+The random stream is the general loop's: each site that is solved draws its
+jitter (``rng.random((mentors, mentees))``) in site order, and a site posing
+the same problem as an earlier one shares that solution without drawing. The
+general loop does not share a solution that carries a note (a recent partner
+kept); when that happens before a later copy of the same problem, the draws
+here would differ, so the stream is put back and ``None`` returned (the
+general loop then runs; it did not happen once in the 72 rounds of the
+benchmark's 200-world verdict, which kept one recent pair in one site).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench import registry
+from workbench.matching.context import MatchContext, avoid_penalty
+from workbench.matching.pairing import Pairing
+from workbench.matching.policies import (
+    JITTER,
+    assignment,
+    assignment_matching,
+    configured_weights,
+    policy_weights,
+)
+from workbench.matching.scores import TERMS, combine, pairwise_terms, template_scores
+from workbench.roster import Roster
+from workbench.scenario import Matching as MatchConfig
+
+ALONE = "the only student waiting for a match in this site"
+
+
+def _reasons(capacity: int) -> tuple[str, ...]:
+    """The reasons :func:`workbench.matching.policies.finish` gives, by code."""
+    return (
+        ALONE,  # 0
+        f"every suitable mentor was already full (capacity {capacity})",  # 1
+        "the policy left them out to match others (every suitable mentor was taken)",  # 2
+        "no mentors in this site",  # 3
+        "more mentor places than mentees in this site",  # 4
+        "no mentees in this site",  # 5
+    )
+
+
+def applies(
+    roster: Roster, config: MatchConfig, context: MatchContext, rows: np.ndarray, policy
+) -> bool:
+    """Whether :func:`match_tiled_sites` covers this round (else the general loop runs)."""
+    if policy is not assignment_matching or context.strict or context.rankings:
+        return False
+    if len(context.forbidden) or config.min_schedule_overlap:
+        return False
+    if config.language_required and roster.languages.shape[1]:
+        return False
+    if registry.get("matching", config.policy).weights == "random":
+        return False
+    role = roster.role[rows]
+    return bool(np.all((role == "mentor") | (role == "mentee")))
+
+
+def match_tiled_sites(
+    roster: Roster,
+    config: MatchConfig,
+    rng: np.random.Generator,
+    rows: np.ndarray,
+    codes: np.ndarray,
+    order: np.ndarray,
+    context: MatchContext,
+    template: tuple[Roster, np.ndarray],
+) -> Pairing | None:
+    """The pairing :func:`~workbench.matching.match_roster`'s site loop gives, or ``None``.
+
+    ``rows`` take part; ``codes`` are their site codes and ``order`` the stable
+    argsort of ``codes`` (sites in code order, each site's rows in the order
+    given). ``template`` is :func:`workbench.roster.template_of` of ``roster``.
+    ``None`` (with ``rng`` untouched) when a shared solution would carry a note
+    (see the module docstring).
+    """
+    if len(rows) == 0:
+        return None
+    sites = _Sites(roster, rows[order], codes[order], template[1])
+    avoid = _local_avoid(context.avoid, roster, sites)
+    weights = policy_weights(config, config.policy)
+    whole = template_scores(template[0], weights, config.cross_group_attributes)
+    penalty = avoid_penalty(weights)
+
+    solver, copies = _problems(sites, avoid)
+    solved = np.flatnonzero(solver == np.arange(sites.count))
+    draws = sites.m[solved] * sites.e[solved]
+    saved = rng.bit_generator.state
+    jitter = rng.random(int(draws.sum()))  # each solved site's rng.random((m, e)), in order
+    jitter *= JITTER
+    jitter_at = np.r_[0, np.cumsum(draws)]
+    everyone = np.ones(int(draws.max(initial=0)), dtype=bool)
+
+    capacity = int(config.capacity)
+    found: list[tuple[int, np.ndarray, np.ndarray]] = []
+    notes: dict[int, str] = {}
+    for j, k in enumerate(solved.tolist()):
+        if not draws[j]:
+            continue  # no mentor or no mentee: nothing to solve, nothing drawn
+        mentors, mentees = sites.sides(k)
+        objective = whole[mentors[:, None], mentees[None, :]]
+        noise = jitter[jitter_at[j] : jitter_at[j + 1]].reshape(objective.shape)
+        objective = np.add(objective, noise, out=noise)
+        hits = avoid.hits(k)
+        if len(hits):
+            objective.ravel()[hits] -= penalty
+        allowed = everyone[: objective.size].reshape(objective.shape)
+        r, c = assignment(objective, allowed, capacity)
+        if len(hits):
+            avoided = np.zeros(objective.size, dtype=bool)
+            avoided[hits] = True
+            kept = int(np.count_nonzero(avoided[r * objective.shape[1] + c]))
+            if kept:
+                if copies[k] > 1:  # the site loop would solve the next copy afresh
+                    rng.bit_generator.state = saved
+                    return None
+                notes[k] = (
+                    f"site {sites.name(k)}: {kept} recent partner pair(s) kept: no other "
+                    "way to match those students"
+                )
+        found.append((k, r, c))
+    reported = configured_weights(config)
+    return _assemble(roster, config, sites, solver, found, notes, whole, weights == reported)
+
+
+class _Sites:
+    """The rows of a round, site after site, with each site's mentors and mentees."""
+
+    def __init__(
+        self, roster: Roster, flat: np.ndarray, codes: np.ndarray, template_rows: np.ndarray
+    ) -> None:
+        n = len(flat)
+        self.roster, self.flat = roster, flat
+        self.starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]).astype(np.intp)
+        self.count = len(self.starts)
+        self.sizes = np.diff(np.r_[self.starts, n])
+        self.site = np.repeat(np.arange(self.count), self.sizes)  # each entry's site
+        self.local = np.arange(n) - self.starts[self.site]  # position in its site
+        self.mentor = roster.role[flat] == "mentor"
+        self.m = np.bincount(self.site[self.mentor], minlength=self.count)
+        self.e = self.sizes - self.m
+        # split_roles: a site's mentors, then its mentees, each in site order
+        self.by_side = np.lexsort((self.local, ~self.mentor, self.site))
+        self.ordinal = np.empty(n, dtype=np.intp)  # position among the site's mentors/mentees
+        self.ordinal[self.by_side] = np.arange(n) - np.repeat(self.starts, self.sizes)
+        self.ordinal[~self.mentor] -= self.m[self.site[~self.mentor]]
+        self.template = template_rows[flat]
+        self._sided = self.template[self.by_side]
+
+    def sides(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Template rows of site ``k``'s mentors and mentees."""
+        a, b, mid = int(self.starts[k]), int(self.starts[k] + self.sizes[k]), int(self.m[k])
+        return self._sided[a : a + mid], self._sided[a + mid : b]
+
+    def name(self, k: int) -> str:
+        return str(self.roster.site[self.flat[self.starts[k]]])
+
+
+class _Avoided:
+    """Avoided pairs inside one site, sorted by site, local low row, local high row."""
+
+    def __init__(self, sites: _Sites, x: np.ndarray, y: np.ndarray) -> None:
+        low = np.minimum(sites.local[x], sites.local[y])
+        high = np.maximum(sites.local[x], sites.local[y])
+        where = sites.site[x]
+        order = np.lexsort((high, low, where))
+        x, y, where = x[order], y[order], where[order]
+        self.pairs = np.column_stack([low[order], high[order]]).astype(np.intp)
+        self.at = np.searchsorted(where, np.arange(sites.count + 1))
+        # a mentor and a mentee: its place in the site's flattened (m, e) objective
+        mixed = sites.mentor[x] != sites.mentor[y]
+        ment = np.where(sites.mentor[x], x, y)[mixed]
+        mentee = np.where(sites.mentor[x], y, x)[mixed]
+        self.spot = sites.ordinal[ment] * sites.e[where[mixed]] + sites.ordinal[mentee]
+        self.spot_at = np.searchsorted(where[mixed], np.arange(sites.count + 1))
+
+    def hits(self, k: int) -> np.ndarray:
+        return self.spot[self.spot_at[k] : self.spot_at[k + 1]]
+
+
+def _local_avoid(avoid: np.ndarray, roster: Roster, sites: _Sites) -> _Avoided:
+    """``MatchContext.split``'s avoided pairs of every site, in one pass."""
+    entry = np.full(len(roster), -1, dtype=np.intp)
+    entry[sites.flat] = np.arange(len(sites.flat))
+    avoid = avoid[(avoid.min(1) >= 0) & (avoid.max(1) < len(roster))] if len(avoid) else avoid
+    x, y = entry[avoid[:, 0]], entry[avoid[:, 1]]
+    keep = (x >= 0) & (y >= 0)
+    x, y = x[keep], y[keep]
+    keep = sites.site[x] == sites.site[y]
+    return _Avoided(sites, x[keep], y[keep])
+
+
+def _problems(sites: _Sites, avoid: _Avoided) -> tuple[np.ndarray, np.ndarray]:
+    """Each site's solver (the first site posing its problem; -1 for a lone student).
+
+    The problem is ``match_roster``'s key: the template rows in site order, the
+    roles, the avoided pairs (no forbidden pairs or rankings here). Also how
+    many sites each solver's problem has.
+    """
+    rows = sites.template.tobytes()
+    roles = sites.mentor.tobytes()
+    pairs = avoid.pairs.tobytes()
+    width, pair_width = sites.template.itemsize, 2 * avoid.pairs.itemsize
+    first: dict[tuple[bytes, bytes, bytes], int] = {}
+    solver = np.full(sites.count, -1, dtype=np.intp)
+    starts, ends = sites.starts.tolist(), (sites.starts + sites.sizes).tolist()
+    at = avoid.at.tolist()
+    for k in np.flatnonzero(sites.sizes >= 2).tolist():
+        a, b = starts[k], ends[k]
+        key = (
+            rows[a * width : b * width],
+            roles[a:b],
+            pairs[at[k] * pair_width : at[k + 1] * pair_width],
+        )
+        solver[k] = first.setdefault(key, k)
+    copies = np.bincount(solver[solver >= 0], minlength=sites.count)
+    return solver, copies
+
+
+def _assemble(
+    roster: Roster,
+    config: MatchConfig,
+    sites: _Sites,
+    solver: np.ndarray,
+    found: list[tuple[int, np.ndarray, np.ndarray]],
+    notes: dict[int, str],
+    whole: np.ndarray,
+    scores_are_objective: bool,
+) -> Pairing:
+    """What ``Pairing.concat`` of every site's ``finish`` (its solver's, remapped) gives."""
+    # the solved sites' pairs, as (site, mentor ordinal, mentee ordinal)
+    if found:
+        own = np.concatenate([np.full(len(r), k, dtype=np.intp) for k, r, _ in found])
+        r_all = np.concatenate([r for _, r, _ in found]).astype(np.intp)
+        c_all = np.concatenate([c for _, _, c in found]).astype(np.intp)
+    else:
+        own = r_all = c_all = np.zeros(0, dtype=np.intp)
+    begin = np.searchsorted(own, np.arange(sites.count + 1))
+    length = np.diff(begin)
+    # every site copies its solver's pairs
+    has = solver >= 0
+    each = np.where(has, length[np.maximum(solver, 0)], 0)
+    total = int(each.sum())
+    which = np.repeat(np.arange(sites.count), each)
+    within = np.arange(total) - np.repeat(np.cumsum(each) - each, each)
+    source = begin[solver[which]] + within
+    r, c = r_all[source], c_all[source]
+    order = np.lexsort((c, r, which))
+    which, r, c = which[order], r[order], c[order]
+    mentor_entry = sites.by_side[sites.starts[which] + r]
+    mentee_entry = sites.by_side[sites.starts[which] + sites.m[which] + c]
+    mentor_rows, mentee_rows = sites.flat[mentor_entry], sites.flat[mentee_entry]
+    fresh = np.r_[True, (which[1:] != which[:-1]) | (r[1:] != r[:-1])] if total else np.zeros(0)
+    group = (np.cumsum(fresh) - 1).astype(np.intp)
+    if scores_are_objective:
+        score = whole[sites.template[mentor_entry], sites.template[mentee_entry]]
+    else:
+        score = _reported_scores(roster, config, mentor_rows, mentee_rows)
+
+    # everyone left out, with finish's reason; site order, mentees then mentors
+    taken = np.zeros(len(sites.flat), dtype=bool)
+    taken[mentor_entry] = True
+    taken[mentee_entry] = True
+    out = np.flatnonzero(~taken)
+    k = sites.site[out]
+    is_mentor = sites.mentor[out]
+    capacity = int(config.capacity)
+    code = np.where(
+        is_mentor,
+        np.where(sites.e[k] == 0, 5, 4),
+        np.where(sites.m[k] == 0, 3, np.where(sites.e[k] > capacity * sites.m[k], 1, 2)),
+    )
+    code[sites.sizes[k] < 2] = 0
+    shown = np.lexsort((sites.ordinal[out], is_mentor, k))
+    reasons = _reasons(capacity)
+    unmatched = dict(
+        zip(
+            sites.flat[out[shown]].tolist(),
+            [reasons[x] for x in code[shown].tolist()],
+            strict=True,
+        )
+    )
+    return Pairing(
+        mentor_rows.astype(np.intp),
+        mentee_rows.astype(np.intp),
+        group,
+        np.asarray(score, dtype=np.float64),
+        unmatched,
+        config.policy,
+        tuple(notes[k] for k in sorted(notes)),
+    )
+
+
+def _reported_scores(
+    roster: Roster, config: MatchConfig, mentors: np.ndarray, mentees: np.ndarray
+) -> np.ndarray:
+    """``Problem.pair_scores`` when the policy's weights are not the configured ones."""
+    reported = configured_weights(config)
+    terms = pairwise_terms(
+        roster,
+        mentors,
+        mentees,
+        config.cross_group_attributes,
+        only=[t for t, w in reported.items() if w],
+    )
+    scores = combine({t: terms.get(t, 0.0) for t in TERMS}, reported)
+    return np.broadcast_to(scores, (len(mentors),)).astype(np.float64)
