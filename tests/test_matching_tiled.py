@@ -96,9 +96,12 @@ def test_one_pass_equals_the_site_loop(
     within = rng.integers(0, n, (avoided, 2))
     pairs = (within[None, :, :] + (np.arange(copies) * n)[:, None, None]).reshape(-1, 2)
     pairs = np.vstack([pairs, rng.integers(0, len(big), (avoided // 4, 2))])
+    # as the coordinator gives them (an array), as a caller may (a list), or none
+    given = pairs if seed % 2 else [tuple(pair) for pair in pairs.tolist()]
+    given = None if avoided == 0 and seed % 2 else given
     config = Scenario().matching.model_copy(update={"policy": policy, "capacity": capacity})
     (fast, fast_state, calls), (loop, loop_state) = _both_ways(
-        roster, config, seed + 1, rows=rows, avoid=pairs
+        roster, config, seed + 1, rows=rows, avoid=given
     )
     assert calls, "the one-pass path was not tried"
     _assert_same(fast, loop)
@@ -159,28 +162,31 @@ def test_what_it_does_not_cover_goes_to_the_loop(update) -> None:
     base = _roster(5, 20, 1)
     big, _ = tile_roster(base, 2)
     config = Scenario().matching.model_copy(update=update)
-    assert not tiled.applies(big, config, _context(), np.arange(len(big)), _policy(config.policy))
+    assert not tiled.applies(big, config, np.arange(len(big)), _policy(config.policy))
 
 
-def test_flexible_roles_and_forbidden_pairs_go_to_the_loop() -> None:
-    from workbench.matching.context import MatchContext
-
+@pytest.mark.parametrize(
+    "kwargs", [{"forbidden": [(0, 21)]}, {"rankings": {0: [21]}}, {"strict": True}]
+)
+def test_forbidden_pairs_rankings_and_strict_go_to_the_loop(kwargs) -> None:
     base = _roster(5, 20, 1)
     big, _ = tile_roster(base, 2)
-    config = Scenario().matching
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tiled, "match_tiled_sites", _refuse)
+        match_roster(big, Scenario().matching, np.random.default_rng(0), **kwargs)
+    assert tiled.applies(big, Scenario().matching, np.arange(len(big)), _policy("optimal"))
+
+
+def test_flexible_roles_go_to_the_loop() -> None:
+    base = _roster(5, 20, 1)
+    big, _ = tile_roster(base, 2)
     everyone = np.arange(len(big))
-    policy = _policy("optimal")
-    assert tiled.applies(big, config, _context(), everyone, policy)
     flexible = big.with_roles(np.where(everyone == 3, "both", big.role))
-    assert not tiled.applies(flexible, config, _context(), everyone, policy)
-    assert not tiled.applies(big, config, MatchContext.build(forbidden=[(0, 1)]), everyone, policy)
-    assert not tiled.applies(big, config, MatchContext.build(strict=True), everyone, policy)
+    assert not tiled.applies(flexible, Scenario().matching, everyone, _policy("optimal"))
 
 
-def _context():
-    from workbench.matching.context import MatchContext
-
-    return MatchContext.build()
+def _refuse(*args, **kwargs):
+    raise AssertionError("the one-pass path must not run here")
 
 
 def _policy(name: str):

@@ -98,17 +98,21 @@ def match_roster(
     own = getattr(roster, "must_not_meet", None)
     if own is not None and len(own):
         extra = np.vstack([extra.reshape(-1, 2), own])
+    tiles = template_of(roster)
+    if (
+        tiles is not None
+        and not (len(extra) or rankings or strict)
+        and tiled.applies(roster, config, rows, policy)
+    ):
+        # many sites of copies: the same result with the per-site work done as arrays
+        found = tiled.match_tiled_sites(roster, config, rng, rows, avoid, tiles)
+        if found is not None:
+            return found
     context = MatchContext.build(extra, avoid, rankings, strict)
     plain = not (len(context.forbidden) or len(context.avoid) or context.rankings)
     parts = []
     codes = roster.site_codes[rows]
     order = np.argsort(codes, kind="stable")
-    tiles = template_of(roster)
-    if tiles is not None and tiled.applies(roster, config, context, rows, policy):
-        # many sites of copies: the same result with the per-site work done as arrays
-        found = tiled.match_tiled_sites(roster, config, rng, rows, codes, order, context, tiles)
-        if found is not None:
-            return found
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
     sites = [rows[block] for block in np.split(order, bounds)]
     # every site's share of the pairs and rankings in one pass (not one pass per site)

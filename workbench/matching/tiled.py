@@ -62,13 +62,12 @@ def _reasons(capacity: int) -> tuple[str, ...]:
     )
 
 
-def applies(
-    roster: Roster, config: MatchConfig, context: MatchContext, rows: np.ndarray, policy
-) -> bool:
-    """Whether :func:`match_tiled_sites` covers this round (else the general loop runs)."""
-    if policy is not assignment_matching or context.strict or context.rankings:
-        return False
-    if len(context.forbidden) or config.min_schedule_overlap:
+def applies(roster: Roster, config: MatchConfig, rows: np.ndarray, policy) -> bool:
+    """Whether :func:`match_tiled_sites` covers this round's policy, settings and roles.
+
+    The caller checks the rest: no forbidden pairs, no rankings, not strict.
+    """
+    if policy is not assignment_matching or config.min_schedule_overlap:
         return False
     if config.language_required and roster.languages.shape[1]:
         return False
@@ -83,55 +82,56 @@ def match_tiled_sites(
     config: MatchConfig,
     rng: np.random.Generator,
     rows: np.ndarray,
-    codes: np.ndarray,
-    order: np.ndarray,
-    context: MatchContext,
+    avoid,
     template: tuple[Roster, np.ndarray],
 ) -> Pairing | None:
     """The pairing :func:`~workbench.matching.match_roster`'s site loop gives, or ``None``.
 
-    ``rows`` take part; ``codes`` are their site codes and ``order`` the stable
-    argsort of ``codes`` (sites in code order, each site's rows in the order
-    given). ``template`` is :func:`workbench.roster.template_of` of ``roster``.
-    ``None`` (with ``rng`` untouched) when a shared solution would carry a note
-    (see the module docstring).
+    ``rows`` take part, ``avoid`` are the pairs of roster rows to avoid where
+    possible (as ``match_roster`` takes them), ``template`` is
+    :func:`workbench.roster.template_of` of ``roster``. ``None`` (with ``rng``
+    untouched) when a shared solution would carry a note (see the module
+    docstring) or no row takes part.
     """
     if len(rows) == 0:
         return None
+    codes = roster.site_codes[rows]
+    order = np.argsort(codes, kind="stable")
     sites = _Sites(roster, rows[order], codes[order], template[1])
-    avoid = _local_avoid(context.avoid, roster, sites)
+    avoided = _Avoided(sites, _pair_array(avoid), len(roster))
     weights = policy_weights(config, config.policy)
     whole = template_scores(template[0], weights, config.cross_group_attributes)
     penalty = avoid_penalty(weights)
 
-    solver, copies = _problems(sites, avoid)
+    solver, copies = _problems(sites, avoided)
     solved = np.flatnonzero(solver == np.arange(sites.count))
     draws = sites.m[solved] * sites.e[solved]
     saved = rng.bit_generator.state
     jitter = rng.random(int(draws.sum()))  # each solved site's rng.random((m, e)), in order
     jitter *= JITTER
-    jitter_at = np.r_[0, np.cumsum(draws)]
+    jitter_at = np.r_[0, np.cumsum(draws)].tolist()
     everyone = np.ones(int(draws.max(initial=0)), dtype=bool)
 
     capacity = int(config.capacity)
     found: list[tuple[int, np.ndarray, np.ndarray]] = []
     notes: dict[int, str] = {}
     for j, k in enumerate(solved.tolist()):
-        if not draws[j]:
+        if jitter_at[j] == jitter_at[j + 1]:
             continue  # no mentor or no mentee: nothing to solve, nothing drawn
         mentors, mentees = sites.sides(k)
-        objective = whole[mentors[:, None], mentees[None, :]]
+        # whole[np.ix_(mentors, mentees)], the site's score matrix, at a third of the cost
+        objective = whole.take(mentors, 0).take(mentees, 1)
         noise = jitter[jitter_at[j] : jitter_at[j + 1]].reshape(objective.shape)
         objective = np.add(objective, noise, out=noise)
-        hits = avoid.hits(k)
+        hits = avoided.spots(k)
         if len(hits):
             objective.ravel()[hits] -= penalty
         allowed = everyone[: objective.size].reshape(objective.shape)
         r, c = assignment(objective, allowed, capacity)
         if len(hits):
-            avoided = np.zeros(objective.size, dtype=bool)
-            avoided[hits] = True
-            kept = int(np.count_nonzero(avoided[r * objective.shape[1] + c]))
+            marked = np.zeros(objective.size, dtype=bool)
+            marked[hits] = True
+            kept = int(np.count_nonzero(marked[r * objective.shape[1] + c]))
             if kept:
                 if copies[k] > 1:  # the site loop would solve the next copy afresh
                     rng.bit_generator.state = saved
@@ -143,6 +143,14 @@ def match_tiled_sites(
         found.append((k, r, c))
     reported = configured_weights(config)
     return _assemble(roster, config, sites, solver, found, notes, whole, weights == reported)
+
+
+def _pair_array(pairs) -> np.ndarray:
+    """Pairs of rows as given to ``match_roster`` (iterable or array) as a ``(k, 2)`` array."""
+    if pairs is None:
+        return np.zeros((0, 2), dtype=np.intp)
+    array = np.asarray(pairs if isinstance(pairs, np.ndarray) else list(pairs), dtype=np.intp)
+    return array.reshape(-1, 2)
 
 
 class _Sites:
@@ -161,58 +169,69 @@ class _Sites:
         self.mentor = roster.role[flat] == "mentor"
         self.m = np.bincount(self.site[self.mentor], minlength=self.count)
         self.e = self.sizes - self.m
-        # split_roles: a site's mentors, then its mentees, each in site order
-        self.by_side = np.lexsort((self.local, ~self.mentor, self.site))
+        # split_roles: a site's mentors, then its mentees, each in site order (entries are
+        # in site order already: a stable sort on site and side keeps it)
+        self.by_side = np.argsort(2 * self.site + ~self.mentor, kind="stable")
         self.ordinal = np.empty(n, dtype=np.intp)  # position among the site's mentors/mentees
         self.ordinal[self.by_side] = np.arange(n) - np.repeat(self.starts, self.sizes)
         self.ordinal[~self.mentor] -= self.m[self.site[~self.mentor]]
         self.template = template_rows[flat]
         self._sided = self.template[self.by_side]
+        self._bounds = np.column_stack([self.starts, self.starts + self.m, self.starts + self.sizes])
 
     def sides(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Template rows of site ``k``'s mentors and mentees."""
-        a, b, mid = int(self.starts[k]), int(self.starts[k] + self.sizes[k]), int(self.m[k])
-        return self._sided[a : a + mid], self._sided[a + mid : b]
+        a, mid, b = self._bounds[k].tolist()
+        return self._sided[a:mid], self._sided[mid:b]
 
     def name(self, k: int) -> str:
         return str(self.roster.site[self.flat[self.starts[k]]])
 
 
 class _Avoided:
-    """Avoided pairs inside one site, sorted by site, local low row, local high row."""
+    """Avoided pairs inside one site, as ``MatchContext.split`` gives each site its own.
 
-    def __init__(self, sites: _Sites, x: np.ndarray, y: np.ndarray) -> None:
-        low = np.minimum(sites.local[x], sites.local[y])
-        high = np.maximum(sites.local[x], sites.local[y])
-        where = sites.site[x]
-        order = np.lexsort((high, low, where))
-        x, y, where = x[order], y[order], where[order]
-        self.pairs = np.column_stack([low[order], high[order]]).astype(np.intp)
+    ``pairs``: local ``(low, high)`` rows, distinct, sorted by site, low, high;
+    ``at[k]``: where site ``k``'s start. For a mentor and a mentee, their place
+    in the site's flattened ``(m, e)`` objective (:meth:`spots`).
+    """
+
+    def __init__(self, sites: _Sites, pairs: np.ndarray, n: int) -> None:
+        entry = np.full(n, -1, dtype=np.intp)
+        entry[sites.flat] = np.arange(len(sites.flat))
+        a, b = pairs[:, 0], pairs[:, 1]
+        if len(pairs) and not (np.minimum(a, b).min() >= 0 and np.maximum(a, b).max() < n):
+            ok = (np.minimum(a, b) >= 0) & (np.maximum(a, b) < n)
+            a, b = a[ok], b[ok]
+        x, y = entry[a], entry[b]
+        keep = (x >= 0) & (y >= 0) & (x != y)
+        x, y = x[keep], y[keep]
+        keep = sites.site[x] == sites.site[y]
+        x, y = x[keep], y[keep]
+        # one integer per pair (site, low, high): sorting it sorts and drops repeats at once
+        width = np.int64(max(int(sites.sizes.max(initial=0)), 1))
+        low = np.minimum(sites.local[x], sites.local[y]).astype(np.int64)
+        high = np.maximum(sites.local[x], sites.local[y]).astype(np.int64)
+        keys = np.sort((sites.site[x].astype(np.int64) * width + low) * width + high)
+        keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+        where, rest = np.divmod(keys, width * width)
+        low, high = np.divmod(rest, width)
+        self.pairs = np.column_stack([low, high]).astype(np.intp)
         self.at = np.searchsorted(where, np.arange(sites.count + 1))
-        # a mentor and a mentee: its place in the site's flattened (m, e) objective
+        x = sites.starts[where] + low
+        y = sites.starts[where] + high
         mixed = sites.mentor[x] != sites.mentor[y]
-        ment = np.where(sites.mentor[x], x, y)[mixed]
-        mentee = np.where(sites.mentor[x], y, x)[mixed]
-        self.spot = sites.ordinal[ment] * sites.e[where[mixed]] + sites.ordinal[mentee]
-        self.spot_at = np.searchsorted(where[mixed], np.arange(sites.count + 1))
+        x, y, where = x[mixed], y[mixed], where[mixed]
+        first_mentor = sites.mentor[x]
+        ment, mentee = np.where(first_mentor, x, y), np.where(first_mentor, y, x)
+        self.spot = sites.ordinal[ment] * sites.e[where] + sites.ordinal[mentee]
+        self.spot_at = np.searchsorted(where, np.arange(sites.count + 1)).tolist()
 
-    def hits(self, k: int) -> np.ndarray:
+    def spots(self, k: int) -> np.ndarray:
         return self.spot[self.spot_at[k] : self.spot_at[k + 1]]
 
 
-def _local_avoid(avoid: np.ndarray, roster: Roster, sites: _Sites) -> _Avoided:
-    """``MatchContext.split``'s avoided pairs of every site, in one pass."""
-    entry = np.full(len(roster), -1, dtype=np.intp)
-    entry[sites.flat] = np.arange(len(sites.flat))
-    avoid = avoid[(avoid.min(1) >= 0) & (avoid.max(1) < len(roster))] if len(avoid) else avoid
-    x, y = entry[avoid[:, 0]], entry[avoid[:, 1]]
-    keep = (x >= 0) & (y >= 0)
-    x, y = x[keep], y[keep]
-    keep = sites.site[x] == sites.site[y]
-    return _Avoided(sites, x[keep], y[keep])
-
-
-def _problems(sites: _Sites, avoid: _Avoided) -> tuple[np.ndarray, np.ndarray]:
+def _problems(sites: _Sites, avoided: _Avoided) -> tuple[np.ndarray, np.ndarray]:
     """Each site's solver (the first site posing its problem; -1 for a lone student).
 
     The problem is ``match_roster``'s key: the template rows in site order, the
@@ -221,12 +240,12 @@ def _problems(sites: _Sites, avoid: _Avoided) -> tuple[np.ndarray, np.ndarray]:
     """
     rows = sites.template.tobytes()
     roles = sites.mentor.tobytes()
-    pairs = avoid.pairs.tobytes()
-    width, pair_width = sites.template.itemsize, 2 * avoid.pairs.itemsize
+    pairs = avoided.pairs.tobytes()
+    width, pair_width = sites.template.itemsize, 2 * avoided.pairs.itemsize
     first: dict[tuple[bytes, bytes, bytes], int] = {}
     solver = np.full(sites.count, -1, dtype=np.intp)
     starts, ends = sites.starts.tolist(), (sites.starts + sites.sizes).tolist()
-    at = avoid.at.tolist()
+    at = avoided.at.tolist()
     for k in np.flatnonzero(sites.sizes >= 2).tolist():
         a, b = starts[k], ends[k]
         key = (
@@ -267,7 +286,9 @@ def _assemble(
     within = np.arange(total) - np.repeat(np.cumsum(each) - each, each)
     source = begin[solver[which]] + within
     r, c = r_all[source], c_all[source]
-    order = np.lexsort((c, r, which))
+    # finish's order within a site: by mentor, then mentee (sites are in order already)
+    width = np.int64(max(int(sites.sizes.max(initial=0)), 1))
+    order = np.argsort((which.astype(np.int64) * width + r) * width + c, kind="stable")
     which, r, c = which[order], r[order], c[order]
     mentor_entry = sites.by_side[sites.starts[which] + r]
     mentee_entry = sites.by_side[sites.starts[which] + sites.m[which] + c]
@@ -293,7 +314,7 @@ def _assemble(
         np.where(sites.m[k] == 0, 3, np.where(sites.e[k] > capacity * sites.m[k], 1, 2)),
     )
     code[sites.sizes[k] < 2] = 0
-    shown = np.lexsort((sites.ordinal[out], is_mentor, k))
+    shown = np.argsort(2 * k + is_mentor, kind="stable")  # out is in site order already
     reasons = _reasons(capacity)
     unmatched = dict(
         zip(
