@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from workbench import registry
-from workbench.matching.context import MatchContext, avoid_penalty
+from workbench.matching.context import avoid_penalty
 from workbench.matching.pairing import Pairing
 from workbench.matching.policies import (
     JITTER,
@@ -177,7 +177,9 @@ class _Sites:
         self.ordinal[~self.mentor] -= self.m[self.site[~self.mentor]]
         self.template = template_rows[flat]
         self._sided = self.template[self.by_side]
-        self._bounds = np.column_stack([self.starts, self.starts + self.m, self.starts + self.sizes])
+        self._bounds = np.column_stack(
+            [self.starts, self.starts + self.m, self.starts + self.sizes]
+        )
 
     def sides(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Template rows of site ``k``'s mentors and mentees."""
