@@ -193,3 +193,39 @@ def _policy(name: str):
     from workbench import registry
 
     return registry.get("matching", name).load()
+
+
+@FAST
+@given(
+    seed=st.integers(0, 2**31),
+    blank=st.sampled_from([0.0, 0.3]),
+    attributes=st.sampled_from([None, ["first_gen"], []]),
+    only=st.sampled_from([None, ("affinity", "complementarity", "cross_group", "language")]),
+)
+def test_pair_terms_of_a_tiled_roster_are_the_copies_own(seed, blank, attributes, only) -> None:
+    from dataclasses import replace
+
+    from workbench.matching import pairwise_terms
+    from workbench.roster import template_of
+
+    rng = np.random.default_rng(seed)
+    base = _roster(seed, 30, 2)
+    if blank:  # blank timetables, languages and interests: the neutral values
+        base = replace(
+            base,
+            schedule=base.schedule & (rng.random((30, 1)) > blank),
+            languages=base.languages & (rng.random((30, 1)) > blank),
+            interests=base.interests & (rng.random((30, 1)) > blank),
+        )
+    big, _ = tile_roster(base, 3)
+    plain = replace(big)
+    plain.__dict__["_codes"] = big._codes
+    plain.__dict__["neutral_terms"] = big.neutral_terms
+    assert template_of(plain) is None and template_of(big) is not None
+    a, b = rng.integers(0, len(big), 50), rng.integers(0, len(big), 50)
+    sliced = pairwise_terms(big.with_roles(big.role), a, b, attributes, only)
+    own = pairwise_terms(plain, a, b, attributes, only)
+    assert list(sliced) == list(own)
+    for name in own:
+        assert sliced[name].dtype == own[name].dtype
+        np.testing.assert_array_equal(sliced[name], own[name], err_msg=name)
