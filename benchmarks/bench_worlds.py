@@ -30,9 +30,14 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 
 
+#: The solver's share of the coordinator's time (a part of it, not a phase of its own).
+SOLVER = "  of which scipy's linear_sum_assignment"
+
+
 @contextmanager
 def timed_phases(totals: dict[str, float]):
     """Add the time spent in the stacked model's parts to ``totals`` (benchmark only)."""
+    import workbench.matching.policies as policies
     import workbench.model as model_module
     from workbench.agents import Coordinator, Student
     from workbench.metrics import MetricsRecorder
@@ -55,6 +60,7 @@ def timed_phases(totals: dict[str, float]):
         wrap(Coordinator, "step", "coordinator (matching, rotation)"),
         wrap(model_module, "advance_week", "weekly rules (advance_week)"),
         wrap(MetricsRecorder, "record", "weekly group records"),
+        wrap(policies, "linear_sum_assignment", SOLVER),
     ]
     try:
         yield
@@ -148,8 +154,11 @@ def main() -> None:
     print(
         f"where the stacked verdict spends its time (a second, instrumented run: {profiled:.2f} s)"
     )
+    solver = phases.pop(SOLVER, 0.0)
     for label, seconds in sorted(phases.items(), key=lambda item: -item[1]):
         print(f"  {label:36s} {seconds:6.2f} s  {seconds / profiled:4.0%}")
+        if label.startswith("coordinator"):
+            print(f"  {SOLVER:36s} {solver:6.2f} s  {solver / profiled:4.0%}")
     rest = profiled - sum(phases.values())
     print(
         f"  {'the rest (roster, ties, outcomes, tree)':36s} {rest:6.2f} s  {rest / profiled:4.0%}"
