@@ -92,6 +92,18 @@ def match_tiled_sites(
     :func:`workbench.roster.template_of` of ``roster``. ``None`` (with ``rng``
     untouched) when a shared solution would carry a note (see the module
     docstring) or no row takes part.
+
+    Examples
+    --------
+    >>> from workbench.roster import template_of
+    >>> from workbench.scenario import Scenario
+    >>> from workbench.worlds.engine import design_roster, tile_roster
+    >>> scenario = Scenario().with_overrides({"cohort.size": 20})
+    >>> big, copy = tile_roster(design_roster(scenario), 3)
+    >>> rng = np.random.default_rng(0)
+    >>> pairing = match_tiled_sites(big, scenario.matching, rng, np.arange(60), None, template_of(big))
+    >>> len(pairing), bool((copy[pairing.mentor] == copy[pairing.mentee]).all())
+    (30, True)
     """
     if len(rows) == 0:
         return None
