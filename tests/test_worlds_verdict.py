@@ -161,11 +161,11 @@ def test_a_verdict_that_reverses_within_an_assumption_is_uncertain() -> None:
 
 def test_a_verdict_that_reverses_only_within_calibrated_values_keeps_its_word() -> None:
     column = WORLDS.table["belonging_gain"].to_numpy()
-    low = column < np.quantile(column, 0.1)
+    low = column < np.quantile(column, 0.05)
     v = judge(_differences(np.where(low, 0.03, -0.03)), WORLDS, names=("rotating", "staying"))
     assert v.table.loc["belonging", "verdict"] == "reversed"
     reading = v.sentences()[0]
-    assert reading.startswith("rotating lowers end-of-year belonging compared with staying in 90%")
+    assert reading.startswith("rotating lowers end-of-year belonging compared with staying in 95%")
     assert "It reverses where belonging_gain < " in reading and "(calibrated;" in reading
 
 
@@ -191,3 +191,34 @@ def test_replications_reach_the_runs() -> None:
     pd.testing.assert_frame_equal(v.outcomes_a, expected)
     once = verdict(ROTATING, SMALL, worlds, outcomes=["belonging"], rng=2)
     assert not once.outcomes_a.equals(v.outcomes_a)
+
+
+@pytest.mark.parametrize(
+    ("better", "worlds", "expected"),
+    [
+        (19, 20, "uncertain"),
+        (20, 20, "uncertain"),
+        (38, 40, "uncertain"),
+        (40, 40, "holds"),
+        (190, 200, "holds"),
+        (186, 200, "uncertain"),
+        (1, 20, "uncertain"),
+        (0, 40, "reversed"),
+    ],
+)
+def test_a_share_known_too_loosely_from_few_worlds_is_uncertain(better, worlds, expected) -> None:
+    """The exact 95% interval of the share must clear 90% (10%) to hold (be reversed):
+    even 20 of 20 worlds is too few (the interval reaches down to 83%), 40 of 40 is not."""
+    from scipy.stats import beta
+
+    subset = PlausibleWorlds.default(n=worlds, rng=5)
+    values = np.r_[np.full(better, 0.03), np.full(worlds - better, -0.03)]
+    v = judge(_differences(values), subset, names=("rotating", "staying"))
+    row = v.table.loc["belonging"]
+    assert row["verdict"] == expected
+    # the interval is Clopper-Pearson's, by its beta-quantile formula
+    low = beta.ppf(0.025, better, worlds - better + 1) if better else 0.0
+    high = beta.ppf(0.975, better + 1, worlds - better) if better < worlds else 1.0
+    assert row["share_low"] == pytest.approx(low) and row["share_high"] == pytest.approx(high)
+    if expected == "uncertain":
+        assert "run more worlds" in v.sentences()[0]

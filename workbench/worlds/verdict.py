@@ -20,7 +20,11 @@ The words, in the order they are decided:
     would hold (or be reversed) by its share but *reverses within the plausible
     range of an assumption* (a flip rule on a parameter whose basis is
     ``assumption``, or on the identity variant): a verdict that hinges on an
-    assumption is not a finding, however many worlds the assumption's range gives it.
+    assumption is not a finding, however many worlds the assumption's range gives it;
+    **and** one whose share is not known well enough from the worlds run: the
+    exact (Clopper–Pearson) 95% interval of the share (``share_low`` to
+    ``share_high``) must clear the threshold, so 19 of 20 worlds (interval
+    75%–100%) is not enough to say "holds", while 190 of 200 (91%–97%) is.
 
 Examples
 --------
@@ -45,6 +49,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest
 
 from workbench.scenario import Scenario, load_scenario
 from workbench.seeding import DEFAULT_SEED, RngLike, as_seed, derive_seeds, seed_record
@@ -61,6 +66,8 @@ REVERSED = 0.1
 NEGLIGIBLE_SHARE = 0.9
 #: The spread reported: the central 90% of worlds.
 SPREAD = (0.05, 0.95)
+#: Confidence of the interval of the share of worlds (Monte Carlo error of a finite set).
+SHARE_CONFIDENCE = 0.95
 WORDS = ("holds", "uncertain", "reversed", "no real difference")
 
 
@@ -95,8 +102,8 @@ class Verdict:
         A − B per world (rows) and outcome (columns).
     table : DataFrame
         One row per outcome: ``mean_difference``, ``sd_difference``, ``low``,
-        ``high`` (the central 90% of worlds), ``share_a_better``,
-        ``share_negligible``, ``verdict``, ``flips_with``, ``reading``.
+        ``high`` (the central 90% of worlds), ``share_a_better`` with its 95%
+        interval ``share_low``–``share_high``, ``share_negligible``, ``verdict``, ``flips_with``, ``reading``.
     rules : dict
         Outcome → the :class:`~workbench.worlds.discovery.Rule` list of its tree.
     outcomes_a, outcomes_b : DataFrame or None
@@ -168,7 +175,17 @@ class Verdict:
         head = (
             f"{a} (A) against {b} (B) over {len(self.worlds)} plausible worlds; difference = A − B"
         )
-        return "\n".join([head, text, "", *self.sentences()])
+        return "\n".join([head, text, self.legend(), "", *self.sentences()])
+
+    def legend(self) -> str:
+        """What the table's words and share columns mean, with the designs' names."""
+        a, b = self.names
+        return (
+            f"verdict: holds = {a} better in at least {HOLDS:.0%} of worlds; reversed = {b} "
+            f"better in at least {1 - REVERSED:.0%}; uncertain = the evidence (or the number "
+            f"of worlds run) does not settle it; share_low-share_high = 95% interval of "
+            f"share_a_better; low-high = the central 90% of worlds' differences"
+        )
 
     def __repr__(self) -> str:
         words = ", ".join(f"{k}: {v}" for k, v in self.table["verdict"].items())
@@ -183,8 +200,7 @@ class Verdict:
         facts = [
             f"{a} (A) against {b} (B) over {len(self.worlds)} plausible worlds, "
             "same students and seeds in both (paired); difference = A − B",
-            f"holds: A better in ≥ {HOLDS:.0%} of worlds; reversed: in ≤ {REVERSED:.0%}; "
-            f"no real difference: negligible in ≥ {NEGLIGIBLE_SHARE:.0%}",
+            self.legend() + f"; no real difference = negligible in ≥ {NEGLIGIBLE_SHARE:.0%}",
             *self.sentences(),
         ]
         return card("Verdict", facts, {"per outcome": self.table.drop(columns=["reading"])})
@@ -212,6 +228,7 @@ def judge(
         better[name] = signed > 0
         share = float(np.mean(better[name]))
         negligible = float(np.mean(np.abs(diff) < outcome.negligible))
+        share_low, share_high = share_interval(int(better[name].sum()), len(diff))
         verdict_word = word(share, negligible)
         found = (
             []
@@ -225,18 +242,34 @@ def judge(
         if hinges and verdict_word in ("holds", "reversed"):
             verdict_word = "uncertain"  # it hinges on an assumption (module docstring)
             flips = hinges + [rule for rule in flips if rule not in hinges]
+        too_few = (verdict_word == "holds" and share_low < HOLDS) or (
+            verdict_word == "reversed" and share_high > REVERSED
+        )
+        if too_few:
+            verdict_word = "uncertain"
         rows[name] = {
             "mean_difference": float(diff.mean()),
             "sd_difference": float(diff.std(ddof=1)) if len(diff) > 1 else 0.0,
             "low": float(low),
             "high": float(high),
             "share_a_better": share,
+            "share_low": share_low,
+            "share_high": share_high,
             "share_negligible": negligible,
             "verdict": verdict_word,
             "flips_with": "; ".join(
                 dict.fromkeys(f"{rule.parameter} ({rule.basis})" for rule in flips)
             ),
-            "reading": reading(outcome, names, diff, share, negligible, verdict_word, flips),
+            "reading": reading(
+                outcome,
+                names,
+                diff,
+                share,
+                negligible,
+                verdict_word,
+                flips,
+                share_interval=(share_low, share_high) if too_few else None,
+            ),
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "outcome"
@@ -249,6 +282,22 @@ def judge(
         seed=seed_record(rng),
         _better=pd.DataFrame(better, index=differences.index),
     )
+
+
+def share_interval(better: int, worlds: int) -> tuple[float, float]:
+    """Exact (Clopper–Pearson) interval of the share of worlds in which A is better.
+
+    Examples
+    --------
+    >>> [round(x, 3) for x in share_interval(19, 20)]
+    [0.751, 0.999]
+    >>> share_interval(0, 0)
+    (0.0, 1.0)
+    """
+    if worlds == 0:
+        return 0.0, 1.0
+    ci = binomtest(better, worlds).proportion_ci(SHARE_CONFIDENCE, method="exact")
+    return float(ci.low), float(ci.high)
 
 
 def _flips(rule: Rule) -> bool:
@@ -265,8 +314,13 @@ def reading(
     negligible: float,
     verdict_word: str,
     flips: Sequence[Rule] = (),
+    share_interval: tuple[float, float] | None = None,
 ) -> str:
-    """The one-sentence reading of one outcome's verdict."""
+    """The one-sentence reading of one outcome's verdict.
+
+    ``share_interval`` is given when the verdict is uncertain only because too few
+    worlds were run to place the share on one side of the threshold.
+    """
     a, b = names
     up, down = ("raises", "lowers") if outcome.higher_is_better else ("narrows", "widens")
     low, high = np.quantile(diff, SPREAD)
@@ -310,6 +364,16 @@ def reading(
         )
     # said from the side of the majority of worlds
     most, other, part = (up, down, share) if share >= 0.5 else (down, up, 1 - share)
+    if share_interval is not None:
+        low_share, high_share = share_interval if share >= 0.5 else share_interval[::-1]
+        if share < 0.5:
+            low_share, high_share = 1 - low_share, 1 - high_share
+        return (
+            f"Uncertain: {a} {most} {what} compared with {b} in {part:.0%} of the "
+            f"{len(diff)} plausible worlds run {spread}, but so few worlds cannot tell "
+            f"whether that is at least {HOLDS:.0%} of all plausible worlds (95% interval "
+            f"{low_share:.0%}–{high_share:.0%}); run more worlds to settle it." + turn
+        )
     return (
         f"Uncertain: {a} {most} {what} compared with {b} in {part:.0%} of plausible worlds "
         f"and {other} it in the rest {spread}; the evidence does not settle it." + turn
