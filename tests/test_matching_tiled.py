@@ -229,3 +229,35 @@ def test_pair_terms_of_a_tiled_roster_are_the_copies_own(seed, blank, attributes
     for name in own:
         assert sliced[name].dtype == own[name].dtype
         np.testing.assert_array_equal(sliced[name], own[name], err_msg=name)
+
+
+@pytest.mark.parametrize("capacity", [1, 2])
+def test_exact_ties_are_left_to_the_solver(capacity) -> None:
+    # students alike in every column and no jitter: every pair scores the same, so the
+    # solver's own tie-breaking decides; the one-pass path must not decide it itself
+    from dataclasses import replace
+
+    import workbench.matching.policies as policies
+
+    base = _roster(7, 16, 1)
+    alike = replace(
+        base,
+        interests=np.ones_like(base.interests),
+        skills=np.full_like(base.skills, 0.5),
+        languages=np.ones_like(base.languages),
+        schedule=np.ones_like(base.schedule),
+        attribute_columns={
+            k: np.full(len(base), "a", dtype=object) for k in base.attribute_columns
+        },
+    )
+    big, copy = tile_roster(alike, 5)
+    rng = np.random.default_rng(1)
+    rows = np.flatnonzero(rng.random(len(big)) < 0.4)  # ones and twos waiting per copy
+    config = Scenario().matching.model_copy(update={"capacity": capacity})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(policies, "JITTER", 0.0)
+        patch.setattr(tiled, "JITTER", 0.0)
+        (fast, fast_state, calls), (loop, loop_state) = _both_ways(big, config, 3, rows=rows)
+    assert calls == [True]
+    _assert_same(fast, loop)
+    assert fast_state == loop_state

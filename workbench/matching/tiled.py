@@ -9,9 +9,13 @@ general loop), each costs a sub-roster, a problem, a feasibility object and a
 of Python per site, more than the solver. :func:`match_tiled_sites` gives the
 SAME result (pairs, groups, scores, reasons, notes, and the random draws taken
 from ``rng``) with the per-site work done once for all sites as arrays: the
-roles, the problem keys, the avoided pairs and the reasons; per site remain
-the score slice, its tie-breaking jitter and scipy's ``linear_sum_assignment``
-(:func:`workbench.matching.policies.assignment`).
+roles, the problem keys, the avoided pairs, the reasons, and the objectives of
+the small problems (score slice plus the site's tie-breaking jitter, minus the
+penalty of avoided pairs, cell by cell as the site loop computes them). What
+remains per site is scipy's ``linear_sum_assignment``
+(:func:`workbench.matching.policies.assignment`), except where one mentor or
+one mentee waits: the solver then takes the single best cell, so where exactly
+one cell is best it is taken directly (ties still go to the solver).
 
 It covers what the simulation asks of the assignment policies (``optimal``
 and the weight recipes): no hard pair constraint (no forbidden pairs, no
@@ -34,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from workbench import registry
+from workbench.matching import policies
 from workbench.matching.context import avoid_penalty
 from workbench.matching.pairing import Pairing
 from workbench.matching.policies import (
@@ -121,40 +126,149 @@ def match_tiled_sites(
     saved = rng.bit_generator.state
     jitter = rng.random(int(draws.sum()))  # each solved site's rng.random((m, e)), in order
     jitter *= JITTER
-    jitter_at = np.r_[0, np.cumsum(draws)].tolist()
-    everyone = np.ones(int(draws.max(initial=0)), dtype=bool)
 
     capacity = int(config.capacity)
-    found: list[tuple[int, np.ndarray, np.ndarray]] = []
-    notes: dict[int, str] = {}
-    for j, k in enumerate(solved.tolist()):
-        if jitter_at[j] == jitter_at[j + 1]:
-            continue  # no mentor or no mentee: nothing to solve, nothing drawn
+    at = np.r_[0, np.cumsum(draws)]
+    small = (draws > 0) & (draws <= _SMALL)
+    solution: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    kept: dict[int, int] = {}
+    # small problems (most of a round: a few students waiting): their objectives in one pass
+    flat = _Flat(sites, avoided, solved[small], at[:-1][small], jitter, whole, penalty)
+    if capacity == 1:
+        flat.solve_lines(solution, kept)  # one mentor or one mentee: the only best partner
+    for t, k in enumerate(flat.sites.tolist()):
+        if k not in solution:
+            objective, marks = flat.problem(t)
+            r, c = _solve(objective, capacity)
+            solution[k] = (r, c)
+            kept[k] = int(np.count_nonzero(marks[r, c]))
+    # large problems (everyone rematched: week 1, rotations) one by one
+    for j in np.flatnonzero(draws > _SMALL).tolist():
+        k = int(solved[j])
         mentors, mentees = sites.sides(k)
         # whole[np.ix_(mentors, mentees)], the site's score matrix, at a third of the cost
         objective = whole.take(mentors, 0).take(mentees, 1)
-        noise = jitter[jitter_at[j] : jitter_at[j + 1]].reshape(objective.shape)
+        noise = jitter[at[j] : at[j + 1]].reshape(objective.shape)
         objective = np.add(objective, noise, out=noise)
         hits = avoided.spots(k)
         if len(hits):
             objective.ravel()[hits] -= penalty
-        allowed = everyone[: objective.size].reshape(objective.shape)
-        r, c = assignment(objective, allowed, capacity)
+        r, c = _solve(objective, capacity)
+        solution[k] = (r, c)
         if len(hits):
             marked = np.zeros(objective.size, dtype=bool)
             marked[hits] = True
-            kept = int(np.count_nonzero(marked[r * objective.shape[1] + c]))
-            if kept:
-                if copies[k] > 1:  # the site loop would solve the next copy afresh
-                    rng.bit_generator.state = saved
-                    return None
-                notes[k] = (
-                    f"site {sites.name(k)}: {kept} recent partner pair(s) kept: no other "
-                    "way to match those students"
-                )
-        found.append((k, r, c))
+            kept[k] = int(np.count_nonzero(marked[r * objective.shape[1] + c]))
+    notes: dict[int, str] = {}
+    for k, count in kept.items():
+        if not count:
+            continue
+        if copies[k] > 1:  # the site loop would solve the next copy afresh, drawing again
+            rng.bit_generator.state = saved
+            return None
+        notes[k] = (
+            f"site {sites.name(k)}: {count} recent partner pair(s) kept: no other way to "
+            "match those students"
+        )
+    found = [(k, *solution[k]) for k in sorted(solution)]
     reported = configured_weights(config)
     return _assemble(roster, config, sites, solver, found, notes, whole, weights == reported)
+
+
+#: Problems with at most this many mentor-mentee cells are set up together (:class:`_Flat`).
+_SMALL = 1024
+
+
+def _solve(objective: np.ndarray, capacity: int) -> tuple[np.ndarray, np.ndarray]:
+    """``assignment(objective, every pair allowed, capacity)``: mentor and mentee positions.
+
+    With one place per mentor that is scipy's assignment of the transposed
+    matrix as ``assignment`` makes it, without building the all-allowed mask.
+    """
+    if capacity != 1:
+        return assignment(objective, np.ones(objective.shape, dtype=bool), capacity)
+    # looked up on the policies module, where the benchmarks time the solver
+    cols, rows = policies.linear_sum_assignment(objective.T, maximize=True)
+    return rows, cols
+
+
+class _Flat:
+    """The objectives of many small problems, computed together, one after the other.
+
+    The numbers are the site loop's: the score slice plus the site's jitter,
+    minus the penalty where a pair is avoided, one cell at a time.
+    """
+
+    def __init__(
+        self,
+        sites: _Sites,
+        avoided: _Avoided,
+        which: np.ndarray,
+        jitter_at: np.ndarray,
+        jitter: np.ndarray,
+        whole: np.ndarray,
+        penalty: float,
+    ) -> None:
+        self.sites = which
+        self.m, self.e = sites.m[which], sites.e[which]
+        cells = self.m * self.e
+        self.at = np.r_[0, np.cumsum(cells)]
+        owner = np.repeat(np.arange(len(which)), cells)
+        within = np.arange(int(self.at[-1])) - self.at[:-1][owner]
+        i, j = np.divmod(within, self.e[owner])
+        first = sites.starts[which][owner]
+        self.values = whole[
+            sites.sided[first + i], sites.sided[first + self.m[owner] + j]
+        ]  # the score of each cell
+        self.values += jitter[jitter_at[owner] + within]
+        self.avoided = np.zeros(len(self.values), dtype=bool)
+        place = np.full(sites.count, -1, dtype=np.intp)
+        place[which] = np.arange(len(which))
+        mine = place[avoided.spot_site]
+        spot = self.at[mine[mine >= 0]] + avoided.spot[mine >= 0]
+        self.values[spot] -= penalty
+        self.avoided[spot] = True
+
+    def problem(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Problem ``t``'s objective and avoided cells, ``(m, e)``."""
+        cells = slice(int(self.at[t]), int(self.at[t + 1]))
+        shape = (int(self.m[t]), int(self.e[t]))
+        return self.values[cells].reshape(shape), self.avoided[cells].reshape(shape)
+
+    def solve_lines(
+        self, solution: dict[int, tuple[np.ndarray, np.ndarray]], kept: dict[int, int]
+    ) -> None:
+        """Solve the problems with one mentor or one mentee (one place each) at once.
+
+        The assignment then takes the single best cell; where that best is one
+        cell only (ties are left to the solver), it is the solver's answer.
+        """
+        line = np.flatnonzero((self.m == 1) | (self.e == 1))
+        if not len(line):
+            return
+        cells = (self.m * self.e)[line]
+        starts = self.at[:-1][line]
+        pick = np.repeat(starts - np.r_[0, np.cumsum(cells)[:-1]], cells)
+        index = np.arange(int(cells.sum())) + pick  # the line problems' cells in self.values
+        values = self.values[index]
+        local = np.r_[0, np.cumsum(cells)[:-1]]
+        best = np.maximum.reduceat(values, local)
+        top = values == np.repeat(best, cells)
+        only = np.add.reduceat(top.astype(np.intp), local) == 1
+        hit = np.flatnonzero(top)
+        owner = np.repeat(np.arange(len(line)), cells)[hit]
+        hit, owner = hit[only[owner]], owner[only[owner]]
+        offset = hit - local[owner]
+        taken = self.avoided[index[hit]]
+        for t, o, kept_one in zip(
+            line[owner].tolist(), offset.tolist(), taken.tolist(), strict=True
+        ):
+            k = int(self.sites[t])
+            one = np.array([0], dtype=np.intp)
+            position = np.array([o], dtype=np.intp)
+            # one mentor: the best mentee; one mentee: the best mentor
+            solution[k] = (one, position) if self.m[t] == 1 else (position, one)
+            kept[k] = int(kept_one)
 
 
 def _pair_array(pairs) -> np.ndarray:
@@ -188,7 +302,7 @@ class _Sites:
         self.ordinal[self.by_side] = np.arange(n) - np.repeat(self.starts, self.sizes)
         self.ordinal[~self.mentor] -= self.m[self.site[~self.mentor]]
         self.template = template_rows[flat]
-        self._sided = self.template[self.by_side]
+        self.sided = self.template[self.by_side]
         self._bounds = np.column_stack(
             [self.starts, self.starts + self.m, self.starts + self.sizes]
         )
@@ -196,7 +310,7 @@ class _Sites:
     def sides(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Template rows of site ``k``'s mentors and mentees."""
         a, mid, b = self._bounds[k].tolist()
-        return self._sided[a:mid], self._sided[mid:b]
+        return self.sided[a:mid], self.sided[mid:b]
 
     def name(self, k: int) -> str:
         return str(self.roster.site[self.flat[self.starts[k]]])
@@ -239,6 +353,7 @@ class _Avoided:
         first_mentor = sites.mentor[x]
         ment, mentee = np.where(first_mentor, x, y), np.where(first_mentor, y, x)
         self.spot = sites.ordinal[ment] * sites.e[where] + sites.ordinal[mentee]
+        self.spot_site = where
         self.spot_at = np.searchsorted(where, np.arange(sites.count + 1)).tolist()
 
     def spots(self, k: int) -> np.ndarray:
