@@ -177,12 +177,14 @@ def test_forbidden_pairs_rankings_and_strict_go_to_the_loop(kwargs) -> None:
     assert tiled.applies(big, Scenario().matching, np.arange(len(big)), _policy("optimal"))
 
 
-def test_flexible_roles_go_to_the_loop() -> None:
+def test_flexible_roles_and_repeated_rows_go_to_the_loop() -> None:
     base = _roster(5, 20, 1)
     big, _ = tile_roster(base, 2)
     everyone = np.arange(len(big))
     flexible = big.with_roles(np.where(everyone == 3, "both", big.role))
     assert not tiled.applies(flexible, Scenario().matching, everyone, _policy("optimal"))
+    twice = np.r_[everyone, 5]
+    assert not tiled.applies(big, Scenario().matching, twice, _policy("optimal"))
 
 
 def _refuse(*args, **kwargs):

@@ -79,7 +79,11 @@ def applies(roster: Roster, config: MatchConfig, rows: np.ndarray, policy) -> bo
     if registry.get("matching", config.policy).weights == "random":
         return False
     role = roster.role[rows]
-    return bool(np.all((role == "mentor") | (role == "mentee")))
+    if not np.all((role == "mentor") | (role == "mentee")):
+        return False
+    seen = np.zeros(len(roster), dtype=bool)
+    seen[rows] = True
+    return int(np.count_nonzero(seen)) == len(rows)  # each row once
 
 
 def match_tiled_sites(
