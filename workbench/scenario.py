@@ -734,7 +734,7 @@ class Dynamics(_Strict):
         "latent per year",
         "assumption",
         "direction measured: school belonging declines across secondary school (Anderman "
-        "2003; Neel & Fuligni 2013); size assumed (≈0.13 SD a year), tried 0-0.04",
+        "2003; Gillen-O'Neel & Fuligni 2013); size assumed (≈0.13 SD a year), tried 0-0.04",
         (0.0, 0.04),
     )
     threat_decline: float = _param(

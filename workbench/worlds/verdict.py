@@ -40,23 +40,24 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
+from scipy.stats import binomtest, spearmanr
 
 from workbench.scenario import Scenario, load_scenario
 from workbench.seeding import DEFAULT_SEED, RngLike, as_seed, derive_seeds, seed_record
 from workbench.worlds.discovery import Rule, flip_rules
 from workbench.worlds.engine import design_roster, run_worlds
 from workbench.worlds.outcomes import DEFAULT_OUTCOMES, Outcome, check_outcomes, parse_outcome
-from workbench.worlds.plausible import PlausibleWorlds
+from workbench.worlds.plausible import HYPERCUBE, PlausibleWorlds, basis, plausible
 
 #: A is better in at least this share of plausible worlds: the verdict holds.
 HOLDS = 0.9
@@ -68,6 +69,8 @@ NEGLIGIBLE_SHARE = 0.9
 SPREAD = (0.05, 0.95)
 #: Confidence of the interval of the share of worlds (Monte Carlo error of a finite set).
 SHARE_CONFIDENCE = 0.95
+#: Worlds a knock-out (an assumption set to one end of its range) is run in.
+KNOCKOUT_WORLDS = 40
 WORDS = ("holds", "uncertain", "reversed", "no real difference")
 
 
@@ -110,6 +113,13 @@ class Verdict:
         Each design's outcomes per world (None when judged from differences).
     seed : int, str or None
         What the runs were seeded with.
+    knockouts : DataFrame or None
+        With ``knockouts=K`` (:func:`verdicts`): per outcome judged holds or
+        reversed, its K most influential assumptions each set to either end of
+        its plausible range in the first :data:`KNOCKOUT_WORLDS` worlds, and the
+        share of those worlds in which A is better (``outcome, parameter, end,
+        value, worlds, share_a_better, reverses``; ``reverses``: the verdict's word
+        no longer stands there, A better in under 90% of them for *holds*).
     """
 
     names: tuple[str, str]
@@ -121,6 +131,7 @@ class Verdict:
     outcomes_b: pd.DataFrame | None = None
     seed: int | str | None = None
     _better: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]
+    knockouts: pd.DataFrame | None = None
 
     def sentences(self) -> list[str]:
         """One sentence per outcome, as a coordinator would read it."""
@@ -175,7 +186,30 @@ class Verdict:
         head = (
             f"{a} (A) against {b} (B) over {len(self.worlds)} plausible worlds; difference = A − B"
         )
-        return "\n".join([head, text, self.legend(), "", *self.sentences()])
+        return "\n".join(
+            [head, text, self.legend(), "", *self.sentences(), *self._knockout_lines()]
+        )
+
+    def _knockout_lines(self) -> list[str]:
+        """The knock-outs run, one line per outcome (none when none were asked for)."""
+        if self.knockouts is None:
+            return []
+        if self.knockouts.empty:
+            return ["", "Knock-outs: no verdict held or was reversed, so none were run."]
+        lines = [
+            "",
+            f"Knock-outs (an assumption set to an end of its plausible range in "
+            f"{int(self.knockouts['worlds'].iloc[0])} worlds; share of them where "
+            f"{self.names[0]} is better):",
+        ]
+        for outcome, rows in self.knockouts.groupby("outcome", sort=False):
+            parts = [
+                f"{row.parameter} = {row.value:g}: {row.share_a_better:.0%}"
+                + (" (the verdict does not stand)" if row.reverses else "")
+                for row in rows.itertuples()
+            ]
+            lines.append(f"  {outcome}: " + "; ".join(parts))
+        return lines
 
     def legend(self) -> str:
         """What the table's words and share columns mean, with the designs' names."""
@@ -390,6 +424,7 @@ def verdict(
     replications: int = 1,
     progress: bool = False,
     workers: int = 1,
+    knockouts: int = 3,
 ) -> Verdict:
     """Is design A better than design B, and in how many plausible worlds?
 
@@ -414,6 +449,14 @@ def verdict(
     workers
         Processes the designs run in at once (each design is one stacked run;
         results do not depend on it).
+    knockouts
+        For each outcome judged *holds* or *reversed*, also set each of its
+        ``knockouts`` most influential assumptions (by rank correlation with the
+        difference over the worlds) to either end of its plausible range, in
+        :data:`KNOCKOUT_WORLDS` worlds, as a reviewer's knock-out would: a verdict
+        whose word does not stand there (A better in under 90% of those worlds for
+        *holds*, over 10% for *reversed*) is *uncertain*: it hinges on that assumption. Costs
+        about ``knockouts × 2 × KNOCKOUT_WORLDS`` more runs per design and reference.
 
     Examples
     --------
@@ -435,6 +478,7 @@ def verdict(
         replications=replications,
         progress=progress,
         workers=workers,
+        knockouts=knockouts,
     )
     return single[a.name]
 
@@ -449,6 +493,7 @@ def verdicts(
     replications: int = 1,
     progress: bool = False,
     workers: int = 1,
+    knockouts: int = 3,
 ) -> dict[str, Verdict]:
     """Each design against one reference design, over the same plausible worlds.
 
@@ -461,7 +506,7 @@ def verdicts(
         Name → scenario (or TOML path) of each design A.
     reference
         Design B of every verdict.
-    worlds, outcomes, replications, progress, workers
+    worlds, outcomes, replications, progress, workers, knockouts
         As for :func:`verdict`.
     rng
         Root seed shared by every run (default: the reference's ``seed``).
@@ -504,7 +549,115 @@ def verdicts(
             seed=seed_record(root),
             _better=judged._better,
         )
+    if knockouts > 0:
+        run = functools.partial(
+            _run_designs,
+            root=root,
+            names=names,
+            replications=replications,
+            progress=progress,
+            workers=workers,
+        )
+        out = _knock_out(out, jobs, worlds, knockouts, run)
     return out
+
+
+def _influential(verdict: Verdict, outcome: str, count: int) -> list[str]:
+    """The ``count`` assumptions drawn over a range whose values go most with A − B."""
+    table = verdict.worlds.table
+    diff = verdict.differences[outcome]
+    scores = {}
+    varies = np.ptp(diff.to_numpy()) > 0
+    for name in table.columns:
+        if verdict.worlds.how.get(name) != HYPERCUBE or basis(name) != "assumption":
+            continue
+        column = table[name].to_numpy(np.float64)
+        if not varies or np.ptp(column) == 0:
+            scores[name] = 0.0
+            continue
+        rho = spearmanr(column, diff.to_numpy()).statistic
+        scores[name] = abs(float(rho)) if np.isfinite(rho) else 0.0
+    return sorted(scores, key=lambda name: (-scores[name], name))[:count]
+
+
+def _knock_out(
+    out: dict[str, Verdict],
+    jobs: Mapping[str, tuple[Scenario, Any]],
+    worlds: PlausibleWorlds,
+    count: int,
+    run: Any,
+) -> dict[str, Verdict]:
+    """Re-judge confident verdicts with their top assumptions at the ends of their ranges."""
+    wanted: dict[str, dict[str, list[str]]] = {}  # design -> outcome -> parameters
+    for name, v in out.items():
+        for outcome, row in v.table.iterrows():
+            if row["verdict"] in ("holds", "reversed"):
+                wanted.setdefault(name, {})[outcome] = _influential(v, outcome, count)
+    knocks = sorted({p for outcomes in wanted.values() for ps in outcomes.values() for p in ps})
+    if not knocks:
+        return {name: replace(v, knockouts=_knockout_frame([])) for name, v in out.items()}
+    some = worlds.take(np.arange(min(KNOCKOUT_WORLDS, len(worlds))))
+    designs = {"": jobs[""]} | {name: jobs[name] for name in wanted}
+    rows: dict[str, list[dict]] = {name: [] for name in out}
+    for parameter in knocks:
+        for end, value in zip(("low", "high"), plausible(parameter), strict=True):
+            results = run(designs, some.with_values(**{parameter: value}))
+            for name, outcomes in wanted.items():
+                diff = results[name] - results[""]
+                for outcome, parameters in outcomes.items():
+                    if parameter not in parameters:
+                        continue
+                    spec = parse_outcome(outcome)
+                    signed = diff[outcome] if spec.higher_is_better else -diff[outcome]
+                    share = float(np.mean(signed.to_numpy() > 0))
+                    word_now = out[name].table.loc[outcome, "verdict"]
+                    # the word no longer stands there: fewer than HOLDS (more than REVERSED)
+                    reverses = share < HOLDS if word_now == "holds" else share > REVERSED
+                    rows[name].append(
+                        {
+                            "outcome": outcome,
+                            "parameter": parameter,
+                            "end": end,
+                            "value": float(value),
+                            "worlds": len(some),
+                            "share_a_better": share,
+                            "reverses": bool(reverses),
+                        }
+                    )
+    return {name: _with_knockouts(v, _knockout_frame(rows[name])) for name, v in out.items()}
+
+
+def _knockout_frame(rows: list[dict]) -> pd.DataFrame:
+    columns = ["outcome", "parameter", "end", "value", "worlds", "share_a_better", "reverses"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _with_knockouts(v: Verdict, knockouts: pd.DataFrame) -> Verdict:
+    """``v`` with its knock-out table; an outcome that reverses in one becomes uncertain."""
+    table = v.table.copy()
+    a, b = v.names
+    for outcome, found in knockouts[knockouts["reverses"]].groupby("outcome", sort=False):
+        first = found.iloc[0]
+        spec = parse_outcome(outcome)
+        up, down = ("raises", "lowers") if spec.higher_is_better else ("narrows", "widens")
+        share = float(table.loc[outcome, "share_a_better"])
+        most, part = (up, share) if share >= 0.5 else (down, 1 - share)
+        there = first["share_a_better"] if share >= 0.5 else 1 - first["share_a_better"]
+        table.loc[outcome, "verdict"] = "uncertain"
+        named = "; ".join(f"{p} (assumption)" for p in dict.fromkeys(found["parameter"]))
+        old = table.loc[outcome, "flips_with"]
+        table.loc[outcome, "flips_with"] = "; ".join(x for x in (named, old) if x)
+        diff = v.differences[outcome].to_numpy(np.float64)
+        low, high = np.quantile(diff, SPREAD)
+        table.loc[outcome, "reading"] = (
+            f"Uncertain: {a} {most} {spec.words} compared with {b} in {part:.0%} of "
+            f"plausible worlds (mean difference {diff.mean():+.3f}; 90% of worlds between "
+            f"{low:+.3f} and {high:+.3f}), but with {first['parameter']} (an assumption) at "
+            f"the {first['end']} end of its plausible range ({first['value']:g}) {a} {most} "
+            f"it in only {there:.0%} of {int(first['worlds'])} worlds (a verdict needs "
+            f"{HOLDS:.0%}): it hinges on that assumption."
+        )
+    return replace(v, table=table, knockouts=knockouts)
 
 
 #: Worlds per stacked run. Fixed, not derived from ``workers``, so a verdict is the same
