@@ -168,7 +168,10 @@ def run_worlds(
     from tqdm.auto import tqdm
 
     with tqdm(
-        total=scenario.levers.weeks, desc=scenario.name, unit="week", disable=not progress
+        total=scenario.levers.weeks + scenario.levers.follow_up_weeks,
+        desc=scenario.name,
+        unit="week",
+        disable=not progress,
     ) as bar:
         while model.running:
             model.step()
