@@ -65,7 +65,7 @@ def test_a_narrower_gap_is_better() -> None:
     v = judge(_differences(np.full(200, -0.03), "belonging_gap:first_gen"), WORLDS)
     row = v.table.loc["belonging_gap:first_gen"]
     assert row["share_a_better"] == 1.0 and row["verdict"] == "holds"
-    assert "narrows the first_gen gap in end-of-year belonging" in row["reading"]
+    assert "narrows the first gen gap in end-of-year belonging" in row["reading"]
 
 
 def test_tree_recovers_a_planted_flipping_parameter() -> None:
