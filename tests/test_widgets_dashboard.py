@@ -233,9 +233,16 @@ def test_live_changes_run_in_the_background_and_keep_the_last_picture(small):
         board.refresh(wait=True)
         count = board.publish_count
         first_png = board.trajectory_image.value
+        # hold every new result until checked (on a busy machine a first look can otherwise
+        # be drawn before the next line runs)
+        gate = threading.Event()
+        publish = board._runner.publish
+        board._runner.publish = lambda live: (gate.wait(120), publish(live))
         for value in (0.6, 0.7, 0.8):  # quick successive changes: the last one wins
             board.controls["levers.mentor_training"].value = value
         assert board.trajectory_image.value == first_png  # old picture until the new one
+        assert board._runner.busy
+        gate.set()
         board.wait(timeout=120)
         assert board.publish_count > count
         assert board.current_data["scenario"].levers.mentor_training == 0.8

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import html
+import logging
 import threading
 import time
 from pathlib import Path
@@ -68,7 +69,10 @@ from workbench.widgets.summaries import (
     trajectories,
     trajectory_alt,
 )
+from workbench.widgets.sync import LiveWidgets
 from workbench.widgets.uploads import bundled_scenarios, scenario_from_upload
+
+log = logging.getLogger(__name__)
 
 
 def _as_scenario(scenario: Scenario | str | Path | None) -> Scenario:
@@ -270,6 +274,8 @@ class Dashboard:
         self._network_figure = NetworkFigure()
         self._comparison_figure = ComparisonFigure()
         self._error: BaseException | None = None  # set by the runner's thread, read here
+        # widgets the runner's and the worlds check's threads write, sent again when a page loads
+        self._live = LiveWidgets()
         self._runner = LiveRunner(self._work, self._publish, self._report_error, debounce)
         self._confirmed_job: tuple[str, int] | None = None
         self._worlds_pair: tuple[str, str] | None = None  # the designs being judged over worlds
@@ -427,6 +433,17 @@ class Dashboard:
             layout=widgets.Layout(display="none"),
         )
         self.comparison_box.add_class("wb-comparison")
+        self._live.add(
+            self.status,
+            self.summary,
+            self.trajectory_image,
+            self.network_image,
+            self.comparison_text,
+            self.comparison_image,
+            self.comparison_table,
+            self.worlds_text,
+            self.comparison_box.layout,
+        )
 
     def _layout(self, column: list[widgets.Widget]) -> widgets.VBox:
         """The page: design bar on top, settings ``column`` on the left, pictures on the right."""
@@ -472,6 +489,7 @@ class Dashboard:
                 widgets.HBox([self.save_name, self.save_button]),
                 self.download,
                 widgets.HBox([left, right]),
+                self._live.button,
             ]
         )
         page.add_class("wb-app")
@@ -659,7 +677,8 @@ class Dashboard:
             body = f'<div class="wb-status wb-error" role="alert">{html.escape(text)}</div>'
         else:
             body = f'<div class="wb-status" role="status" aria-live="polite">{text}</div>'
-        self.status.value = body
+        with self._live.lock:
+            self.status.value = body
 
     def _publish(self, live: LiveResult) -> None:
         started = time.perf_counter()
@@ -746,31 +765,39 @@ class Dashboard:
             if live.complete:
                 self._last = live
             self._data = data
-        self.trajectory_image.value = trajectory_html
-        self.network_image.value = network_html
-        if comparison_html is not None:
-            self._judge_over_worlds(pinned.scenario, live.scenario)
-            self.comparison_text.value = comparison_text
-            self.comparison_image.value = comparison_html
-            self.comparison_table.value = _table(
-                _comparison_frame(comparison),
-                caption="The numbers behind the comparison (pts = percentage points)",
-            )
-        self.comparison_box.layout.display = "flex" if pinned is not None else "none"
-        self._show_summary(live, summary)
-        seconds = time.perf_counter() - started
-        if self.confirm_box.layout.display == "flex":
-            pass  # the question about a large design stays in view
-        elif self._held:
-            self._show_status(self._held)
-        elif live.complete:
-            self._show_status(f"Up to date: {runs} of {live.scenario.cohort.size:,} students.")
-        else:
-            self._show_status(
-                f"First look from {runs} of {live.scenario.cohort.size:,} students; "
-                "the other runs are on the way…"
-            )
+        with self._live.lock:
+            self.trajectory_image.value = trajectory_html
+            self.network_image.value = network_html
+            if comparison_html is not None:
+                self._judge_over_worlds(pinned.scenario, live.scenario)
+                self.comparison_text.value = comparison_text
+                self.comparison_image.value = comparison_html
+                self.comparison_table.value = _table(
+                    _comparison_frame(comparison),
+                    caption="The numbers behind the comparison (pts = percentage points)",
+                )
+            self.comparison_box.layout.display = "flex" if pinned is not None else "none"
+            self._show_summary(live, summary)
+            seconds = time.perf_counter() - started
+            if self.confirm_box.layout.display == "flex":
+                pass  # the question about a large design stays in view
+            elif self._held:
+                self._show_status(self._held)
+            elif live.complete:
+                self._show_status(f"Up to date: {runs} of {live.scenario.cohort.size:,} students.")
+            else:
+                self._show_status(
+                    f"First look from {runs} of {live.scenario.cohort.size:,} students; "
+                    "the other runs are on the way…"
+                )
         data["draw_seconds"] = seconds
+        log.debug(
+            "pictures updated: %s, %s, complete=%s, drawn in %.2f s",
+            live.scenario.name,
+            runs,
+            live.complete,
+            seconds,
+        )
         with self._published:
             self._publish_count += 1
             self._published.notify_all()
@@ -864,29 +891,32 @@ class Dashboard:
             )
         except Exception as error:  # noqa: BLE001 - shown on the page, the pictures stay
             body = f"Could not check across plausible worlds: {html.escape(str(error))}"
-            if pair == self._worlds_pair:
-                self.worlds_text.value = f'<p class="wb-worlds-note">{body}</p>'
+            with self._live.lock:
+                if pair == self._worlds_pair:
+                    self.worlds_text.value = f'<p class="wb-worlds-note">{body}</p>'
             return
-        if pair != self._worlds_pair:
-            return  # the designs changed meanwhile
         items = "".join(f'<li class="wb-verdict">{html.escape(s)}</li>' for s in judged.sentences())
-        self.worlds_text.value = (
-            f'<h4>Across {self.worlds} plausible worlds</h4><p class="wb-worlds-note" '
-            'data-complete="true">The difference above is at the model\'s default values. '
-            "Many of those values are uncertain or assumed, so the same two designs were also "
-            "run with values the evidence allows; a verdict that changes among them is called "
-            f'uncertain.</p><ul class="wb-verdicts">{items}</ul>'
-        )
+        with self._live.lock:
+            if pair != self._worlds_pair:
+                return  # the designs changed meanwhile
+            self.worlds_text.value = (
+                f'<h4>Across {self.worlds} plausible worlds</h4><p class="wb-worlds-note" '
+                'data-complete="true">The difference above is at the model\'s default values. '
+                "Many of those values are uncertain or assumed, so the same two designs were also "
+                "run with values the evidence allows; a verdict that changes among them is called "
+                f'uncertain.</p><ul class="wb-verdicts">{items}</ul>'
+            )
         with self._lock:
             self._data = {**self._data, "worlds_verdict": judged}
 
     def unpin(self) -> None:
         """Stop comparing."""
         self._pinned = None
-        self._worlds_pair = None
-        self.worlds_text.value = ""
         self.unpin_button.disabled = True
-        self.comparison_box.layout.display = "none"
+        with self._live.lock:
+            self._worlds_pair = None
+            self.worlds_text.value = ""
+            self.comparison_box.layout.display = "none"
         with self._lock:
             self._data = {**self._data, "comparison": None, "pinned": None}
 
