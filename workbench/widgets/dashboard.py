@@ -733,6 +733,7 @@ class Dashboard:
                 ),
                 (trajectories(live.metrics, "all", ("belonging",)), gaps),
                 comparison,
+                attribute,
             )
             comparison_html = picture_html(
                 comparison_png,
