@@ -364,16 +364,28 @@ def checkin(state: CohortState, scenario: Scenario) -> None:
 
 
 def advance_week(
-    state: CohortState, scenario: Scenario, week: int, rng: np.random.Generator
+    state: CohortState,
+    scenario: Scenario,
+    week: int,
+    rng: np.random.Generator,
+    *,
+    in_session: bool = True,
 ) -> None:
-    """Apply one week of the rules (module docstring) to ``state`` in place."""
+    """Apply one week of the rules (module docstring) to ``state`` in place.
+
+    ``in_session=False`` is a follow-up week after the program ended
+    (``levers.follow_up_weeks``): no sessions, nobody leaves the program (it is
+    over: retention stays as it was at its end), while belonging and confidence
+    keep drifting toward the declining baseline and students may still leave the
+    school.
+    """
     p = state.params
     levers = scenario.levers
     links = state.links
     n = len(state.belonging)
     alive = np.flatnonzero(links.alive)
     mentor, mentee = links.mentor[alive], links.mentee[alive]
-    sessions = levers.sessions_per_week
+    sessions = levers.sessions_per_week if in_session else 0
 
     def per_link(name: str) -> Any:
         return p.at(name, mentee)
@@ -493,6 +505,8 @@ def advance_week(
         state.left_week[leaves_school] = week
     for gone, reason in ((leaving & ~leaves_school, "dropout"), (leaves_school, "left_school")):
         gone = gone & state.active
+        if not in_session:
+            break  # the program is over: leaving the school no longer ends a link
         if not gone.any():
             continue
         state.active &= ~gone
