@@ -224,9 +224,10 @@ class _Comparison:
     picture: str  # the comparison picture (an ``<img>``)
 
 
-#: Plausible worlds a pinned comparison is judged over by default (small: it runs beside
-#: the page; ``workbench verdict`` runs 200).
-WORLDS = 40
+#: Plausible worlds a pinned comparison is judged over by default, in the background: as
+#: many as ``workbench verdict`` runs, since with fewer a verdict's share cannot clear 90%
+#: (at 40 worlds only 40 of 40 can hold; docs/worlds.md).
+WORLDS = 200
 #: Largest design (students) the page judges over plausible worlds itself.
 WORLDS_MAX_STUDENTS = 1000
 
@@ -816,7 +817,10 @@ class Dashboard:
         )
         text = (
             changes_html(changes, (pinned.replications, live.replications))
-            + '<h4>What it means</h4><ul class="wb-verdicts">'
+            + '<h4>What it means</h4><p class="wb-worlds-note">With the model\'s default '
+            "parameter values (the runs above); whether it holds for the other values the "
+            "evidence allows is checked across plausible worlds below.</p>"
+            + '<ul class="wb-verdicts">'
             + "".join(f'<li class="wb-verdict">{html.escape(v)}</li>' for v in verdicts)
             + "</ul>"
         )
