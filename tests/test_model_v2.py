@@ -45,13 +45,14 @@ def _pair_state(scenario: Scenario, closures: tuple[int, int] = (0, 0)) -> Cohor
 
 @pytest.mark.parametrize("reason", sorted(set(END_REASONS) - {"active"}))
 def test_an_ending_costs_what_its_kind_says(reason: str) -> None:
-    scenario = Scenario()
+    scenario = Scenario().with_overrides({"dynamics.planb_harm_share": 0.5})
     p = scenario.dynamics
     state = _pair_state(scenario, closures=(1, 2))
     end_links(state, np.array([0]), 5, reason, scenario)
     if reason in PREMATURE_ENDS:
-        mentee = p.premature_harm * (1 + p.closure_history * 2)
-        mentor = p.premature_harm * (1 + p.closure_history * 1) * p.mentor_harm_share
+        managed = p.planb_harm_share if reason == "plan_b" else 1.0
+        mentee = p.premature_harm * (1 + p.closure_history * 2) * managed
+        mentor = p.premature_harm * (1 + p.closure_history * 1) * p.mentor_harm_share * managed
         assert state.closures.tolist() == [2, 3]
     elif reason == "program_end":
         mentee = mentor = 0.0

@@ -308,7 +308,8 @@ def end_links(
 
     A premature ending (:data:`PREMATURE_ENDS`) costs the mentee
     ``premature_harm · (1 + closure_history · earlier premature endings)`` of
-    belonging (Grossman & Rhodes 2002; Grossman et al. 2012); a planned one
+    belonging (Grossman & Rhodes 2002; Grossman et al. 2012), times
+    ``planb_harm_share`` for a Plan B ending (a managed end of a failed match); a planned one
     (:data:`PLANNED_ENDS` but the program's end) ``planned_harm_share`` of
     ``premature_harm``. The mentor bears ``mentor_harm_share`` of it; confidence
     falls by ``harm_confidence_share`` of the belonging lost. The harm does not
@@ -329,6 +330,8 @@ def end_links(
         hurt = p.at("premature_harm", ends)
         if premature:
             hurt = hurt * (1.0 + p.at("closure_history", ends) * state.closures[ends])
+            if reason == "plan_b":
+                hurt = hurt * p.at("planb_harm_share", ends)
         else:
             hurt = hurt * p.at("planned_harm_share", ends)
         if side == "mentor":

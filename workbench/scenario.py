@@ -825,6 +825,19 @@ class Dynamics(_Strict):
         "experienced as less harmful than abrupt ones); no figure: tried 0-0.5",
         (0.0, 0.5),
     )
+    planb_harm_share: float = _param(
+        1.0,
+        0,
+        1,
+        "share of the premature harm a Plan B ending costs (the coordinator ends a failed "
+        "match and rematches)",
+        "share",
+        "assumption",
+        "Kupersmidt et al. 2017 count a failed match's ending as a premature closure (the "
+        "default: full premature harm); Spencer et al. 2017 (a closure the adults manage and "
+        "explain is experienced as less harmful than an abrupt one): no figure, tried 0.25-1",
+        (0.25, 1.0),
+    )
     closure_history: float = _param(
         0.5,
         0,
