@@ -16,6 +16,14 @@ Cases (``--students`` in ``--sites``, default 60,000 in 200):
     ~4% of students wait (the weeks between): ~12 per site, with each one's
     former partners to avoid, as the simulation passes them.
 
+``tiled rotation round`` / ``tiled waiting round``
+    the batched worlds engine's case: one ~300-student roster tiled once per
+    world (``--sites`` copies), a few students gone in each copy, everyone
+    else rematched avoiding their former partners (a rotation week), or ~4%
+    waiting (a check-in week). Timed both ways in the same run: the one-pass
+    path (:mod:`workbench.matching.tiled`) and the site-by-site loop it
+    replaces (the same pairs, checked), with the ratio.
+
 ``--model`` also times the whole simulation of that cohort (36 weeks, rotation
 every 6 weeks) and the part of it spent in ``match_roster``; ``--district``
 adds the district case (100,000 students in 100 sites, no rotation).
@@ -115,6 +123,70 @@ def matching_case(label: str, roster, config, rows, avoid, repeat: int) -> dict:
     }
 
 
+def tiled_cases(args, config, repeat: int) -> list[dict]:
+    """The batched engine's rounds, one-pass path against the site loop (same result)."""
+    import workbench.matching.tiled as tiled
+    from workbench.worlds.engine import tile_roster
+
+    per_copy = max(args.students // args.sites, 2)
+    cohort = Scenario().with_overrides({"cohort.size": per_copy}).cohort
+    big, copy = tile_roster(generate_roster(cohort, np.random.default_rng(0)), args.sites)
+    rng = np.random.default_rng(2)
+    first = matching.match_roster(big, config, rng)  # week 1: one problem, shared
+    partners = np.column_stack([first.mentor, first.mentee])
+    present = np.flatnonzero(rng.random(len(big)) > 0.03)
+    waiting = np.flatnonzero(rng.random(len(big)) < 0.04)
+    out = []
+    for label, rows in (("tiled rotation round", present), ("tiled waiting round", waiting)):
+        timings = {}
+        for path in ("one pass", "site loop"):
+            best = None
+            for k in range(repeat):
+                with (
+                    clocked(policies, "linear_sum_assignment") as solver,
+                    _site_loop(tiled, path == "site loop"),
+                ):
+                    start = time.perf_counter()
+                    pairing = matching.match_roster(
+                        big, config, np.random.default_rng(k), rows=rows, avoid=partners
+                    )
+                    seconds = time.perf_counter() - start
+                if best is None or seconds < best[0]:
+                    best = (seconds, solver.seconds, pairing)
+            timings[path] = best
+        one, loop = timings["one pass"], timings["site loop"]
+        assert np.array_equal(one[2].mentor, loop[2].mentor), "the two paths must agree"
+        assert np.array_equal(one[2].score, loop[2].score), "the two paths must agree"
+        calls = site_calls(big, rows)
+        out.append(
+            {
+                "case": label,
+                "students": len(rows),
+                "site_calls": calls,
+                "one_pass_s": round(one[0], 3),
+                "site_loop_s": round(loop[0], 3),
+                "ratio": round(loop[0] / one[0], 1),
+                "solver_s": round(one[1], 3),
+                "us_beyond_solver_one_pass": round(1e6 * (one[0] - one[1]) / max(calls, 1)),
+                "us_beyond_solver_loop": round(1e6 * (loop[0] - loop[1]) / max(calls, 1)),
+                "links": len(one[2]),
+            }
+        )
+    return out
+
+
+@contextmanager
+def _site_loop(tiled, on: bool):
+    """Make ``match_roster`` take its site-by-site loop (``on``) for the block."""
+    original = tiled.applies
+    if on:
+        tiled.applies = lambda *args: False
+    try:
+        yield
+    finally:
+        tiled.applies = original
+
+
 def model_case(label: str, overrides: dict, repeat: int) -> dict:
     scenario = Scenario().with_overrides(overrides)
     best = None
@@ -168,6 +240,7 @@ def main() -> None:
     rows = []
     for label, who, avoided in tqdm(cases, desc="matching", unit="case"):
         rows.append(matching_case(label, roster, scenario.matching, who, avoided, args.repeat))
+    batched = tiled_cases(args, scenario.matching, args.repeat)
     models = []
     if args.model:
         models.append(
@@ -189,6 +262,7 @@ def main() -> None:
     ]
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(pd.DataFrame(rows).to_string(index=False))
+        print(pd.DataFrame(batched).to_string(index=False))
         if simulated:
             print(pd.DataFrame(simulated).to_string(index=False))
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

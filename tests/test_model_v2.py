@@ -45,13 +45,14 @@ def _pair_state(scenario: Scenario, closures: tuple[int, int] = (0, 0)) -> Cohor
 
 @pytest.mark.parametrize("reason", sorted(set(END_REASONS) - {"active"}))
 def test_an_ending_costs_what_its_kind_says(reason: str) -> None:
-    scenario = Scenario()
+    scenario = Scenario().with_overrides({"dynamics.planb_harm_share": 0.5})
     p = scenario.dynamics
     state = _pair_state(scenario, closures=(1, 2))
     end_links(state, np.array([0]), 5, reason, scenario)
     if reason in PREMATURE_ENDS:
-        mentee = p.premature_harm * (1 + p.closure_history * 2)
-        mentor = p.premature_harm * (1 + p.closure_history * 1) * p.mentor_harm_share
+        managed = p.planb_harm_share if reason == "plan_b" else 1.0
+        mentee = p.premature_harm * (1 + p.closure_history * 2) * managed
+        mentor = p.premature_harm * (1 + p.closure_history * 1) * p.mentor_harm_share * managed
         assert state.closures.tolist() == [2, 3]
     elif reason == "program_end":
         mentee = mentor = 0.0
@@ -251,3 +252,49 @@ def test_share_agreeing_inverse_is_consistent() -> None:
     before = norm.sf(AGREE_LEVEL, 0.6, spread)
     after = norm.sf(AGREE_LEVEL, 0.6 + shift, spread)
     assert before - after == pytest.approx(0.1, abs=1e-9)
+
+
+def test_follow_up_weeks_have_no_meetings_and_keep_the_program_end_retention() -> None:
+    scenario = Scenario().with_overrides(
+        {"cohort.size": 120, "levers.weeks": 10, "levers.follow_up_weeks": 6}
+    )
+    model = MentorshipModel(scenario, rng=4)
+    for _ in range(10):
+        model.step()
+    assert model.running
+    active, meetings = model.state.active.copy(), model.state.meetings.copy()
+    assert not model.state.links.alive.any()  # the program ended at week 10
+    belonging = model.state.belonging.copy()
+    links = len(model.state.links.mentor)
+    model.run_model()
+    assert model.steps == 16
+    np.testing.assert_array_equal(model.state.active, active)
+    np.testing.assert_array_equal(model.state.meetings, meetings)
+    assert len(model.state.links.mentor) == links  # nobody is matched after the program
+    assert not np.allclose(model.state.belonging, belonging)  # the world keeps moving
+    weeks = simulate(scenario, rng=4).metrics["week"]
+    assert weeks.max() == 16
+
+
+def test_without_follow_up_weeks_the_run_is_unchanged() -> None:
+    base = Scenario().with_overrides({"cohort.size": 80, "levers.weeks": 8})
+    same = base.with_overrides({"levers.follow_up_weeks": 0})
+    pd.testing.assert_frame_equal(simulate(base, rng=2).students, simulate(same, rng=2).students)
+
+
+def test_the_program_effect_fades_over_a_follow_up_year() -> None:
+    """Herrera et al. 2011: school-based mentoring's gains were not sustained a year on.
+
+    Paired seeds; the program's belonging lead over no program at its end shrinks
+    when followed for another school year without meetings (drift toward the baseline).
+    """
+    follow = {"cohort.size": 300, "levers.follow_up_weeks": 36}
+    program = Scenario().with_overrides(follow)
+    control = program.with_overrides({"levers.sessions_per_week": 0})
+    at_end, at_follow_up = [], []
+    for seed in range(3):
+        a, b = simulate(program, rng=seed), simulate(control, rng=seed)
+        at_end.append(a.value("belonging", week=36) - b.value("belonging", week=36))
+        at_follow_up.append(a.value("belonging") - b.value("belonging"))
+    assert np.mean(at_end) > 0
+    assert np.mean(at_follow_up) < 0.5 * np.mean(at_end)

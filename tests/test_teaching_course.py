@@ -18,6 +18,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from workbench.worlds.verdict import HOLDS, share_interval
+
 COURSE = Path(__file__).resolve().parents[1] / "notebooks" / "03_teaching_program_design"
 LESSONS = sorted(COURSE.glob("*.ipynb"))
 VOCABULARY = {"cohort_size", "replications", "weeks", "seed"}
@@ -227,7 +229,19 @@ def test_policy_lesson_judges_its_verdict_over_plausible_worlds(path: Path) -> N
     cells = _read(path).cells
     code = [cell.source for cell in cells if cell.cell_type == "code"]
     assert any("workbench.verdict(" in source for source in code)
-    assert any("PlausibleWorlds.default(n=40" in source for source in code), "small, said worlds"
+    counts = [
+        node.value.value
+        for source in code
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign)
+        and [getattr(target, "id", None) for target in node.targets] == ["WORLDS"]
+        and isinstance(node.value, ast.Constant)
+    ]
+    assert len(counts) == 1, "one named count of worlds, WORLDS = ..."
+    assert any("PlausibleWorlds.default(n=WORLDS" in source for source in code)
+    # Enough worlds that a verdict true in 19 worlds in 20 can be said to hold: the exact 95%
+    # interval of 95% of WORLDS must clear the threshold (with 40 worlds only 40 of 40 would).
+    assert share_interval(round(0.95 * counts[0]), counts[0])[0] >= HOLDS, f"{counts[0]} worlds"
     checks = [c.source for c in cells if "reading-check" in _tags(c)]
     assert any(".table" in source or ".by(" in source for source in checks)
     text = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")

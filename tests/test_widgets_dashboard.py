@@ -127,7 +127,32 @@ def test_group_by_redraws_without_new_runs(board):
     assert groups == {"no", "yes"}
     assert after["attribute"] == "disability"
     outcomes = set(after["end_values"]["outcome"])
-    assert "Belonging gap (Disability): no − yes" in outcomes
+    assert "Belonging gap (Disability): no disability − with a disability" in outcomes
+
+
+def _texts(figure) -> set[str]:
+    texts = [t for ax in figure.axes for t in ax.texts] + list(figure.texts)
+    for ax in figure.axes:
+        legend = ax.get_legend()
+        texts += list(legend.get_texts()) if legend is not None else []
+    return {" ".join(t.get_text().split()) for t in texts}
+
+
+def test_pictures_name_groups_in_words_not_roster_levels(board):
+    board.group_by.value = "disability"
+    board.refresh(wait=True)
+    board.pin()
+    board.controls["levers.mentor_training"].value = 1.0
+    board.refresh(wait=True)
+    names = {"no disability", "with a disability"}
+    trajectory = _texts(board._trajectory_figure.figure)
+    assert names <= trajectory and not trajectory & {"no", "yes"}
+    comparison = _texts(board._comparison_figure.figure)
+    assert {"pinned: with a disability", "current: with a disability"} <= comparison
+    assert not any(text.endswith((": yes", ": no", "− yes")) for text in comparison)
+    assert names <= _texts(board._network_figure.figure)
+    alt = board.trajectory_image.value
+    assert "Belonging gap at the end (no disability − with a disability)" in alt
 
 
 def test_network_picture_data(board, small):
@@ -233,9 +258,16 @@ def test_live_changes_run_in_the_background_and_keep_the_last_picture(small):
         board.refresh(wait=True)
         count = board.publish_count
         first_png = board.trajectory_image.value
+        # hold every new result until checked (on a busy machine a first look can otherwise
+        # be drawn before the next line runs)
+        gate = threading.Event()
+        publish = board._runner.publish
+        board._runner.publish = lambda live: (gate.wait(120), publish(live))
         for value in (0.6, 0.7, 0.8):  # quick successive changes: the last one wins
             board.controls["levers.mentor_training"].value = value
         assert board.trajectory_image.value == first_png  # old picture until the new one
+        assert board._runner.busy
+        gate.set()
         board.wait(timeout=120)
         assert board.publish_count > count
         assert board.current_data["scenario"].levers.mentor_training == 0.8

@@ -39,6 +39,18 @@ def test_tiled_roster_keeps_each_world_in_its_own_sites() -> None:
     assert (tiled.belonging[copy == 2] == roster.belonging).all()
 
 
+def test_tiled_names_and_site_codes_are_the_rosters_own_definitions() -> None:
+    roster = design_roster(SMALL.with_overrides({"cohort.sites": 3}), rng=4)
+    for copies in (1, 2, 11, 25):  # w10 sorts before w2: codes follow names, not copies
+        tiled, copy = tile_roster(roster, copies)
+        row = np.tile(np.arange(len(roster)), copies)
+        suffix = np.char.add("|w", copy.astype(str))
+        assert tiled.ids.tolist() == np.char.add(roster.ids.astype(str)[row], suffix).tolist()
+        assert tiled.site.tolist() == np.char.add(roster.site.astype(str)[row], suffix).tolist()
+        own = np.unique(tiled.site.astype(str), return_inverse=True)[1]
+        np.testing.assert_array_equal(tiled.site_codes, own)
+
+
 def test_one_world_batched_is_that_world_run_alone() -> None:
     """Exactly: the stacked engine with one world is a plain run with that world's parameters."""
     worlds = PlausibleWorlds.default(n=5, rng=3)

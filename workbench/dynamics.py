@@ -308,7 +308,8 @@ def end_links(
 
     A premature ending (:data:`PREMATURE_ENDS`) costs the mentee
     ``premature_harm · (1 + closure_history · earlier premature endings)`` of
-    belonging (Grossman & Rhodes 2002; Grossman et al. 2012); a planned one
+    belonging (Grossman & Rhodes 2002; Grossman et al. 2012), times
+    ``planb_harm_share`` for a Plan B ending (a managed end of a failed match); a planned one
     (:data:`PLANNED_ENDS` but the program's end) ``planned_harm_share`` of
     ``premature_harm``. The mentor bears ``mentor_harm_share`` of it; confidence
     falls by ``harm_confidence_share`` of the belonging lost. The harm does not
@@ -329,6 +330,8 @@ def end_links(
         hurt = p.at("premature_harm", ends)
         if premature:
             hurt = hurt * (1.0 + p.at("closure_history", ends) * state.closures[ends])
+            if reason == "plan_b":
+                hurt = hurt * p.at("planb_harm_share", ends)
         else:
             hurt = hurt * p.at("planned_harm_share", ends)
         if side == "mentor":
@@ -364,16 +367,28 @@ def checkin(state: CohortState, scenario: Scenario) -> None:
 
 
 def advance_week(
-    state: CohortState, scenario: Scenario, week: int, rng: np.random.Generator
+    state: CohortState,
+    scenario: Scenario,
+    week: int,
+    rng: np.random.Generator,
+    *,
+    in_session: bool = True,
 ) -> None:
-    """Apply one week of the rules (module docstring) to ``state`` in place."""
+    """Apply one week of the rules (module docstring) to ``state`` in place.
+
+    ``in_session=False`` is a follow-up week after the program ended
+    (``levers.follow_up_weeks``): no sessions, nobody leaves the program (it is
+    over: retention stays as it was at its end), while belonging and confidence
+    keep drifting toward the declining baseline and students may still leave the
+    school.
+    """
     p = state.params
     levers = scenario.levers
     links = state.links
     n = len(state.belonging)
     alive = np.flatnonzero(links.alive)
     mentor, mentee = links.mentor[alive], links.mentee[alive]
-    sessions = levers.sessions_per_week
+    sessions = levers.sessions_per_week if in_session else 0
 
     def per_link(name: str) -> Any:
         return p.at(name, mentee)
@@ -493,6 +508,8 @@ def advance_week(
         state.left_week[leaves_school] = week
     for gone, reason in ((leaving & ~leaves_school, "dropout"), (leaves_school, "left_school")):
         gone = gone & state.active
+        if not in_session:
+            break  # the program is over: leaving the school no longer ends a link
         if not gone.any():
             continue
         state.active &= ~gone

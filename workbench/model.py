@@ -185,15 +185,19 @@ class MentorshipModel(mesa.Model):
     def step(self) -> None:
         """One school week: coordinator, then the cohort's vectorised update, then records."""
         week = self.steps  # Mesa counts the step before calling this method
-        self.coordinator.step()
-        advance_week(self.state, self.program, week, self.rng)
+        levers = self.program.levers
+        in_session = week <= levers.weeks
+        if in_session:
+            self.coordinator.step()
+        advance_week(self.state, self.program, week, self.rng, in_session=in_session)
         links = self.state.links
         fresh = np.flatnonzero(~links.tied & (links.meetings > 0))
         if len(fresh):
             links.tied[fresh] = True
             self._tie_groups(fresh)
-        if week >= self.program.levers.weeks:
+        if week == levers.weeks:
             end_links(self.state, np.flatnonzero(links.alive), week, "program_end", self.program)
+        if week >= levers.weeks + levers.follow_up_weeks:
             self.running = False
         if not self.lean:
             self.recorder.record(week, self.state, self.ties)

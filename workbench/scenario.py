@@ -315,6 +315,12 @@ class Levers(_Strict):
     """What a coordinator can change about how the program runs."""
 
     weeks: int = Field(36, ge=1, le=104, description="program length (one step = one week)")
+    follow_up_weeks: int = Field(
+        0,
+        ge=0,
+        le=104,
+        description="weeks followed after the program ends, without meetings (a follow-up survey)",
+    )
     sessions_per_week: int = Field(
         1, ge=0, le=5, description="mentoring sessions a week; 0 = no program (control)"
     )
@@ -422,8 +428,10 @@ class Dynamics(_Strict):
         "logit",
         "assumption",
         S000 + " (transportation, scheduling, language supports); size assumed: one "
-        "barrier lowers attendance from 83% to 60%; tried 0.6-1.8",
-        (0.6, 1.8),
+        "barrier lowers attendance from 83% to 60%; tried 0.2-1.8 (83% to 80% at the low "
+        "end, a barrier that barely matters; to 45% at the high end): no study gives it, and "
+        "whether a program without supports narrows or widens a gap turns on it",
+        (0.2, 1.8),
     )
     # meeting quality (logit scale)
     quality_base: float = _param(
@@ -726,7 +734,7 @@ class Dynamics(_Strict):
         "latent per year",
         "assumption",
         "direction measured: school belonging declines across secondary school (Anderman "
-        "2003; Neel & Fuligni 2013); size assumed (≈0.13 SD a year), tried 0-0.04",
+        "2003; Gillen-O'Neel & Fuligni 2013); size assumed (≈0.13 SD a year), tried 0-0.04",
         (0.0, 0.04),
     )
     threat_decline: float = _param(
@@ -816,6 +824,19 @@ class Dynamics(_Strict):
         "Spencer et al. 2017, Zilberstein & Spencer 2017 (planned, prepared closures are "
         "experienced as less harmful than abrupt ones); no figure: tried 0-0.5",
         (0.0, 0.5),
+    )
+    planb_harm_share: float = _param(
+        1.0,
+        0,
+        1,
+        "share of the premature harm a Plan B ending costs (the coordinator ends a failed "
+        "match and rematches)",
+        "share",
+        "assumption",
+        "Kupersmidt et al. 2017 count a failed match's ending as a premature closure (the "
+        "default: full premature harm); Spencer et al. 2017 (a closure the adults manage and "
+        "explain is experienced as less harmful than an abrupt one): no figure, tried 0.25-1",
+        (0.25, 1.0),
     )
     closure_history: float = _param(
         0.5,

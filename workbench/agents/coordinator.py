@@ -95,23 +95,24 @@ class Coordinator(mesa.Agent):
         had_partner = np.zeros(len(state.active), dtype=bool)
         had_partner[links.mentor] = True
         had_partner[links.mentee] = True
-        # a site's score matrices are small: BLAS threads cost more than they save
+        # a site's score matrices are small: BLAS threads cost more than they save (and
+        # the pair terms of a tiled roster come from its template's small matrices)
         with _blas().limit(limits=1, user_api="blas"):
             pairing = match_roster(
                 roster, scenario.matching, model.rng, rows=rows, avoid=self.former_pairs(rows)
             )
-        self.stale[rows] = True
-        self.stale[pairing.mentor] = False
-        self.stale[pairing.mentee] = False
-        if len(pairing) == 0:
-            return
-        terms = pairwise_terms(
-            roster,
-            pairing.mentor,
-            pairing.mentee,
-            scenario.matching.cross_group_attributes,
-            only=("affinity", "complementarity", "cross_group", "language"),
-        )
+            self.stale[rows] = True
+            self.stale[pairing.mentor] = False
+            self.stale[pairing.mentee] = False
+            if len(pairing) == 0:
+                return
+            terms = pairwise_terms(
+                roster,
+                pairing.mentor,
+                pairing.mentee,
+                scenario.matching.cross_group_attributes,
+                only=("affinity", "complementarity", "cross_group", "language"),
+            )
         if scenario.dynamics.rematch_trust_reset:
             trust = np.zeros(len(pairing))
         else:

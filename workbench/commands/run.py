@@ -100,9 +100,15 @@ def run(args: argparse.Namespace) -> int:
         scenario.save(folder / "scenario.toml")
         (folder / "summary.txt").write_text(text + "\n", encoding="utf-8")
     runs = result.run
+    follow_up = scenario.levers.follow_up_weeks
+    weeks = f"{scenario.levers.weeks} weeks" + (
+        f" + {follow_up} follow-up weeks without meetings (outcomes read at the last week)"
+        if follow_up
+        else ""
+    )
     print(
         f"{scenario.name}: {len(runs)} replication(s) of {runs['students'].iloc[0]} students "
-        f"x {runs['weeks'].iloc[0]} weeks (scenario hash {scenario.hash()}, root seed "
+        f"x {weeks} (scenario hash {scenario.hash()}, root seed "
         f"{scenario.seed if args.seed is None else args.seed})"
     )
     print(

@@ -10,6 +10,8 @@ from pathlib import Path
 MAX_WORLDS = 5000
 #: Most copies of the cohort per world.
 MAX_REPLICATIONS = 100
+#: Most assumptions a verdict is knocked out on (each costs two runs of 40 worlds per design).
+MAX_KNOCKOUTS = 10
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -55,6 +57,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="processes the two designs run in (default: 2, or 1 on a one-core machine); "
         "results do not depend on it",
     )
+    parser.add_argument(
+        "--knockouts",
+        type=int,
+        default=3,
+        metavar="K",
+        help="for each verdict that holds or is reversed, set its K most influential "
+        "assumptions to either end of their plausible range (in 40 worlds): a verdict that "
+        "reverses there is reported uncertain (default 3; 0 = off)",
+    )
     parser.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
     return parser
 
@@ -74,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise WorkbenchError(f"--workers {args.workers}: must be 1 or more")
     workers = args.workers or min(2, os.cpu_count() or 1)
+    if not 0 <= args.knockouts <= MAX_KNOCKOUTS:
+        raise WorkbenchError(f"--knockouts {args.knockouts}: must be from 0 to {MAX_KNOCKOUTS}")
     if args.worlds_seed < 0:
         raise WorkbenchError(f"--worlds-seed {args.worlds_seed}: must be 0 or more")
     from workbench.scenario import load_scenario
@@ -96,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
             replications=args.replications,
             progress=workers == 1,
             workers=workers,
+            knockouts=args.knockouts,
         )
         print(result)
         if args.csv is not None:

@@ -496,7 +496,7 @@ def _with_worlds(
 
     def design(key: tuple) -> Any:
         settings = _policy_overrides(results, by, key)
-        name = ", ".join(f"{k.rsplit('.', 1)[-1]} {v}" for k, v in settings.items())
+        name = ", ".join(f"{k}={v}" for k, v in settings.items())  # which setting is which
         return base.with_overrides({**settings, "name": name})
 
     designs = {

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from workbench import registry
+from workbench.matching import tiled
 from workbench.matching.context import MatchContext
 from workbench.matching.pairing import Pairing
 from workbench.matching.policies import MatchingPolicy, split_roles
@@ -97,6 +98,16 @@ def match_roster(
     own = getattr(roster, "must_not_meet", None)
     if own is not None and len(own):
         extra = np.vstack([extra.reshape(-1, 2), own])
+    tiles = template_of(roster)
+    if (
+        tiles is not None
+        and not (len(extra) or rankings or strict)
+        and tiled.applies(roster, config, rows, policy)
+    ):
+        # many sites of copies: the same result with the per-site work done as arrays
+        found = tiled.match_tiled_sites(roster, config, rng, rows, avoid, tiles)
+        if found is not None:
+            return found
     context = MatchContext.build(extra, avoid, rankings, strict)
     plain = not (len(context.forbidden) or len(context.avoid) or context.rankings)
     parts = []
@@ -106,7 +117,6 @@ def match_roster(
     sites = [rows[block] for block in np.split(order, bounds)]
     # every site's share of the pairs and rankings in one pass (not one pass per site)
     locals_ = [MatchContext(strict=strict)] * len(sites) if plain else context.split(sites)
-    tiles = template_of(roster)
     solved: dict[tuple, Pairing] = {}
     for site_rows, local in zip(sites, locals_, strict=True):
         if len(site_rows) < 2:

@@ -289,8 +289,41 @@ def pairwise_terms(
     attributes: Sequence[str] | None = None,
     only: Iterable[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Terms (all, or those in ``only``) for pairs ``(mentors[k], mentees[k])``, as ``(p,)``."""
+    """Terms (all, or those in ``only``) for pairs ``(mentors[k], mentees[k])``, as ``(p,)``.
+
+    For a tiled roster (:func:`workbench.roster.mark_tiles`) the terms are read
+    from the template's matrices of every pair (computed once): the outer and
+    element-wise terms of a pair are the same numbers, exactly.
+    """
+    found = template_of(roster)
+    if found is not None:
+        template, rows = found
+        wanted = tuple(TERMS if only is None else only)
+        if len(template) ** 2 * len(wanted) <= _TEMPLATE_TERMS_LIMIT:
+            whole = _template_terms(template, attributes, wanted)
+            a = rows[np.asarray(mentors, dtype=np.intp)]
+            b = rows[np.asarray(mentees, dtype=np.intp)]
+            return {name: matrix[a, b] for name, matrix in whole.items()}
     return _terms(roster, mentors, mentees, attributes, outer=False, only=only)
+
+
+#: The largest template (students squared times terms) whose pair terms are kept whole
+#: (4,000,000 numbers, 32 MB): the batched worlds engine's templates are one school.
+_TEMPLATE_TERMS_LIMIT = 4_000_000
+
+
+def _template_terms(
+    template: Roster, attributes: Sequence[str] | None, wanted: tuple[str, ...]
+) -> dict[str, np.ndarray]:
+    """The terms ``wanted`` of every ordered pair of ``template``, kept on it (do not modify)."""
+    key = (None if attributes is None else tuple(attributes), wanted)
+    cache = template.__dict__.setdefault("_template_terms", {})
+    found = cache.get(key)
+    if found is None:
+        everyone = np.arange(len(template))
+        found = pair_terms(template, everyone, everyone, attributes, only=wanted)
+        cache[key] = found
+    return found
 
 
 def combine(terms: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
@@ -340,15 +373,28 @@ def weighted_scores(
     found = template_of(roster)
     if found is not None:
         template, rows = found
-        key = (tuple(weights.items()), None if attributes is None else tuple(attributes))
-        cache = template.__dict__.setdefault("_template_scores", {})
-        whole = cache.get(key)
-        if whole is None:
-            everyone = np.arange(len(template))
-            whole = _combined(template, everyone, everyone, weights, attributes)
-            cache[key] = whole
+        whole = template_scores(template, weights, attributes)
         return whole[np.ix_(rows[mentors], rows[mentees])]
     return _combined(roster, mentors, mentees, weights, attributes)
+
+
+def template_scores(
+    template: Roster, weights: Mapping[str, float], attributes: Sequence[str] | None = None
+) -> np.ndarray:
+    """The weighted score of every ordered pair of ``template``'s students, ``(n, n)``.
+
+    Computed once per (weights, attributes) and kept on the template (do not
+    modify it): the score matrix of a site of a roster tiled from ``template``
+    is a slice of it (:func:`weighted_scores`).
+    """
+    key = (tuple(weights.items()), None if attributes is None else tuple(attributes))
+    cache = template.__dict__.setdefault("_template_scores", {})
+    whole = cache.get(key)
+    if whole is None:
+        everyone = np.arange(len(template))
+        whole = _combined(template, everyone, everyone, weights, attributes)
+        cache[key] = whole
+    return whole
 
 
 def _combined(

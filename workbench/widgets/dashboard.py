@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import base64
 import html
+import logging
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +70,10 @@ from workbench.widgets.summaries import (
     trajectories,
     trajectory_alt,
 )
+from workbench.widgets.sync import LiveWidgets
 from workbench.widgets.uploads import bundled_scenarios, scenario_from_upload
+
+log = logging.getLogger(__name__)
 
 
 def _as_scenario(scenario: Scenario | str | Path | None) -> Scenario:
@@ -202,9 +207,27 @@ NETWORK_KEY = (
 """How to read the network picture, shown beside it."""
 
 
-#: Plausible worlds a pinned comparison is judged over by default (small: it runs beside
-#: the page; ``workbench verdict`` runs 200).
-WORLDS = 40
+def _runs(n: int) -> str:
+    """``1 run``, ``4 runs``."""
+    return f"{n} run{'s' * (n > 1)}"
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    """A pinned design against the current one, ready for the page."""
+
+    pinned: Scenario
+    current: Scenario
+    table: pd.DataFrame
+    verdicts: list[str]
+    text: str  # what changed and what it means (HTML)
+    picture: str  # the comparison picture (an ``<img>``)
+
+
+#: Plausible worlds a pinned comparison is judged over by default, in the background: as
+#: many as ``workbench verdict`` runs, since with fewer a verdict's share cannot clear 90%
+#: (at 40 worlds only 40 of 40 can hold; docs/worlds.md).
+WORLDS = 200
 #: Largest design (students) the page judges over plausible worlds itself.
 WORLDS_MAX_STUDENTS = 1000
 
@@ -270,6 +293,8 @@ class Dashboard:
         self._network_figure = NetworkFigure()
         self._comparison_figure = ComparisonFigure()
         self._error: BaseException | None = None  # set by the runner's thread, read here
+        # widgets the runner's and the worlds check's threads write, sent again when a page loads
+        self._live = LiveWidgets()
         self._runner = LiveRunner(self._work, self._publish, self._report_error, debounce)
         self._confirmed_job: tuple[str, int] | None = None
         self._worlds_pair: tuple[str, str] | None = None  # the designs being judged over worlds
@@ -427,6 +452,17 @@ class Dashboard:
             layout=widgets.Layout(display="none"),
         )
         self.comparison_box.add_class("wb-comparison")
+        self._live.add(
+            self.status,
+            self.summary,
+            self.trajectory_image,
+            self.network_image,
+            self.comparison_text,
+            self.comparison_image,
+            self.comparison_table,
+            self.worlds_text,
+            self.comparison_box.layout,
+        )
 
     def _layout(self, column: list[widgets.Widget]) -> widgets.VBox:
         """The page: design bar on top, settings ``column`` on the left, pictures on the right."""
@@ -472,6 +508,7 @@ class Dashboard:
                 widgets.HBox([self.save_name, self.save_button]),
                 self.download,
                 widgets.HBox([left, right]),
+                self._live.button,
             ]
         )
         page.add_class("wb-app")
@@ -659,73 +696,25 @@ class Dashboard:
             body = f'<div class="wb-status wb-error" role="alert">{html.escape(text)}</div>'
         else:
             body = f'<div class="wb-status" role="status" aria-live="polite">{text}</div>'
-        self.status.value = body
+        with self._live.lock:
+            self.status.value = body
 
     def _publish(self, live: LiveResult) -> None:
+        """Draw ``live`` (the runner's thread): tables, pictures, comparison, then the page."""
         started = time.perf_counter()
-        attribute = self.group_by.value
-        if attribute != "all" and attribute not in set(live.metrics["attribute"]):
-            attribute = "all"
+        attribute = self._attribute_for(live)
         bands = trajectories(live.metrics, attribute, TRAJECTORY_METRICS)
         gaps = gap_bands(live.gaps, attribute, ("belonging", "confidence"))
         values = end_values(live.metrics, live.gaps, attribute)
         summary = headline(values)
-        runs = f"{live.replications} run{'s' * (live.replications > 1)}"
-        note = f"{live.scenario.name}: {runs}"
-        if live.replications > 1:
-            note += ", bands = 95% of runs"
-        if not live.complete:
-            note += " (more on the way)"
-        trajectory_png = self._trajectory_figure.draw(bands, gaps, attribute, note)
-        trajectory_html = picture_html(
-            trajectory_png,
-            trajectory_alt(bands, gaps, attribute),
-            smallest_font_px(self._trajectory_figure.figure),
-        )
-        nodes, edges = sample_network(live.network, attribute, self.max_network)
-        shown = (
-            f"{len(nodes)} of {len(live.network.groups):,} students"
-            if len(nodes) < len(live.network.groups)
-            else f"{len(nodes)} students"
-        )
-        network_png = self._network_figure.draw(nodes, edges, attribute, f"first run, {shown}")
-        network_html = picture_html(
-            network_png,
-            network_alt(nodes, edges, attribute, len(live.network.groups)),
-            smallest_font_px(self._network_figure.figure),
-        )
-        comparison = None
-        comparison_html = None
-        verdicts: list[str] = []
+        trajectory_html = self._draw_trajectories(live, bands, gaps, attribute)
+        nodes, edges, network_html = self._draw_network(live, attribute)
         pinned = self._pinned
-        if pinned is not None and live.complete:
-            pinned_values = end_values(pinned.metrics, pinned.gaps, attribute)
-            comparison = compare_end(pinned_values, values, paired=True)
-            changes = design_changes(pinned.scenario, live.scenario)
-            lead = lead_words(changes)
-            verdicts = [
-                verdict(row.outcome, row.difference, row.low, row.high, lead)
-                for row in comparison.itertuples(index=False)
-            ]
-            comparison_png = self._comparison_figure.draw(
-                (
-                    trajectories(pinned.metrics, "all", ("belonging",)),
-                    gap_bands(pinned.gaps, attribute, ("belonging",)),
-                ),
-                (trajectories(live.metrics, "all", ("belonging",)), gaps),
-                comparison,
-            )
-            comparison_html = picture_html(
-                comparison_png,
-                "Pinned and current design compared. " + " ".join(verdicts[:2]),
-                smallest_font_px(self._comparison_figure.figure),
-            )
-            comparison_text = (
-                changes_html(changes, (pinned.replications, live.replications))
-                + '<h4>What it means</h4><ul class="wb-verdicts">'
-                + "".join(f'<li class="wb-verdict">{html.escape(v)}</li>' for v in verdicts)
-                + "</ul>"
-            )
+        compared = (
+            self._compare(pinned, live, attribute, values, gaps)
+            if pinned is not None and live.complete
+            else None
+        )
         data = {
             "scenario": live.scenario,
             "scenario_hash": live.scenario.hash(),
@@ -738,39 +727,145 @@ class Dashboard:
             "headline": summary,
             "network_nodes": nodes,
             "network_edges": edges,
-            "comparison": comparison,
-            "verdicts": verdicts,
+            "comparison": compared.table if compared is not None else None,
+            "verdicts": compared.verdicts if compared is not None else [],
             "pinned": pinned.scenario if pinned is not None else None,
         }
         with self._lock:
             if live.complete:
                 self._last = live
             self._data = data
+        with self._live.lock:  # one update of the page (a resend never interleaves with it)
+            self._show_pictures(trajectory_html, network_html, compared)
+            self._show_summary(live, summary)
+            data["draw_seconds"] = time.perf_counter() - started
+            self._show_progress(live)
+        self._count_published(live, data["draw_seconds"])
+
+    def _attribute_for(self, live: LiveResult) -> str:
+        """The grouping chosen in "Show groups by", if ``live`` has it (else everyone)."""
+        attribute = self.group_by.value
+        if attribute != "all" and attribute not in set(live.metrics["attribute"]):
+            return "all"
+        return attribute
+
+    def _draw_trajectories(
+        self, live: LiveResult, bands: pd.DataFrame, gaps: pd.DataFrame, attribute: str
+    ) -> str:
+        """The six-panel picture of the weeks, as an ``<img>`` with its alt text."""
+        note = f"{live.scenario.name}: {_runs(live.replications)}"
+        if live.replications > 1:
+            note += ", bands = 95% of runs"
+        if not live.complete:
+            note += " (more on the way)"
+        png = self._trajectory_figure.draw(bands, gaps, attribute, note)
+        return picture_html(
+            png,
+            trajectory_alt(bands, gaps, attribute),
+            smallest_font_px(self._trajectory_figure.figure),
+        )
+
+    def _draw_network(
+        self, live: LiveResult, attribute: str
+    ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+        """The first run's ties (at most ``max_network`` students): nodes, edges and ``<img>``."""
+        nodes, edges = sample_network(live.network, attribute, self.max_network)
+        students = len(live.network.groups)
+        shown = (
+            f"{len(nodes)} of {students:,} students"
+            if len(nodes) < students
+            else f"{len(nodes)} students"
+        )
+        png = self._network_figure.draw(nodes, edges, attribute, f"first run, {shown}")
+        picture = picture_html(
+            png,
+            network_alt(nodes, edges, attribute, students),
+            smallest_font_px(self._network_figure.figure),
+        )
+        return nodes, edges, picture
+
+    def _compare(
+        self,
+        pinned: LiveResult,
+        live: LiveResult,
+        attribute: str,
+        values: pd.DataFrame,
+        gaps: pd.DataFrame,
+    ) -> _Comparison:
+        """The pinned design against ``live``: table, verdicts, the words and the picture."""
+        pinned_values = end_values(pinned.metrics, pinned.gaps, attribute)
+        table = compare_end(pinned_values, values, paired=True)
+        changes = design_changes(pinned.scenario, live.scenario)
+        lead = lead_words(changes)
+        verdicts = [
+            verdict(row.outcome, row.difference, row.low, row.high, lead)
+            for row in table.itertuples(index=False)
+        ]
+        png = self._comparison_figure.draw(
+            (
+                trajectories(pinned.metrics, "all", ("belonging",)),
+                gap_bands(pinned.gaps, attribute, ("belonging",)),
+            ),
+            (trajectories(live.metrics, "all", ("belonging",)), gaps),
+            table,
+            attribute,
+        )
+        picture = picture_html(
+            png,
+            "Pinned and current design compared. " + " ".join(verdicts[:2]),
+            smallest_font_px(self._comparison_figure.figure),
+        )
+        text = (
+            changes_html(changes, (pinned.replications, live.replications))
+            + '<h4>What it means</h4><p class="wb-worlds-note">With the model\'s default '
+            "parameter values (the runs above); whether it holds for the other values the "
+            "evidence allows is checked across plausible worlds below.</p>"
+            + '<ul class="wb-verdicts">'
+            + "".join(f'<li class="wb-verdict">{html.escape(v)}</li>' for v in verdicts)
+            + "</ul>"
+        )
+        return _Comparison(pinned.scenario, live.scenario, table, verdicts, text, picture)
+
+    def _show_pictures(
+        self, trajectory_html: str, network_html: str, compared: _Comparison | None
+    ) -> None:
+        """Put the pictures (and the comparison, when there is one) on the page."""
         self.trajectory_image.value = trajectory_html
         self.network_image.value = network_html
-        if comparison_html is not None:
-            self._judge_over_worlds(pinned.scenario, live.scenario)
-            self.comparison_text.value = comparison_text
-            self.comparison_image.value = comparison_html
+        if compared is not None:
+            self._judge_over_worlds(compared.pinned, compared.current)
+            self.comparison_text.value = compared.text
+            self.comparison_image.value = compared.picture
             self.comparison_table.value = _table(
-                _comparison_frame(comparison),
+                _comparison_frame(compared.table),
                 caption="The numbers behind the comparison (pts = percentage points)",
             )
-        self.comparison_box.layout.display = "flex" if pinned is not None else "none"
-        self._show_summary(live, summary)
-        seconds = time.perf_counter() - started
+        self.comparison_box.layout.display = "flex" if self._pinned is not None else "none"
+
+    def _show_progress(self, live: LiveResult) -> None:
+        """The status line after an update (a question about a large design stays in view)."""
+        students = f"{live.scenario.cohort.size:,} students"
         if self.confirm_box.layout.display == "flex":
-            pass  # the question about a large design stays in view
-        elif self._held:
+            return
+        if self._held:
             self._show_status(self._held)
         elif live.complete:
-            self._show_status(f"Up to date: {runs} of {live.scenario.cohort.size:,} students.")
+            self._show_status(f"Up to date: {_runs(live.replications)} of {students}.")
         else:
             self._show_status(
-                f"First look from {runs} of {live.scenario.cohort.size:,} students; "
+                f"First look from {_runs(live.replications)} of {students}; "
                 "the other runs are on the way…"
             )
-        data["draw_seconds"] = seconds
+
+    def _count_published(self, live: LiveResult, seconds: float) -> None:
+        """Log the update and wake whoever waits for it (:meth:`wait_for_update`)."""
+        log.debug(
+            "pictures updated: %s, %s, complete=%s, drawn in %.2f s",
+            live.scenario.name,
+            _runs(live.replications),
+            live.complete,
+            seconds,
+        )
         with self._published:
             self._publish_count += 1
             self._published.notify_all()
@@ -864,29 +959,32 @@ class Dashboard:
             )
         except Exception as error:  # noqa: BLE001 - shown on the page, the pictures stay
             body = f"Could not check across plausible worlds: {html.escape(str(error))}"
-            if pair == self._worlds_pair:
-                self.worlds_text.value = f'<p class="wb-worlds-note">{body}</p>'
+            with self._live.lock:
+                if pair == self._worlds_pair:
+                    self.worlds_text.value = f'<p class="wb-worlds-note">{body}</p>'
             return
-        if pair != self._worlds_pair:
-            return  # the designs changed meanwhile
         items = "".join(f'<li class="wb-verdict">{html.escape(s)}</li>' for s in judged.sentences())
-        self.worlds_text.value = (
-            f'<h4>Across {self.worlds} plausible worlds</h4><p class="wb-worlds-note" '
-            'data-complete="true">The difference above is at the model\'s default values. '
-            "Many of those values are uncertain or assumed, so the same two designs were also "
-            "run with values the evidence allows; a verdict that changes among them is called "
-            f'uncertain.</p><ul class="wb-verdicts">{items}</ul>'
-        )
+        with self._live.lock:
+            if pair != self._worlds_pair:
+                return  # the designs changed meanwhile
+            self.worlds_text.value = (
+                f'<h4>Across {self.worlds} plausible worlds</h4><p class="wb-worlds-note" '
+                'data-complete="true">The difference above is at the model\'s default values. '
+                "Many of those values are uncertain or assumed, so the same two designs were also "
+                "run with values the evidence allows; a verdict that changes among them is called "
+                f'uncertain.</p><ul class="wb-verdicts">{items}</ul>'
+            )
         with self._lock:
             self._data = {**self._data, "worlds_verdict": judged}
 
     def unpin(self) -> None:
         """Stop comparing."""
         self._pinned = None
-        self._worlds_pair = None
-        self.worlds_text.value = ""
         self.unpin_button.disabled = True
-        self.comparison_box.layout.display = "none"
+        with self._live.lock:
+            self._worlds_pair = None
+            self.worlds_text.value = ""
+            self.comparison_box.layout.display = "none"
         with self._lock:
             self._data = {**self._data, "comparison": None, "pinned": None}
 

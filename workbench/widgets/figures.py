@@ -31,7 +31,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from workbench.widgets.labels import group_label
+from workbench.widgets.labels import group_label, level_label
 from workbench.widgets.palette import FONT_SIZES, group_style
 from workbench.widgets.runs import Network
 
@@ -194,7 +194,11 @@ def _spread_labels(ax, share: float = 0.07) -> None:
     if len(labels) < 2:
         return
     low, high = ax.get_ylim()
-    gap = share * (high - low)
+    # at least one label's height (a wrapped name is taller) in data units, plus a little air
+    lines = max(text.get_text().count("\n") + 1 for text in labels)
+    points = max(text.get_fontsize() for text in labels) * 1.3 * lines
+    pixels = points * ax.figure.dpi / 72
+    gap = max(share * (high - low), pixels / max(ax.bbox.height, 1.0) * (high - low))
     labels.sort(key=lambda text: text.xy[1])
     previous = -np.inf
     for text in labels:
@@ -252,8 +256,9 @@ class Blitter:
         return buffer.getvalue()
 
 
-def _group_name(group: str) -> str:
-    return "everyone" if group == "all" else str(group)
+def _direct_label(attribute: str, group: str) -> str:
+    """A group's name at the end of its line, on short lines so that it stays in its panel."""
+    return textwrap.fill(level_label(attribute, group), 11)
 
 
 class TrajectoryFigure:
@@ -267,7 +272,7 @@ class TrajectoryFigure:
     def __init__(self, dpi: int = 72) -> None:
         self.figure = Figure(figsize=(12, 7.2), dpi=dpi)
         self.figure.subplots_adjust(
-            left=0.05, right=0.93, top=0.9, bottom=0.08, wspace=0.38, hspace=0.38
+            left=0.05, right=0.92, top=0.9, bottom=0.08, wspace=0.62, hspace=0.38
         )
         grid = self.figure.subplots(2, 3)
         self.axes = {
@@ -291,12 +296,14 @@ class TrajectoryFigure:
             if name == "gap":
                 part = gaps[gaps["metric"] == "belonging"]
                 groups = part.groupby(["reference", "group"], sort=True)
-                labels = [f"{reference} − {group}" for reference, group in groups.groups]
+                # a line is named by its group alone (measured against the reference group,
+                # the first): a label naming both ran into the next panel
+                labels = [_direct_label(attribute, group) for _, group in groups.groups]
                 offset = 1
             else:
                 part = bands[bands["metric"] == name]
                 groups = part.groupby("group", sort=True)
-                labels = [_group_name(group) for group in groups.groups]
+                labels = [_direct_label(attribute, group) for group in groups.groups]
                 offset = 0
             for k, ((_, frame), label) in enumerate(zip(groups, labels, strict=True)):
                 _line(ax, frame, label, k + offset)
@@ -309,7 +316,7 @@ class TrajectoryFigure:
                 if name == "gap":
                     low, high = min(low, 0.0), max(high, 0.0)
                 _sticky_ylim(ax, low, high)
-                _week_xlim(ax, part["week"].to_numpy(), label_room=0.22)
+                _week_xlim(ax, part["week"].to_numpy(), label_room=0.3)
                 _spread_labels(ax)
         groups_text = "everyone together" if attribute == "all" else group_label(attribute).lower()
         self.suptitle.set_text(f"Groups: {groups_text}. {note}".strip())
@@ -429,9 +436,10 @@ class NetworkFigure:
         self.blitter = Blitter(self.figure)
         self.layout: object = None
 
-    def _draw_key(self, nodes: pd.DataFrame, groups: list) -> None:
+    def _draw_key(self, nodes: pd.DataFrame, groups: list, attribute: str) -> None:
         """Legend and group names: static while the grouping and the layout stay."""
         ax = self.ax
+        names = {group: level_label(attribute, group) for group in groups}
         for text in list(ax.texts):
             text.remove()
         legend = ax.get_legend()
@@ -449,7 +457,7 @@ class NetworkFigure:
                     marker=style.marker,
                     edgecolors="#222222",
                     linewidths=0.4,
-                    label=f"{group}",
+                    label=names[group],
                 )
             )
             frame = nodes[nodes["group"] == group]
@@ -458,7 +466,7 @@ class NetworkFigure:
             if norm > 1e-9:
                 label = ax.text(
                     *(middle / norm * 1.3),
-                    str(group),
+                    textwrap.fill(names[group], 14),
                     ha="center",
                     va="center",
                     fontsize=FONT_SIZES["title"],
@@ -482,7 +490,7 @@ class NetworkFigure:
         groups = sorted(nodes["group"].unique())
         layout = (attribute, tuple(groups), nodes[["x", "y"]].to_numpy().round(6).tobytes())
         if layout != self.layout:
-            self._draw_key(nodes, groups)
+            self._draw_key(nodes, groups, attribute)
             self.layout = layout
         for artist in _data_artists(ax):
             artist.remove()
@@ -540,8 +548,9 @@ class ComparisonFigure:
         pinned: tuple[pd.DataFrame, pd.DataFrame],
         current: tuple[pd.DataFrame, pd.DataFrame],
         comparison: pd.DataFrame,
+        attribute: str = "all",
     ) -> bytes:
-        """``pinned``/``current`` are (everyone's belonging bands, gap bands)."""
+        """``pinned``/``current`` are (everyone's belonging bands, gap bands of ``attribute``)."""
         from workbench.widgets.reading import outcome_of
 
         rows = len(comparison)
@@ -559,7 +568,7 @@ class ComparisonFigure:
             _line(belonging_ax, bands, label, k)
             part = gaps[gaps["metric"] == "belonging"]
             for group, frame in part.groupby("group", sort=True):
-                _line(gap_ax, frame, f"{label}: {group}", k)
+                _line(gap_ax, frame, f"{label}: {level_label(attribute, group)}", k)
         if not len(current[1]):
             _no_groups_note(gap_ax, width=34)
         gap_ax.axhline(0, color="#666666", linewidth=1)
@@ -597,7 +606,7 @@ class ComparisonFigure:
             figure.text(
                 0.39,
                 first - (i + 1) * row_height + row_height * 0.27,
-                f"{row.outcome}\n({unit})",
+                f"{textwrap.fill(row.outcome, 52)}\n({unit})",
                 ha="right",
                 va="center",
                 fontsize=FONT_SIZES["label"],

@@ -64,6 +64,27 @@ def group_label(attribute: str) -> str:
     return GROUP_LABELS.get(attribute, humanize(attribute))
 
 
+def level_label(attribute: str, level: str) -> str:
+    """Coordinator words for one group of students (a level of ``attribute``).
+
+    The names the notebooks' pictures use (:func:`workbench.plots.plain_name`),
+    so a group is called the same on the page and on a slide; a roster's own
+    level spelling is kept, with its attribute, when there is no plain name.
+
+    Examples
+    --------
+    >>> level_label("first_gen", "yes"), level_label("first_gen", "no")
+    ('first-generation', 'not first-generation')
+    >>> level_label("all", "all"), level_label("sports_club", "yes")
+    ('everyone', 'sports club: yes')
+    """
+    if attribute == "all":  # no grouping: one group, everyone
+        return "everyone"
+    from workbench.plots import plain_name  # its module draws with pyplot: load it when needed
+
+    return plain_name(attribute, str(level))
+
+
 @dataclass(frozen=True)
 class Setting:
     """One control: scenario key, words, help, kind and range.

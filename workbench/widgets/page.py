@@ -9,9 +9,15 @@ small script in the page template closes as widgets appear or change:
   "0.3" for a typed 0.25 and "0.6000000000000001" for 0.6);
 - the slider's editable readout leaves the Tab order (one Tab stop per control;
   it can still be clicked and typed into);
-- the file-upload buttons lose the file count ipywidgets appends, "(0)".
+- the file-upload buttons lose the file count ipywidgets appends, "(0)";
+- once the page's widgets are restored, it presses each hidden "resend"
+  button (:class:`workbench.widgets.sync.LiveWidgets`) once: the page builds its
+  widgets from a snapshot of the kernel's state and drops updates that arrive
+  while it is still creating them, so a run that finished at that moment was
+  never shown (the page stayed at "run 4 of 4"); the kernel then sends the
+  widgets its background threads write again.
 
-The script only sets attributes and text; it loads nothing.
+The script only sets attributes and text and presses that button; it loads nothing.
 
 It also holds :func:`give_page_xsrf_cookie`, the Voila prelaunch hook that
 lets a page shut its own kernel down when it closes or reloads.
@@ -93,11 +99,34 @@ PAGE_SCRIPT = r"""
       });
     });
   }
+  function widgetsRestored() {
+    // Voila's widget manager says when every widget of the kernel's snapshot has its model;
+    // without one to ask (another host page), the button being drawn is the best sign
+    var app = window.jupyterapp;
+    var manager = app && app.widgetManager;
+    return !manager || typeof manager.restoredStatus !== "boolean" || manager.restoredStatus;
+  }
+  function askForLatest(root) {
+    root.querySelectorAll("button.wb-resync").forEach(function (button) {
+      if (button.dataset.wbResync) { return; }
+      button.dataset.wbResync = "waiting";
+      var started = Date.now();
+      (function press() {
+        if (widgetsRestored() || Date.now() - started > 30000) {
+          button.dataset.wbResync = "sent";
+          button.click();
+        } else {
+          window.setTimeout(press, 50);
+        }
+      })();
+    });
+  }
   var pending = false;
   function fixAll() {
     pending = false;
     fixSliders(document);
     fixUploads(document);
+    askForLatest(document);
   }
   function schedule() {
     if (!pending) { pending = true; window.requestAnimationFrame(fixAll); }

@@ -10,6 +10,11 @@ until none has come for ``debounce`` seconds, then runs the newest job
 newer request has arrived meanwhile, in which case the job is abandoned
 between steps. Until something is published the old picture stays.
 
+The worker thread logs each step (request, start, each result published, a job
+abandoned or failed, idle) at DEBUG level on the ``workbench.widgets.runner``
+logger: when a page seems to hang, that log says whether the runner is still
+working, idle, or was never asked.
+
 Examples
 --------
 >>> seen = []
@@ -25,10 +30,13 @@ True
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 Work = Callable[[Any, Callable[[], bool]], Iterator[Any]]
 
@@ -84,6 +92,12 @@ class LiveRunner:
             self._generation += 1
             self._requested_at = now - (self.debounce if immediate or quiet else 0.0)
             self._last_request = now
+            log.debug(
+                "request %d (%s): %s",
+                self._generation,
+                "at once" if immediate or quiet else "debounced",
+                _describe(job),
+            )
             self._cond.notify_all()
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -107,6 +121,7 @@ class LiveRunner:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+        log.debug("close requested")
 
     def _stale(self, generation: int) -> bool:
         return self._generation != generation
@@ -114,23 +129,47 @@ class LiveRunner:
     def _loop(self) -> None:
         while True:
             with self._cond:
+                log.debug("idle")
                 self._cond.wait_for(lambda: self._waiting or self._closed)
                 if self._closed:
+                    log.debug("closed: the thread ends")
                     return
                 while (left := self._requested_at + self.debounce - time.monotonic()) > 0:
                     self._cond.wait(left)
                     if self._closed:
+                        log.debug("closed: the thread ends")
                         return
                 job, generation = self._job, self._generation
                 self._waiting, self._busy = False, True
+            log.debug("job %d started: %s", generation, _describe(job))
+            published = 0
             try:
                 for result in self.work(job, lambda g=generation: self._stale(g)):
                     if self._stale(generation):
+                        log.debug("job %d abandoned after %d results", generation, published)
                         break
                     self.publish(result)
+                    published += 1
+                    log.debug("job %d published result %d", generation, published)
             except Exception as error:  # noqa: BLE001 - reported to the widget, runner lives on
-                self.on_error(error)
+                log.debug("job %d failed", generation, exc_info=True)
+                try:
+                    self.on_error(error)
+                except Exception:  # noqa: BLE001 - a dead runner would leave the page hanging
+                    log.exception("job %d: reporting its error failed too", generation)
             finally:
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
+                log.debug("job %d ended (%d results published)", generation, published)
+
+
+def _describe(job: Any) -> str:
+    """A short description of a job for the log (parts of a tuple, each by name if it has one)."""
+    parts = job if isinstance(job, tuple) else (job,)
+    return ", ".join(
+        f"{type(part).__name__} {getattr(part, 'name', '')}".strip()
+        if not isinstance(part, int | float | str)
+        else repr(part)
+        for part in parts
+    )

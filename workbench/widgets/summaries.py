@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.experiments.analysis import diff_ci
-from workbench.widgets.labels import group_label
+from workbench.widgets.labels import group_label, level_label
 from workbench.widgets.reading import OUTCOMES, outcome_of, survey_terms
 
 BAND_LEVEL = 0.95
@@ -93,9 +93,10 @@ def end_values(metrics: pd.DataFrame, gaps: pd.DataFrame, attribute: str) -> pd.
             & (gaps["week"] == last)
         ]
         for (reference, group), frame in part.groupby(["reference", "group"], sort=True):
+            pair = f"{level_label(attribute, reference)} − {level_label(attribute, group)}"
             rows.append(
                 frame.rename(columns={"gap": "value"})[["replication", "value"]].assign(
-                    outcome=f"Belonging gap ({group_label(attribute)}): {reference} − {group}"
+                    outcome=f"Belonging gap ({group_label(attribute)}): {pair}"
                 )
             )
     out = pd.concat(rows, ignore_index=True)
@@ -199,24 +200,23 @@ def trajectory_alt(bands: pd.DataFrame, gaps: pd.DataFrame, attribute: str) -> s
     weeks = int(bands["week"].max()) if len(bands) else 0
     belonging = _end_of(bands, "belonging")
     parts = [
-        f"{'everyone' if group == 'all' else group} {start:.2f} to {end:.2f}"
+        f"{level_label(attribute, group)} {start:.2f} to {end:.2f}"
         for group, (start, end) in belonging.items()
     ]
     text = f"Sense of belonging (0–1 scale) over {weeks} weeks: {', '.join(parts)}."
     part = gaps[(gaps["metric"] == "belonging") & (gaps["week"] == gaps["week"].max())]
     for row in part.itertuples(index=False):
         side = "behind" if row.mean > 0 else "ahead"
+        reference, group = level_label(attribute, row.reference), level_label(attribute, row.group)
         text += (
-            f" Belonging gap at the end ({row.reference} − {row.group}): {row.mean:.2f},"
-            f" {row.group} {side}."
+            f" Belonging gap at the end ({reference} − {group}): {row.mean:.2f}, {group} {side}."
         )
     if attribute == "all":
         text += " No groups chosen, so no gap is shown."
     retention = _end_of(bands, "retention")
     if retention:
         kept = ", ".join(
-            f"{'everyone' if g == 'all' else g} {100 * end:.0f}%"
-            for g, (_, end) in retention.items()
+            f"{level_label(attribute, g)} {100 * end:.0f}%" for g, (_, end) in retention.items()
         )
         text += f" Still in the program at the end: {kept}."
     return text

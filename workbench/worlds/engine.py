@@ -83,14 +83,14 @@ def tile_roster(roster: Roster, copies: int) -> tuple[Roster, np.ndarray]:
     n = len(roster)
     index = np.tile(np.arange(n), copies)
     copy = np.repeat(np.arange(copies), n)
-    suffix = np.char.add(SITE_SEPARATOR, copy.astype(str))
+    suffixes = [f"{SITE_SEPARATOR}{c}" for c in range(copies)]
     pairs = roster.must_not_meet
     if len(pairs):
         pairs = (pairs[None, :, :] + (np.arange(copies) * n)[:, None, None]).reshape(-1, 2)
     tiled = replace(
         roster,
-        ids=np.char.add(roster.ids.astype(str)[index], suffix).astype(object),
-        site=np.char.add(roster.site.astype(str)[index], suffix).astype(object),
+        ids=_suffixed(roster.ids, suffixes),
+        site=_suffixed(roster.site, suffixes),
         grade=roster.grade[index],
         role=roster.role[index],
         attribute_columns={name: c[index] for name, c in roster.attribute_columns.items()},
@@ -108,9 +108,20 @@ def tile_roster(roster: Roster, copies: int) -> tuple[Roster, np.ndarray]:
     # each copy scores pairs as the roster on its own does (blank cells, level codes)
     tiled.__dict__["_codes"] = {k: (c[index], lv) for k, (c, lv) in roster._codes.items()}
     tiled.__dict__["neutral_terms"] = roster.neutral_terms
+    # site codes follow sorted site names (Roster.site_codes): sort the few distinct names
+    levels, level = np.unique(roster.site.astype(str), return_inverse=True)
+    names = np.array(_suffixed(levels, suffixes), dtype=str)
+    codes = np.unique(names, return_inverse=True)[1].reshape(copies, len(levels))
+    tiled.__dict__["site_codes"] = codes[copy, level[index]].astype(np.int64)
     # matching scores a copy's site by slicing the roster's own score matrix, and
     # solves copies that pose the same problem once (workbench.matching.match_roster)
     return mark_tiles(tiled, roster, index), copy
+
+
+def _suffixed(values: np.ndarray, suffixes: list[str]) -> np.ndarray:
+    """Each value with each suffix, copy after copy: ``value + suffix`` as Python strings."""
+    texts = [str(value) for value in values]
+    return np.array([text + suffix for suffix in suffixes for text in texts], dtype=object)
 
 
 def run_worlds(
@@ -157,7 +168,10 @@ def run_worlds(
     from tqdm.auto import tqdm
 
     with tqdm(
-        total=scenario.levers.weeks, desc=scenario.name, unit="week", disable=not progress
+        total=scenario.levers.weeks + scenario.levers.follow_up_weeks,
+        desc=scenario.name,
+        unit="week",
+        disable=not progress,
     ) as bar:
         while model.running:
             model.step()

@@ -79,7 +79,7 @@ class Outcome:
         """The outcome in a coordinator's words."""
         what = LEVELS[self.level]
         if self.gap_attribute is not None:
-            return f"the {self.gap_attribute} gap in {what}"
+            return f"the {self.gap_attribute.replace('_', ' ')} gap in {what}"
         return f"mentees' {what.removeprefix('the ')}" if self.mentees_only else what
 
 

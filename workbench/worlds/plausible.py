@@ -49,6 +49,9 @@ POSTERIOR = "posterior (joint)"
 HYPERCUBE = "Latin hypercube over the plausible range"
 BALANCED = "variants balanced across worlds"
 FIXED = "set to one value in every world"
+#: Assumptions added after world sets were first published, drawn in a hypercube of their
+#: own (a later stream of the same seed) so that the worlds drawn before keep every value.
+DRAWN_LATER: tuple[str, ...] = ("planb_harm_share",)
 #: The structural (non-numeric) parameters that worlds draw, with their variants.
 STRUCTURAL = ("identity",)
 
@@ -121,7 +124,7 @@ class PlausibleWorlds:
             raise ValueError(f"plausible worlds: n must be at least 2, got {n}")
         n = int(n)
         samples = load_posterior() if posterior is None else posterior
-        pick, cube, order = as_rng(rng).spawn(3)
+        pick, cube, order, later = as_rng(rng).spawn(4)
         columns: dict[str, np.ndarray] = {}
         how: dict[str, str] = {}
         rows = pick.choice(len(samples), size=n, replace=n > len(samples))
@@ -133,12 +136,16 @@ class PlausibleWorlds:
             for name in NUMERIC
             if name not in columns and basis(name) in ("calibrated", "assumption")
         ]
-        if ranged:
-            unit = qmc.LatinHypercube(d=len(ranged), rng=cube).random(n)
-            bounds = np.array([plausible(name) for name in ranged], dtype=np.float64)
+        first = [name for name in ranged if name not in DRAWN_LATER]
+        added = [name for name in ranged if name in DRAWN_LATER]
+        for names, stream in ((first, cube), (added, later)):
+            if not names:
+                continue
+            unit = qmc.LatinHypercube(d=len(names), rng=stream).random(n)
+            bounds = np.array([plausible(name) for name in names], dtype=np.float64)
             # (qmc.scale refuses a range of one value; this is the same formula)
             scaled = bounds[:, 0] + unit * (bounds[:, 1] - bounds[:, 0])
-            for j, name in enumerate(ranged):
+            for j, name in enumerate(names):
                 columns[name] = scaled[:, j]
                 how[name] = HYPERCUBE
         for name in STRUCTURAL:

@@ -20,7 +20,11 @@ The words, in the order they are decided:
     would hold (or be reversed) by its share but *reverses within the plausible
     range of an assumption* (a flip rule on a parameter whose basis is
     ``assumption``, or on the identity variant): a verdict that hinges on an
-    assumption is not a finding, however many worlds the assumption's range gives it.
+    assumption is not a finding, however many worlds the assumption's range gives it;
+    **and** one whose share is not known well enough from the worlds run: the
+    exact (Clopper–Pearson) 95% interval of the share (``share_low`` to
+    ``share_high``) must clear the threshold, so 19 of 20 worlds (interval
+    75%–100%) is not enough to say "holds", while 190 of 200 (91%–97%) is.
 
 Examples
 --------
@@ -36,22 +40,24 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest, spearmanr
 
 from workbench.scenario import Scenario, load_scenario
 from workbench.seeding import DEFAULT_SEED, RngLike, as_seed, derive_seeds, seed_record
 from workbench.worlds.discovery import Rule, flip_rules
 from workbench.worlds.engine import design_roster, run_worlds
 from workbench.worlds.outcomes import DEFAULT_OUTCOMES, Outcome, check_outcomes, parse_outcome
-from workbench.worlds.plausible import PlausibleWorlds
+from workbench.worlds.plausible import HYPERCUBE, PlausibleWorlds, basis, plausible
 
 #: A is better in at least this share of plausible worlds: the verdict holds.
 HOLDS = 0.9
@@ -61,6 +67,10 @@ REVERSED = 0.1
 NEGLIGIBLE_SHARE = 0.9
 #: The spread reported: the central 90% of worlds.
 SPREAD = (0.05, 0.95)
+#: Confidence of the interval of the share of worlds (Monte Carlo error of a finite set).
+SHARE_CONFIDENCE = 0.95
+#: Worlds a knock-out (an assumption set to one end of its range) is run in.
+KNOCKOUT_WORLDS = 40
 WORDS = ("holds", "uncertain", "reversed", "no real difference")
 
 
@@ -95,14 +105,21 @@ class Verdict:
         A − B per world (rows) and outcome (columns).
     table : DataFrame
         One row per outcome: ``mean_difference``, ``sd_difference``, ``low``,
-        ``high`` (the central 90% of worlds), ``share_a_better``,
-        ``share_negligible``, ``verdict``, ``flips_with``, ``reading``.
+        ``high`` (the central 90% of worlds), ``share_a_better`` with its 95%
+        interval ``share_low``–``share_high``, ``share_negligible``, ``verdict``, ``flips_with``, ``reading``.
     rules : dict
         Outcome → the :class:`~workbench.worlds.discovery.Rule` list of its tree.
     outcomes_a, outcomes_b : DataFrame or None
         Each design's outcomes per world (None when judged from differences).
     seed : int, str or None
         What the runs were seeded with.
+    knockouts : DataFrame or None
+        With ``knockouts=K`` (:func:`verdicts`): per outcome judged holds or
+        reversed, its K most influential assumptions each set to either end of
+        its plausible range in the first :data:`KNOCKOUT_WORLDS` worlds, and the
+        share of those worlds in which A is better (``outcome, parameter, end,
+        value, worlds, share_a_better, reverses``; ``reverses``: the verdict's word
+        no longer stands there, A better in under 90% of them for *holds*).
     """
 
     names: tuple[str, str]
@@ -114,6 +131,7 @@ class Verdict:
     outcomes_b: pd.DataFrame | None = None
     seed: int | str | None = None
     _better: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]
+    knockouts: pd.DataFrame | None = None
 
     def sentences(self) -> list[str]:
         """One sentence per outcome, as a coordinator would read it."""
@@ -168,7 +186,40 @@ class Verdict:
         head = (
             f"{a} (A) against {b} (B) over {len(self.worlds)} plausible worlds; difference = A − B"
         )
-        return "\n".join([head, text, "", *self.sentences()])
+        return "\n".join(
+            [head, text, self.legend(), "", *self.sentences(), *self._knockout_lines()]
+        )
+
+    def _knockout_lines(self) -> list[str]:
+        """The knock-outs run, one line per outcome (none when none were asked for)."""
+        if self.knockouts is None:
+            return []
+        if self.knockouts.empty:
+            return ["", "Knock-outs: no verdict held or was reversed, so none were run."]
+        lines = [
+            "",
+            f"Knock-outs (an assumption set to an end of its plausible range in "
+            f"{int(self.knockouts['worlds'].iloc[0])} worlds; share of them where "
+            f"{self.names[0]} is better):",
+        ]
+        for outcome, rows in self.knockouts.groupby("outcome", sort=False):
+            parts = [
+                f"{row.parameter} = {row.value:g}: {row.share_a_better:.0%}"
+                + (" (the verdict does not stand)" if row.reverses else "")
+                for row in rows.itertuples()
+            ]
+            lines.append(f"  {outcome}: " + "; ".join(parts))
+        return lines
+
+    def legend(self) -> str:
+        """What the table's words and share columns mean, with the designs' names."""
+        a, b = self.names
+        return (
+            f"verdict: holds = {a} better in at least {HOLDS:.0%} of worlds; reversed = {b} "
+            f"better in at least {1 - REVERSED:.0%}; uncertain = the evidence (or the number "
+            f"of worlds run) does not settle it; share_low-share_high = 95% interval of "
+            f"share_a_better; low-high = the central 90% of worlds' differences"
+        )
 
     def __repr__(self) -> str:
         words = ", ".join(f"{k}: {v}" for k, v in self.table["verdict"].items())
@@ -183,8 +234,7 @@ class Verdict:
         facts = [
             f"{a} (A) against {b} (B) over {len(self.worlds)} plausible worlds, "
             "same students and seeds in both (paired); difference = A − B",
-            f"holds: A better in ≥ {HOLDS:.0%} of worlds; reversed: in ≤ {REVERSED:.0%}; "
-            f"no real difference: negligible in ≥ {NEGLIGIBLE_SHARE:.0%}",
+            self.legend() + f"; no real difference = negligible in ≥ {NEGLIGIBLE_SHARE:.0%}",
             *self.sentences(),
         ]
         return card("Verdict", facts, {"per outcome": self.table.drop(columns=["reading"])})
@@ -212,6 +262,7 @@ def judge(
         better[name] = signed > 0
         share = float(np.mean(better[name]))
         negligible = float(np.mean(np.abs(diff) < outcome.negligible))
+        share_low, share_high = share_interval(int(better[name].sum()), len(diff))
         verdict_word = word(share, negligible)
         found = (
             []
@@ -225,18 +276,34 @@ def judge(
         if hinges and verdict_word in ("holds", "reversed"):
             verdict_word = "uncertain"  # it hinges on an assumption (module docstring)
             flips = hinges + [rule for rule in flips if rule not in hinges]
+        too_few = (verdict_word == "holds" and share_low < HOLDS) or (
+            verdict_word == "reversed" and share_high > REVERSED
+        )
+        if too_few:
+            verdict_word = "uncertain"
         rows[name] = {
             "mean_difference": float(diff.mean()),
             "sd_difference": float(diff.std(ddof=1)) if len(diff) > 1 else 0.0,
             "low": float(low),
             "high": float(high),
             "share_a_better": share,
+            "share_low": share_low,
+            "share_high": share_high,
             "share_negligible": negligible,
             "verdict": verdict_word,
             "flips_with": "; ".join(
                 dict.fromkeys(f"{rule.parameter} ({rule.basis})" for rule in flips)
             ),
-            "reading": reading(outcome, names, diff, share, negligible, verdict_word, flips),
+            "reading": reading(
+                outcome,
+                names,
+                diff,
+                share,
+                negligible,
+                verdict_word,
+                flips,
+                share_interval=(share_low, share_high) if too_few else None,
+            ),
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "outcome"
@@ -249,6 +316,22 @@ def judge(
         seed=seed_record(rng),
         _better=pd.DataFrame(better, index=differences.index),
     )
+
+
+def share_interval(better: int, worlds: int) -> tuple[float, float]:
+    """Exact (Clopper–Pearson) interval of the share of worlds in which A is better.
+
+    Examples
+    --------
+    >>> [round(x, 3) for x in share_interval(19, 20)]
+    [0.751, 0.999]
+    >>> share_interval(0, 0)
+    (0.0, 1.0)
+    """
+    if worlds == 0:
+        return 0.0, 1.0
+    ci = binomtest(better, worlds).proportion_ci(SHARE_CONFIDENCE, method="exact")
+    return float(ci.low), float(ci.high)
 
 
 def _flips(rule: Rule) -> bool:
@@ -265,8 +348,13 @@ def reading(
     negligible: float,
     verdict_word: str,
     flips: Sequence[Rule] = (),
+    share_interval: tuple[float, float] | None = None,
 ) -> str:
-    """The one-sentence reading of one outcome's verdict."""
+    """The one-sentence reading of one outcome's verdict.
+
+    ``share_interval`` is given when the verdict is uncertain only because too few
+    worlds were run to place the share on one side of the threshold.
+    """
     a, b = names
     up, down = ("raises", "lowers") if outcome.higher_is_better else ("narrows", "widens")
     low, high = np.quantile(diff, SPREAD)
@@ -310,6 +398,16 @@ def reading(
         )
     # said from the side of the majority of worlds
     most, other, part = (up, down, share) if share >= 0.5 else (down, up, 1 - share)
+    if share_interval is not None:
+        low_share, high_share = share_interval if share >= 0.5 else share_interval[::-1]
+        if share < 0.5:
+            low_share, high_share = 1 - low_share, 1 - high_share
+        return (
+            f"Uncertain: {a} {most} {what} compared with {b} in {part:.0%} of the "
+            f"{len(diff)} plausible worlds run {spread}, but so few worlds cannot tell "
+            f"whether that is at least {HOLDS:.0%} of all plausible worlds (95% interval "
+            f"{low_share:.0%}–{high_share:.0%}); run more worlds to settle it." + turn
+        )
     return (
         f"Uncertain: {a} {most} {what} compared with {b} in {part:.0%} of plausible worlds "
         f"and {other} it in the rest {spread}; the evidence does not settle it." + turn
@@ -326,6 +424,7 @@ def verdict(
     replications: int = 1,
     progress: bool = False,
     workers: int = 1,
+    knockouts: int = 3,
 ) -> Verdict:
     """Is design A better than design B, and in how many plausible worlds?
 
@@ -350,6 +449,14 @@ def verdict(
     workers
         Processes the designs run in at once (each design is one stacked run;
         results do not depend on it).
+    knockouts
+        For each outcome judged *holds* or *reversed*, also set each of its
+        ``knockouts`` most influential assumptions (by rank correlation with the
+        difference over the worlds) to either end of its plausible range, in
+        :data:`KNOCKOUT_WORLDS` worlds, as a reviewer's knock-out would: a verdict
+        whose word does not stand there (A better in under 90% of those worlds for
+        *holds*, over 10% for *reversed*) is *uncertain*: it hinges on that assumption. Costs
+        about ``knockouts × 2 × KNOCKOUT_WORLDS`` more runs per design and reference.
 
     Examples
     --------
@@ -371,6 +478,7 @@ def verdict(
         replications=replications,
         progress=progress,
         workers=workers,
+        knockouts=knockouts,
     )
     return single[a.name]
 
@@ -385,6 +493,7 @@ def verdicts(
     replications: int = 1,
     progress: bool = False,
     workers: int = 1,
+    knockouts: int = 3,
 ) -> dict[str, Verdict]:
     """Each design against one reference design, over the same plausible worlds.
 
@@ -397,7 +506,7 @@ def verdicts(
         Name → scenario (or TOML path) of each design A.
     reference
         Design B of every verdict.
-    worlds, outcomes, replications, progress, workers
+    worlds, outcomes, replications, progress, workers, knockouts
         As for :func:`verdict`.
     rng
         Root seed shared by every run (default: the reference's ``seed``).
@@ -440,7 +549,115 @@ def verdicts(
             seed=seed_record(root),
             _better=judged._better,
         )
+    if knockouts > 0:
+        run = functools.partial(
+            _run_designs,
+            root=root,
+            names=names,
+            replications=replications,
+            progress=progress,
+            workers=workers,
+        )
+        out = _knock_out(out, jobs, worlds, knockouts, run)
     return out
+
+
+def _influential(verdict: Verdict, outcome: str, count: int) -> list[str]:
+    """The ``count`` assumptions drawn over a range whose values go most with A − B."""
+    table = verdict.worlds.table
+    diff = verdict.differences[outcome]
+    scores = {}
+    varies = np.ptp(diff.to_numpy()) > 0
+    for name in table.columns:
+        if verdict.worlds.how.get(name) != HYPERCUBE or basis(name) != "assumption":
+            continue
+        column = table[name].to_numpy(np.float64)
+        if not varies or np.ptp(column) == 0:
+            scores[name] = 0.0
+            continue
+        rho = spearmanr(column, diff.to_numpy()).statistic
+        scores[name] = abs(float(rho)) if np.isfinite(rho) else 0.0
+    return sorted(scores, key=lambda name: (-scores[name], name))[:count]
+
+
+def _knock_out(
+    out: dict[str, Verdict],
+    jobs: Mapping[str, tuple[Scenario, Any]],
+    worlds: PlausibleWorlds,
+    count: int,
+    run: Any,
+) -> dict[str, Verdict]:
+    """Re-judge confident verdicts with their top assumptions at the ends of their ranges."""
+    wanted: dict[str, dict[str, list[str]]] = {}  # design -> outcome -> parameters
+    for name, v in out.items():
+        for outcome, row in v.table.iterrows():
+            if row["verdict"] in ("holds", "reversed"):
+                wanted.setdefault(name, {})[outcome] = _influential(v, outcome, count)
+    knocks = sorted({p for outcomes in wanted.values() for ps in outcomes.values() for p in ps})
+    if not knocks:
+        return {name: replace(v, knockouts=_knockout_frame([])) for name, v in out.items()}
+    some = worlds.take(np.arange(min(KNOCKOUT_WORLDS, len(worlds))))
+    designs = {"": jobs[""]} | {name: jobs[name] for name in wanted}
+    rows: dict[str, list[dict]] = {name: [] for name in out}
+    for parameter in knocks:
+        for end, value in zip(("low", "high"), plausible(parameter), strict=True):
+            results = run(designs, some.with_values(**{parameter: value}))
+            for name, outcomes in wanted.items():
+                diff = results[name] - results[""]
+                for outcome, parameters in outcomes.items():
+                    if parameter not in parameters:
+                        continue
+                    spec = parse_outcome(outcome)
+                    signed = diff[outcome] if spec.higher_is_better else -diff[outcome]
+                    share = float(np.mean(signed.to_numpy() > 0))
+                    word_now = out[name].table.loc[outcome, "verdict"]
+                    # the word no longer stands there: fewer than HOLDS (more than REVERSED)
+                    reverses = share < HOLDS if word_now == "holds" else share > REVERSED
+                    rows[name].append(
+                        {
+                            "outcome": outcome,
+                            "parameter": parameter,
+                            "end": end,
+                            "value": float(value),
+                            "worlds": len(some),
+                            "share_a_better": share,
+                            "reverses": bool(reverses),
+                        }
+                    )
+    return {name: _with_knockouts(v, _knockout_frame(rows[name])) for name, v in out.items()}
+
+
+def _knockout_frame(rows: list[dict]) -> pd.DataFrame:
+    columns = ["outcome", "parameter", "end", "value", "worlds", "share_a_better", "reverses"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _with_knockouts(v: Verdict, knockouts: pd.DataFrame) -> Verdict:
+    """``v`` with its knock-out table; an outcome that reverses in one becomes uncertain."""
+    table = v.table.copy()
+    a, b = v.names
+    for outcome, found in knockouts[knockouts["reverses"]].groupby("outcome", sort=False):
+        first = found.iloc[0]
+        spec = parse_outcome(outcome)
+        up, down = ("raises", "lowers") if spec.higher_is_better else ("narrows", "widens")
+        share = float(table.loc[outcome, "share_a_better"])
+        most, part = (up, share) if share >= 0.5 else (down, 1 - share)
+        there = first["share_a_better"] if share >= 0.5 else 1 - first["share_a_better"]
+        table.loc[outcome, "verdict"] = "uncertain"
+        named = "; ".join(f"{p} (assumption)" for p in dict.fromkeys(found["parameter"]))
+        old = table.loc[outcome, "flips_with"]
+        table.loc[outcome, "flips_with"] = "; ".join(x for x in (named, old) if x)
+        diff = v.differences[outcome].to_numpy(np.float64)
+        low, high = np.quantile(diff, SPREAD)
+        table.loc[outcome, "reading"] = (
+            f"Uncertain: {a} {most} {spec.words} compared with {b} in {part:.0%} of "
+            f"plausible worlds (mean difference {diff.mean():+.3f}; 90% of worlds between "
+            f"{low:+.3f} and {high:+.3f}), but with {first['parameter']} (an assumption) at "
+            f"the {first['end']} end of its plausible range ({first['value']:g}) {a} {most} "
+            f"it in only {there:.0%} of {int(first['worlds'])} worlds (a verdict needs "
+            f"{HOLDS:.0%}): it hinges on that assumption."
+        )
+    return replace(v, table=table, knockouts=knockouts)
 
 
 #: Worlds per stacked run. Fixed, not derived from ``workers``, so a verdict is the same
