@@ -10,7 +10,9 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet -e ".[test]"
 .venv/bin/ruff check workbench tests benchmarks notebooks
 .venv/bin/ruff format --check workbench tests benchmarks notebooks
-.venv/bin/python -m pytest -q "$@"
+# Both cores (pytest-xdist): the server/browser tests run one after another on one worker, and
+# a module's shared fixture is computed once (groups set in tests/conftest.py).
+.venv/bin/python -m pytest -q -n 2 --dist loadgroup "$@"
 
 # The core again on Python 3.12, where pip resolves Mesa 3.5 (Python 3.11 gets
 # Mesa 3.3): the code must accept both. Skipped where no Python 3.12 exists.
@@ -19,6 +21,6 @@ if PYENV_VERSION=3.12.1 python3.12 --version >/dev/null 2>&1; then
     .venv312/bin/python -m pip install --quiet --upgrade pip
     .venv312/bin/python -m pip install --quiet -e ".[test]"
     .venv312/bin/python -c "import mesa, sys; print(f'Python {sys.version.split()[0]}, Mesa {mesa.__version__}')"
-    .venv312/bin/python -m pytest -q tests/test_model.py tests/test_mesa_habits.py tests/test_scenario.py \
-        tests/test_cli_run.py tests/test_golden_tables.py
+    .venv312/bin/python -m pytest -q -n 2 --dist loadgroup tests/test_model.py \
+        tests/test_mesa_habits.py tests/test_scenario.py tests/test_cli_run.py tests/test_golden_tables.py
 fi

@@ -7,6 +7,12 @@ times; :data:`SLOW` lists them in one place (a test may also carry
 ``@pytest.mark.slow`` itself). Every test has a time limit (pytest-timeout,
 ``timeout`` in pyproject.toml); notebook and browser tests get
 :data:`LONG_TIMEOUT`.
+
+Parallel runs (``pytest -n 2 --dist loadgroup``, as ``scripts/test.sh`` does):
+the tests that start servers, browsers or kernels on ports of their own
+(:data:`SERVERS`) run one after another on one worker, never beside each other;
+the tests of a module that shares a module-scoped fixture stay on one worker,
+so the fixture is computed once. Everything else is spread over the workers.
 """
 
 from __future__ import annotations
@@ -73,8 +79,37 @@ _LONG: tuple[str, ...] = (
 )
 
 
+#: Tests that start servers (Voila, JupyterLab, tornado), browsers or their kernels, count
+#: processes or kernels of their servers and clean temporary folders by owner: one xdist group.
+SERVERS: tuple[str, ...] = (
+    "tests/test_dashboard_browser.py",
+    "tests/test_dashboard_kernel_shutdown.py",
+    "tests/test_matcher_browser.py",
+    "tests/test_notebooks_jupyterlab.py",
+)
+_SHARED_SCOPES = ("module", "class", "package", "session")
+
+
+def _xdist_group(item: pytest.Item) -> str | None:
+    """The group that keeps ``item`` on one worker with others, or None if it may go anywhere."""
+    if item.nodeid.startswith(SERVERS):
+        return "servers"
+    module = item.nodeid.split("::", 1)[0]
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    for name in getattr(item, "fixturenames", ()):
+        for fixturedef in definitions.get(name, ()):
+            if fixturedef.scope in _SHARED_SCOPES and fixturedef.baseid == module:
+                return module  # share the module's fixture: one computation
+    return None
+
+
+# tryfirst: xdist reads the groups in its own collection hook
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
+        group = _xdist_group(item)
+        if group is not None and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group))
         if item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
         if item.nodeid.startswith(_LONG) and item.get_closest_marker("timeout") is None:

@@ -240,10 +240,16 @@ def test_two_sweeps_creating_one_store_give_one_clean_refusal(tmp_path) -> None:
             )
             for _ in range(2)
         ]
-        for racer in racers:  # both have imported everything and wait for the go file
-            assert racer.stdout.readline().strip() == "ready"
-        go.touch()
-        results = [(r.wait(timeout=120), *r.communicate()) for r in racers]
+        try:
+            for racer in racers:  # both have imported everything and wait for the go file
+                assert racer.stdout.readline().strip() == "ready"
+            go.touch()
+            results = [(r.wait(timeout=120), *r.communicate()) for r in racers]
+        finally:  # a failed or timed-out attempt leaves no racer polling for its go file
+            for racer in racers:
+                if racer.poll() is None:
+                    racer.kill()
+                    racer.wait()
         codes = sorted(code for code, _, _ in results)
         assert codes == [0, 2], results
         loser = next(out_ for code, out_, _ in results if code == 2)
