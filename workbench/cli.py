@@ -138,10 +138,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, inside the handlers below, not at exit
         return status
     except Terminated:
-        print(f"{prog}: stopped (SIGTERM)", file=sys.stderr)
+        # a new line first: a progress bar interrupted mid-frame leaves its line open
+        print(f"\n{prog}: stopped (SIGTERM)", file=sys.stderr)
         return 143
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
+        print(f"\n{prog}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # the reader (e.g. `| head`) has gone: stop quietly, and keep Python's own
