@@ -298,3 +298,14 @@ def test_the_program_effect_fades_over_a_follow_up_year() -> None:
         at_follow_up.append(a.value("belonging") - b.value("belonging"))
     assert np.mean(at_end) > 0
     assert np.mean(at_follow_up) < 0.5 * np.mean(at_end)
+
+
+def test_settings_added_later_keep_the_hash_at_their_default() -> None:
+    """A scenario that leaves follow-up weeks and Plan B's harm at their defaults keeps the
+    hash stores were made with (the v2 default's, recorded before they existed)."""
+    from workbench.scenario import ADDED_SETTINGS
+
+    assert Scenario().hash() == "1e8c798dcd856881"
+    for dotted, default in ADDED_SETTINGS.items():
+        changed = 3 if isinstance(default, int) else 0.5
+        assert Scenario().with_overrides({dotted: changed}).hash() != Scenario().hash()

@@ -376,6 +376,13 @@ def _param(
     )
 
 
+#: Settings added after scenario hashes were recorded (stores, sweeps, golden tables),
+#: with the default that leaves them out of :meth:`Scenario.hash`.
+ADDED_SETTINGS: dict[str, Any] = {
+    "levers.follow_up_weeks": 0,
+    "dynamics.planb_harm_share": 1.0,
+}
+
 S000 = "seed 000"
 S001 = "seed 001"
 CAL = "fitted to the calibration cases (docs/validation.md)"
@@ -955,8 +962,17 @@ class Scenario(_Strict):
         return parse_scenario(data, source="override")
 
     def hash(self) -> str:
-        """Stable 16-hex-digit content hash (name and description excluded)."""
+        """Stable 16-hex-digit content hash (name and description excluded).
+
+        Settings added after hashes were first recorded (:data:`ADDED_SETTINGS`) are
+        left out while at their default, so a scenario that does not use them keeps
+        the hash its stores and sweeps were made with.
+        """
         data = self.model_dump(mode="json", exclude={"name", "description"})
+        for dotted, default in ADDED_SETTINGS.items():
+            section, key = dotted.split(".")
+            if data[section].get(key) == default:
+                del data[section][key]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
