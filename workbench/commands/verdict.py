@@ -63,8 +63,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=3,
         metavar="K",
         help="for each verdict that holds or is reversed, set its K most influential "
-        "assumptions to either end of their plausible range (in 40 worlds): a verdict that "
-        "reverses there is reported uncertain (default 3; 0 = off)",
+        "assumptions to either end of their plausible range (in 40 worlds): a verdict whose "
+        "word does not stand there is reported uncertain (default 3; 0 = off)",
     )
     parser.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
     return parser
