@@ -122,3 +122,30 @@ def test_repr_says_what_was_drawn_from_what() -> None:
     html = worlds._repr_html_()
     assert "premature_harm" in html and "calibrated" in html
     assert worlds.summary().loc["identity", "basis"] == "assumption"
+
+
+def test_mentor_and_mentee_outcomes_average_over_their_own_students() -> None:
+    """mentor_/mentee_ outcomes are the means over the students who started in that role:
+    the student-weighted mix of the two is the whole cohort's mean (no 'both' roles here)."""
+    from workbench.scenario import Scenario
+    from workbench.worlds import PlausibleWorlds
+    from workbench.worlds.engine import design_roster, run_worlds
+    from workbench.worlds.outcomes import parse_outcome
+
+    assert parse_outcome("mentor_belonging").words == "mentors' end-of-year belonging"
+    scenario = Scenario().with_overrides({"cohort.size": 60, "levers.weeks": 6})
+    worlds = PlausibleWorlds.default(n=3, rng=1)
+    roster = design_roster(scenario, 5)
+    out = run_worlds(
+        scenario,
+        worlds,
+        5,
+        outcomes=["belonging", "mentor_belonging", "mentee_belonging"],
+        roster=roster,
+    )
+    role = roster.role.astype(str)
+    share = (role == "mentor").mean()
+    assert set(role) == {"mentor", "mentee"}
+    mixed = share * out["mentor_belonging"] + (1 - share) * out["mentee_belonging"]
+    np.testing.assert_allclose(mixed, out["belonging"], rtol=1e-12)
+    assert not np.allclose(out["mentor_belonging"], out["mentee_belonging"])

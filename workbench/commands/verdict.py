@@ -36,7 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=None,
         metavar="NAME",
         help="outcome (repeatable): belonging, confidence, retention, enrolled, "
-        "mentee_<that>, <that>_gap:<attribute>; default the first four",
+        "mentee_<that>, mentor_<that>, <that>_gap:<attribute>; default the first four",
     )
     parser.add_argument(
         "--seed", type=int, default=None, help="root seed of the runs (default: design A's)"

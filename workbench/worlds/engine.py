@@ -134,7 +134,8 @@ def run_worlds(
     replications: int = 1,
     progress: bool = False,
 ) -> pd.DataFrame:
-    """End-of-program outcomes of ``scenario`` in every world, from one stacked run.
+    """Outcomes of ``scenario`` at its last week (the program's end, or its last follow-up
+    week) in every world, from one stacked run.
 
     Parameters
     ----------

@@ -65,6 +65,7 @@ class Outcome:
     level: str
     mentees_only: bool = False
     gap_attribute: str | None = None
+    mentors_only: bool = False
 
     @property
     def higher_is_better(self) -> bool:
@@ -80,7 +81,10 @@ class Outcome:
         what = LEVELS[self.level]
         if self.gap_attribute is not None:
             return f"the {self.gap_attribute.replace('_', ' ')} gap in {what}"
-        return f"mentees' {what.removeprefix('the ')}" if self.mentees_only else what
+        if self.mentees_only or self.mentors_only:
+            whose = "mentees'" if self.mentees_only else "mentors'"
+            return f"{whose} {what.removeprefix('the ')}"
+        return what
 
 
 def parse_outcome(name: str) -> Outcome:
@@ -95,14 +99,15 @@ def parse_outcome(name: str) -> Outcome:
     base, sep, attribute = text.partition(":")
     gap = base.endswith("_gap")
     level = base.removesuffix("_gap")
-    mentees = level.startswith("mentee_")
-    level = level.removeprefix("mentee_")
-    if level not in LEVELS or bool(sep) != gap or (gap and (mentees or not attribute.strip())):
+    mentees, mentors = level.startswith("mentee_"), level.startswith("mentor_")
+    level = level.removeprefix("mentee_").removeprefix("mentor_")
+    whose = mentees or mentors
+    if level not in LEVELS or bool(sep) != gap or (gap and (whose or not attribute.strip())):
         raise WorkbenchError(
             f"outcome {name!r}: expected one of {', '.join(LEVELS)}, mentee_<that>, "
-            f"or <that>_gap:<attribute> (e.g. belonging_gap:first_gen)"
+            f"mentor_<that>, or <that>_gap:<attribute> (e.g. belonging_gap:first_gen)"
         )
-    return Outcome(text, level, mentees, attribute.strip() or None)
+    return Outcome(text, level, mentees, attribute.strip() or None, mentors)
 
 
 def measure(
@@ -139,13 +144,20 @@ def measure(
         "retention": state.active.astype(np.float64),
         "enrolled": state.enrolled.astype(np.float64),
     }
-    mentee = np.tile(roster.role.astype(str) == "mentee", copies)
+    role = np.tile(roster.role.astype(str), copies)
+    mentee, mentor = role == "mentee", role == "mentor"
     references = check_outcomes(outcomes, roster)
     columns = {}
     for outcome in outcomes:
         value = values[outcome.level]
         if outcome.gap_attribute is None:
-            keep = mentee if outcome.mentees_only else np.ones(len(world), bool)
+            keep = (
+                mentee
+                if outcome.mentees_only
+                else mentor
+                if outcome.mentors_only
+                else np.ones(len(world), bool)
+            )
             columns[outcome.name] = _mean_by(world, value, keep, n_worlds)
             continue
         name = outcome.gap_attribute
