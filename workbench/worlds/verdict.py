@@ -340,6 +340,17 @@ def _flips(rule: Rule) -> bool:
     return (below > 0.5 > above) or (above > 0.5 > below)
 
 
+def _verbs(outcome: Outcome) -> tuple[str, str]:
+    """What a better and a worse difference do to the outcome, in words."""
+    return ("raises", "lowers") if outcome.higher_is_better else ("narrows", "widens")
+
+
+def _spread(diff: np.ndarray) -> str:
+    """The mean difference and the central 90% of worlds, in brackets."""
+    low, high = np.quantile(diff, SPREAD)
+    return f"(mean difference {diff.mean():+.3f}; 90% of worlds between {low:+.3f} and {high:+.3f})"
+
+
 def reading(
     outcome: Outcome,
     names: tuple[str, str],
@@ -356,11 +367,8 @@ def reading(
     worlds were run to place the share on one side of the threshold.
     """
     a, b = names
-    up, down = ("raises", "lowers") if outcome.higher_is_better else ("narrows", "widens")
-    low, high = np.quantile(diff, SPREAD)
-    spread = (
-        f"(mean difference {diff.mean():+.3f}; 90% of worlds between {low:+.3f} and {high:+.3f})"
-    )
+    up, down = _verbs(outcome)
+    spread = _spread(diff)
     what = outcome.words
     if verdict_word == "no real difference":
         return (
@@ -639,7 +647,7 @@ def _with_knockouts(v: Verdict, knockouts: pd.DataFrame) -> Verdict:
     for outcome, found in knockouts[knockouts["reverses"]].groupby("outcome", sort=False):
         first = found.iloc[0]
         spec = parse_outcome(outcome)
-        up, down = ("raises", "lowers") if spec.higher_is_better else ("narrows", "widens")
+        up, down = _verbs(spec)
         share = float(table.loc[outcome, "share_a_better"])
         most, part = (up, share) if share >= 0.5 else (down, 1 - share)
         there = first["share_a_better"] if share >= 0.5 else 1 - first["share_a_better"]
@@ -648,11 +656,9 @@ def _with_knockouts(v: Verdict, knockouts: pd.DataFrame) -> Verdict:
         old = table.loc[outcome, "flips_with"]
         table.loc[outcome, "flips_with"] = "; ".join(x for x in (named, old) if x)
         diff = v.differences[outcome].to_numpy(np.float64)
-        low, high = np.quantile(diff, SPREAD)
         table.loc[outcome, "reading"] = (
             f"Uncertain: {a} {most} {spec.words} compared with {b} in {part:.0%} of "
-            f"plausible worlds (mean difference {diff.mean():+.3f}; 90% of worlds between "
-            f"{low:+.3f} and {high:+.3f}), but with {first['parameter']} (an assumption) at "
+            f"plausible worlds {_spread(diff)}, but with {first['parameter']} (an assumption) at "
             f"the {first['end']} end of its plausible range ({first['value']:g}) {a} {most} "
             f"it in only {there:.0%} of {int(first['worlds'])} worlds (a verdict needs "
             f"{HOLDS:.0%}): it hinges on that assumption."
