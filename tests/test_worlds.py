@@ -41,21 +41,21 @@ def test_posterior_reads_old_names_and_refuses_bad_files(tmp_path: Path) -> None
         load_posterior(blank)
 
 
-def test_same_n_and_rng_same_worlds_other_rng_other_worlds() -> None:
-    one = PlausibleWorlds.default(n=30, rng=4)
-    pd.testing.assert_frame_equal(one.table, PlausibleWorlds.default(n=30, rng=4).table)
-    assert not one.table.equals(PlausibleWorlds.default(n=30, rng=5).table)
-    generator = PlausibleWorlds.default(n=30, rng=np.random.default_rng(4))
+def test_candidates_same_n_and_rng_same_worlds_other_rng_other_worlds() -> None:
+    one = PlausibleWorlds.unscreened(n=30, rng=4)
+    pd.testing.assert_frame_equal(one.table, PlausibleWorlds.unscreened(n=30, rng=4).table)
+    assert not one.table.equals(PlausibleWorlds.unscreened(n=30, rng=5).table)
+    generator = PlausibleWorlds.unscreened(n=30, rng=np.random.default_rng(4))
     pd.testing.assert_frame_equal(one.table, generator.table)
     # another posterior: other worlds, and the worlds say which posterior they came from
     other = load_posterior().iloc[::-1].reset_index(drop=True)
-    moved = PlausibleWorlds.default(n=30, rng=4, posterior=other)
+    moved = PlausibleWorlds.unscreened(n=30, rng=4, posterior=other)
     assert moved.posterior_id != one.posterior_id
     assert not moved.table.equals(one.table)
 
 
 def test_every_parameter_is_drawn_by_its_basis() -> None:
-    worlds = PlausibleWorlds.default(n=20, rng=0)
+    worlds = PlausibleWorlds.unscreened(n=20, rng=0)
     posterior = load_posterior()
     for name in NUMERIC:
         if name in posterior.columns:
@@ -71,7 +71,7 @@ def test_every_parameter_is_drawn_by_its_basis() -> None:
 def test_calibrated_parameters_are_whole_posterior_rows() -> None:
     """Joint draws: each world's calibrated values are one posterior sample, correlations kept."""
     posterior = load_posterior()
-    worlds = PlausibleWorlds.default(n=25, rng=2)
+    worlds = PlausibleWorlds.unscreened(n=25, rng=2)
     drawn = worlds.table[posterior.columns].round(12)
     rows = set(map(tuple, posterior.round(12).to_numpy()))
     assert all(tuple(row) in rows for row in drawn.to_numpy())
@@ -80,7 +80,7 @@ def test_calibrated_parameters_are_whole_posterior_rows() -> None:
 @settings(max_examples=15, deadline=None)
 @given(n=st.integers(2, 60), seed=st.integers(0, 2**32))
 def test_assumptions_are_a_latin_hypercube_and_identity_is_balanced(n: int, seed: int) -> None:
-    worlds = PlausibleWorlds.default(n=n, rng=seed)
+    worlds = PlausibleWorlds.unscreened(n=n, rng=seed)
     for name, how in worlds.how.items():
         if how != HYPERCUBE:
             continue

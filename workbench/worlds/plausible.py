@@ -17,6 +17,13 @@ Each :class:`~workbench.scenario.Dynamics` parameter is drawn by its basis:
 A calibrated parameter missing from the posterior file is drawn over its
 plausible range like an assumption, and the summary says so.
 
+Drawn this way (:meth:`PlausibleWorlds.unscreened`), the assumptions ignore the
+evidence the posterior was fitted on, and many candidate worlds contradict it (a
+program that lowers belonging; most matches closing early). The worlds used
+for verdicts (:meth:`PlausibleWorlds.default`) are therefore drawn from
+candidates *screened* against the calibration cases with the real simulator
+(history matching, :mod:`workbench.worlds.screening`), shipped with the package.
+
 Examples
 --------
 >>> worlds = PlausibleWorlds.default(n=40, rng=1)
@@ -30,9 +37,13 @@ True
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -88,6 +99,8 @@ class PlausibleWorlds:
     posterior_id
         First 12 hex digits of the SHA-256 of the posterior samples: the same
         ``n``, ``rng`` and posterior give the same worlds.
+    screening
+        How the worlds were screened against the calibration cases ("" if not).
 
     Use :meth:`default` to draw them; :meth:`params` gives the model's
     per-student parameters for worlds stacked in one run.
@@ -98,17 +111,81 @@ class PlausibleWorlds:
     seed: int | str | None = None
     posterior_samples: int = 0
     posterior_id: str = ""
+    screening: str = ""
 
     # -- drawing -----------------------------------------------------------------------
     @classmethod
-    def default(
+    def default(cls, n: int = 200, rng: RngLike = DEFAULT_SEED) -> PlausibleWorlds:
+        """``n`` plausible worlds: screened candidates the calibration checks allow.
+
+        Draws ``n`` worlds without replacement from the shipped candidates that
+        passed the screening (:mod:`workbench.worlds.screening`), the identity
+        variants balanced (counts differ by at most one); same ``n`` and
+        ``rng`` ⇒ same worlds.
+
+        Parameters
+        ----------
+        n
+            Number of worlds (at least 2, at most the kept candidates of a variant
+            times the number of variants).
+        rng
+            Seed of the draws (see :mod:`workbench.seeding`).
+        """
+        if int(n) < 2:
+            raise ValueError(f"plausible worlds: n must be at least 2, got {n}")
+        n = int(n)
+        pool, facts = load_screened()
+        kept = pool[pool["kept"]]
+        variants = plausible("identity")
+        pick, order = as_rng(rng).spawn(2)
+        wanted = pd.Series(np.resize(np.asarray(variants, dtype=object), n)).value_counts()
+        rows: list[int] = []
+        for variant in variants:
+            among = np.flatnonzero(kept["identity"].to_numpy() == variant)
+            count = int(wanted.get(variant, 0))
+            if count > len(among):
+                most = len(variants) * min(int((kept["identity"] == v).sum()) for v in variants)
+                raise ValueError(
+                    f"plausible worlds: at most {most} screened worlds ship with the package "
+                    f"({len(among)} with identity {variant!r}); ask for n <= {most}, or draw "
+                    "unscreened ones with PlausibleWorlds.unscreened(n)"
+                )
+            rows.extend(among[pick.choice(len(among), size=count, replace=False)])
+        chosen = kept.iloc[order.permutation(np.asarray(rows, dtype=np.intp))]
+        drawn = [name for name in Dynamics.model_fields if name in facts["how"]]
+        table = chosen[drawn].reset_index(drop=True)
+        for name in drawn:
+            if name in NUMERIC:
+                table[name] = table[name].astype(np.float64)
+        table.index = pd.RangeIndex(n, name="world")
+        screening = (
+            f"screened against the {len(facts['checks'])} calibration checks with the "
+            f"simulator ({facts['replications']} replications of 300 students per arm): "
+            f"{facts['kept']:,} of {facts['candidates']:,} candidate worlds kept "
+            f"(largest implausibility < {facts['cutoff']:g}); drawn from those"
+        )
+        return cls(
+            table,
+            {name: facts["how"][name] for name in drawn},
+            seed_record(rng),
+            int(facts["posterior_samples"]),
+            str(facts["posterior_id"]),
+            screening,
+        )
+
+    @classmethod
+    def unscreened(
         cls,
         n: int = 200,
         rng: RngLike = DEFAULT_SEED,
         *,
         posterior: pd.DataFrame | None = None,
     ) -> PlausibleWorlds:
-        """Draw ``n`` plausible worlds (module docstring); same ``n`` and ``rng`` ⇒ same worlds.
+        """Draw ``n`` candidate worlds by basis (module docstring), *not* screened.
+
+        The candidates :meth:`default` is screened from. Some contradict the
+        calibration cases (see :mod:`workbench.worlds.screening`): use
+        :meth:`default` for verdicts.
 
         Parameters
         ----------
@@ -191,15 +268,13 @@ class PlausibleWorlds:
         _check_names(values)
         table = self.table.assign(**values)
         how = {**self.how, **dict.fromkeys(values, FIXED)}
-        return PlausibleWorlds(table, how, self.seed, self.posterior_samples, self.posterior_id)
+        return replace(self, table=table, how=how)
 
     def take(self, worlds: Sequence[int] | np.ndarray) -> PlausibleWorlds:
         """Some of the worlds (renumbered from 0)."""
         table = self.table.iloc[np.asarray(worlds, dtype=np.intp)].reset_index(drop=True)
         table.index.name = "world"
-        return PlausibleWorlds(
-            table, self.how, self.seed, self.posterior_samples, self.posterior_id
-        )
+        return replace(self, table=table)
 
     # -- using -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -284,6 +359,11 @@ class PlausibleWorlds:
                 + ", ".join(f"{k} {v}" for k, v in shares.items())
                 + ")"
             )
+        facts.append(
+            self.screening.capitalize()
+            if self.screening
+            else "not screened against the calibration cases: some worlds may contradict them"
+        )
         if counts.get(FIXED):
             facts.append(f"set to one value in every world: {', '.join(counts[FIXED])}")
         held = self.held()
@@ -298,6 +378,31 @@ class PlausibleWorlds:
         from workbench.display import card
 
         return card("Plausible worlds", self._facts(), {"what was drawn": self.summary()})
+
+
+@functools.cache
+def _screened_files() -> tuple[pd.DataFrame, dict[str, Any]]:
+    folder = resources.files(__package__)
+    with (folder / "screened.json").open("r", encoding="utf-8") as handle:
+        facts = json.load(handle)
+    with (folder / "screened.csv").open("r", encoding="utf-8") as handle:
+        table = pd.read_csv(handle, index_col="world")
+    return table, facts
+
+
+def load_screened() -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The shipped screened candidates (one row per world, ``kept``) and the screening's facts.
+
+    Written by ``validation/screen_worlds.py`` (:mod:`workbench.worlds.screening`).
+
+    Examples
+    --------
+    >>> table, facts = load_screened()
+    >>> int(table["kept"].sum()) == facts["kept"]
+    True
+    """
+    table, facts = _screened_files()
+    return table.copy(), copy.deepcopy(facts)
 
 
 def posterior_id(samples: pd.DataFrame) -> str:

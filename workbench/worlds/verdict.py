@@ -617,10 +617,13 @@ def _knock_out(
                         continue
                     spec = parse_outcome(outcome)
                     signed = diff[outcome] if spec.higher_is_better else -diff[outcome]
-                    share = float(np.mean(signed.to_numpy() > 0))
+                    wins = signed.to_numpy() > 0
+                    share = float(np.mean(wins))
+                    low, high = share_interval(int(wins.sum()), len(wins))
                     word_now = out[name].table.loc[outcome, "verdict"]
-                    # the word no longer stands there: fewer than HOLDS (more than REVERSED)
-                    reverses = share < HOLDS if word_now == "holds" else share > REVERSED
+                    # the word no longer stands there, by the verdict's own rule: the
+                    # share's interval does not clear HOLDS (REVERSED)
+                    reverses = low < HOLDS if word_now == "holds" else high > REVERSED
                     rows[name].append(
                         {
                             "outcome": outcome,
@@ -629,6 +632,8 @@ def _knock_out(
                             "value": float(value),
                             "worlds": len(some),
                             "share_a_better": share,
+                            "share_low": low,
+                            "share_high": high,
                             "reverses": bool(reverses),
                         }
                     )
@@ -636,7 +641,17 @@ def _knock_out(
 
 
 def _knockout_frame(rows: list[dict]) -> pd.DataFrame:
-    columns = ["outcome", "parameter", "end", "value", "worlds", "share_a_better", "reverses"]
+    columns = [
+        "outcome",
+        "parameter",
+        "end",
+        "value",
+        "worlds",
+        "share_a_better",
+        "share_low",
+        "share_high",
+        "reverses",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -650,7 +665,14 @@ def _with_knockouts(v: Verdict, knockouts: pd.DataFrame) -> Verdict:
         up, down = _verbs(spec)
         share = float(table.loc[outcome, "share_a_better"])
         most, part = (up, share) if share >= 0.5 else (down, 1 - share)
-        there = first["share_a_better"] if share >= 0.5 else 1 - first["share_a_better"]
+        if share >= 0.5:
+            there, low, high = first["share_a_better"], first["share_low"], first["share_high"]
+        else:
+            there, low, high = (
+                1 - first["share_a_better"],
+                1 - first["share_high"],
+                1 - first["share_low"],
+            )
         table.loc[outcome, "verdict"] = "uncertain"
         named = "; ".join(f"{p} (assumption)" for p in dict.fromkeys(found["parameter"]))
         old = table.loc[outcome, "flips_with"]
@@ -660,8 +682,9 @@ def _with_knockouts(v: Verdict, knockouts: pd.DataFrame) -> Verdict:
             f"Uncertain: {a} {most} {spec.words} compared with {b} in {part:.0%} of "
             f"plausible worlds {_spread(diff)}, but with {first['parameter']} (an assumption) at "
             f"the {first['end']} end of its plausible range ({first['value']:g}) {a} {most} "
-            f"it in only {there:.0%} of {int(first['worlds'])} worlds (a verdict needs "
-            f"{HOLDS:.0%}): it hinges on that assumption."
+            f"it in {there:.0%} of {int(first['worlds'])} worlds ({SHARE_CONFIDENCE:.0%} "
+            f"interval {low:.0%}–{high:.0%}; a verdict needs at least {HOLDS:.0%}): it hinges "
+            "on that assumption."
         )
     return replace(v, table=table, knockouts=knockouts)
 
