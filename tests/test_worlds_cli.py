@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from workbench.worlds.plausible import most_worlds
+
 SMALL = """
 name = "{name}"
 [cohort]
@@ -51,6 +53,7 @@ def test_prints_table_and_sentences_and_writes_csv(designs, tmp_path: Path) -> N
     ]
     assert len(sentences) == 4 and all("plausible worlds" in line for line in sentences)
     assert "Knock-outs" in done.stdout  # the default 3 knock-outs, run or not
+    assert "worlds: screened against the 9 calibration checks" in done.stdout
     table = pd.read_csv(out, index_col="outcome")
     assert table.index.tolist() == ["belonging", "confidence", "retention", "enrolled"]
     assert set(table["verdict"]) <= {"holds", "uncertain", "reversed", "no real difference"}
@@ -60,6 +63,7 @@ def test_prints_table_and_sentences_and_writes_csv(designs, tmp_path: Path) -> N
     ("extra", "message"),
     [
         (["--worlds", "1"], "--worlds 1: must be from 2"),
+        (["--worlds", "5000"], f"--worlds 5000: must be from 2 to {most_worlds()} (the screened"),
         (["--outcome", "happiness"], "outcome 'happiness': expected one of"),
         (["--outcome", "belonging_gap:shoe_size"], "no group attribute 'shoe_size'"),
         (["--seed", "-3"], "--seed -3: must be 0 or more"),

@@ -297,7 +297,7 @@ def test_knock_outs_turn_a_verdict_uncertain_only_where_it_reverses() -> None:
     assert (
         f"with monotony (an assumption) at the low end of its plausible range ({low:g})" in reading
     )
-    assert "A raises it in 0% of 40 worlds (95% interval 0%–9%; a verdict needs at least 90%)" in (
+    assert "A raises it in 0% of 40 worlds (95% interval 0%–9%; a verdict needs all of that" in (
         reading
     )
     flagged = ko[ko["reverses"]]

@@ -73,9 +73,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     from workbench.errors import WorkbenchError
     from workbench.output import atomic_files
+    from workbench.worlds.plausible import most_worlds
 
-    if not 2 <= args.worlds <= MAX_WORLDS:
-        raise WorkbenchError(f"--worlds {args.worlds}: must be from 2 to {MAX_WORLDS:,}")
+    most = min(MAX_WORLDS, most_worlds())
+    if not 2 <= args.worlds <= most:
+        raise WorkbenchError(
+            f"--worlds {args.worlds}: must be from 2 to {most:,} (the screened plausible "
+            "worlds that ship with the package; docs/worlds.md)"
+        )
     if args.seed is not None and args.seed < 0:
         raise WorkbenchError(f"--seed {args.seed}: must be 0 or more")
     if not 1 <= args.replications <= MAX_REPLICATIONS:

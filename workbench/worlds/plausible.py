@@ -51,6 +51,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from workbench.dynamics import NUMERIC, Params
+from workbench.errors import WorkbenchError
 from workbench.scenario import Dynamics, Scenario
 from workbench.seeding import DEFAULT_SEED, RngLike, as_rng, seed_record
 from workbench.worlds.posterior import load_posterior
@@ -144,11 +145,10 @@ class PlausibleWorlds:
             among = np.flatnonzero(kept["identity"].to_numpy() == variant)
             count = int(wanted.get(variant, 0))
             if count > len(among):
-                most = len(variants) * min(int((kept["identity"] == v).sum()) for v in variants)
-                raise ValueError(
-                    f"plausible worlds: at most {most} screened worlds ship with the package "
-                    f"({len(among)} with identity {variant!r}); ask for n <= {most}, or draw "
-                    "unscreened ones with PlausibleWorlds.unscreened(n)"
+                raise WorkbenchError(
+                    f"plausible worlds: {n} asked for, but at most {most_worlds()} screened "
+                    f"worlds ship with the package ({len(among)} with identity {variant!r}); "
+                    f"ask for {most_worlds()} or fewer"
                 )
             rows.extend(among[pick.choice(len(among), size=count, replace=False)])
         chosen = kept.iloc[order.permutation(np.asarray(rows, dtype=np.intp))]
@@ -403,6 +403,21 @@ def load_screened() -> tuple[pd.DataFrame, dict[str, Any]]:
     """
     table, facts = _screened_files()
     return table.copy(), copy.deepcopy(facts)
+
+
+def most_worlds() -> int:
+    """The most worlds :meth:`PlausibleWorlds.default` can draw (identity variants balanced).
+
+    Examples
+    --------
+    >>> most_worlds() >= 200
+    True
+    """
+    table, _ = _screened_files()
+    kept = table.loc[table["kept"], "identity"]
+    return len(plausible("identity")) * min(
+        int((kept == variant).sum()) for variant in plausible("identity")
+    )
 
 
 def posterior_id(samples: pd.DataFrame) -> str:

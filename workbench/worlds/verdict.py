@@ -186,9 +186,10 @@ class Verdict:
         head = (
             f"{a} (A) against {b} (B) over {len(self.worlds)} plausible worlds; difference = A − B"
         )
-        return "\n".join(
-            [head, text, self.legend(), "", *self.sentences(), *self._knockout_lines()]
-        )
+        lines = [head, text, self.legend()]
+        if self.worlds.screening:
+            lines.append(f"worlds: {self.worlds.screening}")
+        return "\n".join([*lines, "", *self.sentences(), *self._knockout_lines()])
 
     def _knockout_lines(self) -> list[str]:
         """The knock-outs run, one line per outcome (none when none were asked for)."""
@@ -235,6 +236,7 @@ class Verdict:
             f"{a} (A) against {b} (B) over {len(self.worlds)} plausible worlds, "
             "same students and seeds in both (paired); difference = A − B",
             self.legend() + f"; no real difference = negligible in ≥ {NEGLIGIBLE_SHARE:.0%}",
+            *([f"worlds: {self.worlds.screening}"] if self.worlds.screening else []),
             *self.sentences(),
         ]
         return card("Verdict", facts, {"per outcome": self.table.drop(columns=["reading"])})
@@ -683,8 +685,8 @@ def _with_knockouts(v: Verdict, knockouts: pd.DataFrame) -> Verdict:
             f"plausible worlds {_spread(diff)}, but with {first['parameter']} (an assumption) at "
             f"the {first['end']} end of its plausible range ({first['value']:g}) {a} {most} "
             f"it in {there:.0%} of {int(first['worlds'])} worlds ({SHARE_CONFIDENCE:.0%} "
-            f"interval {low:.0%}–{high:.0%}; a verdict needs at least {HOLDS:.0%}): it hinges "
-            "on that assumption."
+            f"interval {low:.0%}–{high:.0%}; a verdict needs all of that interval above "
+            f"{HOLDS:.0%}): it hinges on that assumption."
         )
     return replace(v, table=table, knockouts=knockouts)
 
