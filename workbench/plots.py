@@ -22,39 +22,17 @@ import pandas as pd
 from matplotlib.artist import Artist
 
 from workbench.output import atomic_file
-from workbench.plotstyle import LINESTYLES, OKABE_ITO, TITLES, band
+from workbench.plotstyle import (  # noqa: F401 (plain names re-exported for notebooks)
+    ATTRIBUTE_NAMES,
+    GROUP_NAMES,
+    LINESTYLES,
+    OKABE_ITO,
+    TITLES,
+    band,
+    plain_name,
+)
 
-ATTRIBUTE_NAMES = {
-    "first_gen": "first-generation status",
-    "language_background": "language background",
-    "disability": "disability",
-}
-GROUP_NAMES = {
-    ("first_gen", "yes"): "first-generation",
-    ("first_gen", "no"): "not first-generation",
-    ("disability", "yes"): "with a disability",
-    ("disability", "no"): "no disability",
-    ("language_background", "multilingual"): "multilingual",
-    ("language_background", "english_first"): "English first",
-}
 LABEL_GID = "direct-label"
-
-
-def plain_name(attribute: str, group: str | None = None) -> str:
-    """A plain name for a group attribute, or for one of its groups, for slides.
-
-    Examples
-    --------
-    >>> plain_name("first_gen"), plain_name("first_gen", "yes")
-    ('first-generation status', 'first-generation')
-    >>> plain_name("sports_club", "yes")
-    'sports club: yes'
-    """
-    if group is None:
-        return ATTRIBUTE_NAMES.get(attribute, attribute.replace("_", " "))
-    if attribute == "all" and group == "all":
-        return "everyone"
-    return GROUP_NAMES.get((attribute, group), f"{attribute.replace('_', ' ')}: {group}")
 
 
 class _LabelSpreader(Artist):

@@ -1,5 +1,5 @@
 """The look every picture shares: the colour-blind-safe palette, line styles, metric
-titles and the band over replications. A leaf module, so the pictures of runs
+titles, plain names of groups and the band over replications. A leaf module, so the pictures of runs
 (:mod:`workbench.plots`), sweeps, validation and the dashboard read one definition
 without importing each other.
 """
@@ -24,6 +24,38 @@ TITLES = {
     "rematches": "Rematches per student",
     "in_poor_pair": "In a pair rated poor",
 }
+
+
+ATTRIBUTE_NAMES = {
+    "first_gen": "first-generation status",
+    "language_background": "language background",
+    "disability": "disability",
+}
+GROUP_NAMES = {
+    ("first_gen", "yes"): "first-generation",
+    ("first_gen", "no"): "not first-generation",
+    ("disability", "yes"): "with a disability",
+    ("disability", "no"): "no disability",
+    ("language_background", "multilingual"): "multilingual",
+    ("language_background", "english_first"): "English first",
+}
+
+
+def plain_name(attribute: str, group: str | None = None) -> str:
+    """A plain name for a group attribute, or for one of its groups, for slides.
+
+    Examples
+    --------
+    >>> plain_name("first_gen"), plain_name("first_gen", "yes")
+    ('first-generation status', 'first-generation')
+    >>> plain_name("sports_club", "yes")
+    'sports club: yes'
+    """
+    if group is None:
+        return ATTRIBUTE_NAMES.get(attribute, attribute.replace("_", " "))
+    if attribute == "all" and group == "all":
+        return "everyone"
+    return GROUP_NAMES.get((attribute, group), f"{attribute.replace('_', ' ')}: {group}")
 
 
 def band(frame: pd.DataFrame, value: str = "value", level: float = 0.95) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench import registry
+from workbench.plotstyle import plain_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,7 +68,7 @@ def group_label(attribute: str) -> str:
 def level_label(attribute: str, level: str) -> str:
     """Coordinator words for one group of students (a level of ``attribute``).
 
-    The names the notebooks' pictures use (:func:`workbench.plots.plain_name`),
+    The names the notebooks' pictures use (:func:`workbench.plotstyle.plain_name`),
     so a group is called the same on the page and on a slide; a roster's own
     level spelling is kept, with its attribute, when there is no plain name.
 
@@ -80,8 +81,6 @@ def level_label(attribute: str, level: str) -> str:
     """
     if attribute == "all":  # no grouping: one group, everyone
         return "everyone"
-    from workbench.plots import plain_name  # its module draws with pyplot: load it when needed
-
     return plain_name(attribute, str(level))
 
 
