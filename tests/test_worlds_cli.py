@@ -68,6 +68,7 @@ def test_prints_table_and_sentences_and_writes_csv(designs, tmp_path: Path) -> N
         (["--outcome", "belonging_gap:shoe_size"], "no group attribute 'shoe_size'"),
         (["--seed", "-3"], "--seed -3: must be 0 or more"),
         (["--replications", "0"], "--replications 0: must be from 1"),
+        (["--knockout-worlds", "1"], "--knockout-worlds 1: must be 2 or more"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(designs, tmp_path: Path, extra, message) -> None:

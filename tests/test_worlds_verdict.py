@@ -329,3 +329,32 @@ def test_a_knock_out_keeps_the_word_only_if_its_interval_clears_the_bar() -> Non
     assert ko.loc[("monotony", "low"), "reverses"]
     assert not ko.loc[("monotony", "high"), "reverses"]
     assert out.table.loc["belonging", "verdict"] == "uncertain"
+
+
+def test_a_knock_out_that_only_lacks_worlds_says_so_and_more_worlds_settle_it() -> None:
+    """39 of 40 worlds at an end: the interval (87-100%) does not clear 90%, the sentence
+    says too few worlds were run there (not that the verdict fails), and the same end run in
+    200 worlds (198 of 200: 96-100%) lets the word stand."""
+    from workbench.worlds.plausible import plausible
+    from workbench.worlds.verdict import _knock_out
+
+    worlds = PlausibleWorlds.default(n=200, rng=1)
+    low = plausible("monotony")[0]
+
+    def run(designs, some):
+        at_low = np.isclose(some.table["monotony"].to_numpy(), low)
+        losing = at_low & (np.arange(len(some)) % 100 == 7)  # 1 of 40, 2 of 200
+        a = pd.DataFrame({"belonging": np.where(losing, -0.05, 0.05)}, index=range(len(some)))
+        return {"": a * 0.0, **{name: a for name in designs if name}}
+
+    judged = judge(run({"A": None}, worlds)["A"], worlds, names=("A", "B"))
+    assert judged.table.loc["belonging", "verdict"] == "holds"
+    few = _knock_out({"A": judged}, {"": None, "A": None}, worlds, 100, run)["A"]
+    assert few.table.loc["belonging", "verdict"] == "uncertain"
+    reading = few.table.loc["belonging", "reading"]
+    assert "in 98% of 40 worlds" in reading and "so few worlds cannot show" in reading
+    many = _knock_out({"A": judged}, {"": None, "A": None}, worlds, 100, run, 200)["A"]
+    assert many.table.loc["belonging", "verdict"] == "holds"
+    assert not many.knockouts["reverses"].any()
+    with pytest.raises(ValueError, match="knockout_worlds"):
+        _knock_out({"A": judged}, {"": None, "A": None}, worlds, 100, run, 1)

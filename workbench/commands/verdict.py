@@ -63,8 +63,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=3,
         metavar="K",
         help="for each verdict that holds or is reversed, set its K most influential "
-        "assumptions to either end of their plausible range (in 40 worlds): a verdict whose "
-        "word does not stand there is reported uncertain (default 3; 0 = off)",
+        "assumptions to either end of their plausible range (in --knockout-worlds worlds): a "
+        "verdict whose word does not stand there is reported uncertain (default 3; 0 = off)",
+    )
+    parser.add_argument(
+        "--knockout-worlds",
+        type=int,
+        default=40,
+        metavar="N",
+        help="worlds each knock-out runs in (the first N of --worlds, at most all; default 40): "
+        "with few, "
+        "a verdict may fail to stand at an end only because so few worlds cannot show it",
     )
     parser.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
     return parser
@@ -90,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise WorkbenchError(f"--workers {args.workers}: must be 1 or more")
     workers = args.workers or min(2, os.cpu_count() or 1)
+    if args.knockout_worlds < 2:
+        raise WorkbenchError(f"--knockout-worlds {args.knockout_worlds}: must be 2 or more")
     if not 0 <= args.knockouts <= MAX_KNOCKOUTS:
         raise WorkbenchError(f"--knockouts {args.knockouts}: must be from 0 to {MAX_KNOCKOUTS}")
     if args.worlds_seed < 0:
@@ -115,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
             progress=workers == 1,
             workers=workers,
             knockouts=args.knockouts,
+            knockout_worlds=args.knockout_worlds,
         )
         print(result)
         if args.csv is not None:

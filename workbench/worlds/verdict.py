@@ -435,6 +435,7 @@ def verdict(
     progress: bool = False,
     workers: int = 1,
     knockouts: int = 3,
+    knockout_worlds: int = KNOCKOUT_WORLDS,
 ) -> Verdict:
     """Is design A better than design B, and in how many plausible worlds?
 
@@ -463,10 +464,16 @@ def verdict(
         For each outcome judged *holds* or *reversed*, also set each of its
         ``knockouts`` most influential assumptions (by rank correlation with the
         difference over the worlds) to either end of its plausible range, in
-        :data:`KNOCKOUT_WORLDS` worlds, as a reviewer's knock-out would: a verdict
-        whose word does not stand there (A better in under 90% of those worlds for
-        *holds*, over 10% for *reversed*) is *uncertain*: it hinges on that assumption. Costs
-        about ``knockouts × 2 × KNOCKOUT_WORLDS`` more runs per design and reference.
+        ``knockout_worlds`` worlds, as a reviewer's knock-out would: a verdict
+        whose word does not stand there by its own rule (the 95% interval of the
+        share of those worlds where A is better wholly above 90% for *holds*, below
+        10% for *reversed*) is *uncertain*: it hinges on that assumption. Costs
+        about ``knockouts × 2 × knockout_worlds`` more runs per design and reference.
+    knockout_worlds
+        Worlds each knock-out is run in (the first ones of ``worlds``; default
+        :data:`KNOCKOUT_WORLDS`). With few, a verdict can fail to stand at an end
+        only because its interval is wide; the sentence then says so, and more
+        knock-out worlds settle it.
 
     Examples
     --------
@@ -489,6 +496,7 @@ def verdict(
         progress=progress,
         workers=workers,
         knockouts=knockouts,
+        knockout_worlds=knockout_worlds,
     )
     return single[a.name]
 
@@ -504,6 +512,7 @@ def verdicts(
     progress: bool = False,
     workers: int = 1,
     knockouts: int = 3,
+    knockout_worlds: int = KNOCKOUT_WORLDS,
 ) -> dict[str, Verdict]:
     """Each design against one reference design, over the same plausible worlds.
 
@@ -516,7 +525,7 @@ def verdicts(
         Name → scenario (or TOML path) of each design A.
     reference
         Design B of every verdict.
-    worlds, outcomes, replications, progress, workers, knockouts
+    worlds, outcomes, replications, progress, workers, knockouts, knockout_worlds
         As for :func:`verdict`.
     rng
         Root seed shared by every run (default: the reference's ``seed``).
@@ -568,7 +577,7 @@ def verdicts(
             progress=progress,
             workers=workers,
         )
-        out = _knock_out(out, jobs, worlds, knockouts, run)
+        out = _knock_out(out, jobs, worlds, knockouts, run, knockout_worlds)
     return out
 
 
@@ -596,6 +605,7 @@ def _knock_out(
     worlds: PlausibleWorlds,
     count: int,
     run: Any,
+    size: int = KNOCKOUT_WORLDS,
 ) -> dict[str, Verdict]:
     """Re-judge confident verdicts with their top assumptions at the ends of their ranges."""
     wanted: dict[str, dict[str, list[str]]] = {}  # design -> outcome -> parameters
@@ -606,7 +616,9 @@ def _knock_out(
     knocks = sorted({p for outcomes in wanted.values() for ps in outcomes.values() for p in ps})
     if not knocks:
         return {name: replace(v, knockouts=_knockout_frame([])) for name, v in out.items()}
-    some = worlds.take(np.arange(min(KNOCKOUT_WORLDS, len(worlds))))
+    if size < 2:
+        raise ValueError(f"knockout_worlds must be at least 2, got {size}")
+    some = worlds.take(np.arange(min(int(size), len(worlds))))
     designs = {"": jobs[""]} | {name: jobs[name] for name in wanted}
     rows: dict[str, list[dict]] = {name: [] for name in out}
     for parameter in knocks:
@@ -662,10 +674,12 @@ def _with_knockouts(v: Verdict, knockouts: pd.DataFrame) -> Verdict:
     table = v.table.copy()
     a, b = v.names
     for outcome, found in knockouts[knockouts["reverses"]].groupby("outcome", sort=False):
-        first = found.iloc[0]
         spec = parse_outcome(outcome)
         up, down = _verbs(spec)
         share = float(table.loc[outcome, "share_a_better"])
+        # the sentence cites the end where the word stands least (stable: ties keep order)
+        worst = found["share_a_better"].to_numpy()
+        first = found.iloc[int(np.argmin(worst if share >= 0.5 else -worst))]
         most, part = (up, share) if share >= 0.5 else (down, 1 - share)
         if share >= 0.5:
             there, low, high = first["share_a_better"], first["share_low"], first["share_high"]
@@ -680,13 +694,20 @@ def _with_knockouts(v: Verdict, knockouts: pd.DataFrame) -> Verdict:
         old = table.loc[outcome, "flips_with"]
         table.loc[outcome, "flips_with"] = "; ".join(x for x in (named, old) if x)
         diff = v.differences[outcome].to_numpy(np.float64)
+        # clearly below the bar there, or only not shown to clear it with these worlds
+        why = (
+            "it hinges on that assumption."
+            if high < HOLDS
+            else "so few worlds cannot show that it holds there, so it hinges on that "
+            "assumption until more are run (knockout_worlds)."
+        )
         table.loc[outcome, "reading"] = (
             f"Uncertain: {a} {most} {spec.words} compared with {b} in {part:.0%} of "
             f"plausible worlds {_spread(diff)}, but with {first['parameter']} (an assumption) at "
             f"the {first['end']} end of its plausible range ({first['value']:g}) {a} {most} "
             f"it in {there:.0%} of {int(first['worlds'])} worlds ({SHARE_CONFIDENCE:.0%} "
             f"interval {low:.0%}–{high:.0%}; a verdict needs all of that interval above "
-            f"{HOLDS:.0%}): it hinges on that assumption."
+            f"{HOLDS:.0%}): {why}"
         )
     return replace(v, table=table, knockouts=knockouts)
 
