@@ -138,6 +138,19 @@ class Params:
         )
         self.role_model = self.role_model_bonus * (role_on if np.ndim(identity) else float(role_on))
 
+    def attrition_logit(self) -> Any:
+        """Log-odds of ``attrition_rate`` (kept inside (0, 1)), computed once per value.
+
+        It is read every week; with one rate per student it costs a log over the cohort.
+        """
+        rate = self.attrition_rate
+        cached = self.__dict__.get("_attrition_logit")
+        if cached is None or cached[0] is not rate:
+            clipped = np.clip(rate, 1e-9, 1.0 - 1e-9)
+            cached = (rate, np.log(clipped / (1.0 - clipped)))
+            self.__dict__["_attrition_logit"] = cached
+        return cached[1]
+
     def at(self, name: str, rows: np.ndarray) -> Any:
         """Parameter ``name`` for the students ``rows`` (a float when it does not vary)."""
         value = getattr(self, name)
@@ -393,8 +406,11 @@ def advance_week(
     def per_link(name: str) -> Any:
         return p.at(name, mentee)
 
-    # 1. attendance
-    in_program = state.active & state.matched()
+    # 1. attendance; matched: in an alive link (state.matched() from the links at hand)
+    matched = np.zeros(n, dtype=bool)
+    matched[mentor] = True
+    matched[mentee] = True
+    in_program = state.active & matched
     p_attend = logistic(
         p.attend_base
         + p.attend_engagement * (state.engagement - 0.5)
@@ -443,8 +459,9 @@ def advance_week(
     d_belong[mentee] += bond * role_model
     d_conf = _sum_by(mentor, per_link("mentor_confidence_gain") * dose, n)
     d_conf[mentee] += per_link("confidence_gain") * dose * drag * role_model
-    lead = np.maximum(state.skill[mentor] - state.skill[mentee], 0.0)
-    grown = state.skill[mentee]
+    # take() gathers rows of the 2-d skill array faster than fancy indexing
+    grown = state.skill.take(mentee, 0)
+    lead = np.maximum(state.skill.take(mentor, 0) - grown, 0.0)
     grown += np.minimum(lead * (per_link("skill_gain") * dose)[:, None], 1.0) * (1.0 - grown)
     state.skill[mentee] = grown
     state.belonging += np.minimum(d_belong, 1.0) * (1.0 - state.belonging)
@@ -498,10 +515,7 @@ def advance_week(
         (p.dropout_threshold - state.engagement) / np.maximum(p.dropout_threshold, 1e-9), 0, 1
     )
     leaving = state.active & (rng.random(n) < p.dropout_hazard * shortfall) & (sessions > 0)
-    rate = np.clip(p.attrition_rate, 1e-9, 1.0 - 1e-9)
-    yearly = logistic(
-        np.log(rate / (1.0 - rate)) - p.attrition_belonging * (state.belonging - AGREE_LEVEL)
-    )
+    yearly = logistic(p.attrition_logit() - p.attrition_belonging * (state.belonging - AGREE_LEVEL))
     leaves_school = here & (rng.random(n) < 1.0 - (1.0 - yearly) ** (1.0 / WEEKS_PER_YEAR))
     if leaves_school.any():
         state.enrolled &= ~leaves_school
