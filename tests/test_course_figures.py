@@ -22,6 +22,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from IPython.display import display  # noqa: E402
 
 from workbench.plots import LABEL_GID, plain_name, plot_metric, save_figure  # noqa: E402
 
@@ -150,7 +151,8 @@ LESSONS = sorted(COURSE.glob("0*.ipynb"))
 def test_lesson_figures_have_no_overlapping_labels(path: Path, monkeypatch) -> None:
     monkeypatch.chdir(path.parent)
     plt.close("all")
-    namespace: dict = {"__name__": "__lesson__"}
+    # a lesson runs in Jupyter, where display() is a builtin
+    namespace: dict = {"__name__": "__lesson__", "display": display}
     for source in _lesson_code(path):
         source = "\n".join(line for line in source.splitlines() if not line.startswith("%"))
         exec(compile(source, str(path), "exec"), namespace)  # noqa: S102

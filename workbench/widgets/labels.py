@@ -383,7 +383,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "levers.checkin_every_weeks",
         "Weeks between check-ins",
-        "How often the coordinator checks in with each pair; 0 means never.",
+        (
+            "How often the coordinator checks in with each pair; 0 means never. "
+            "Caution: in the model, check-ins barely change who stays in the program "
+            "(a known limitation, see docs/validation.md)."
+        ),
         _RUN,
         "int",
         0,
