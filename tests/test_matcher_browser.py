@@ -33,7 +33,7 @@ def server(tmp_path_factory):
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
         nbformat.v4.new_code_cell(
-            "from workbench.widgets import RosterMatcher\nmatcher = RosterMatcher(seed=0)\nmatcher"
+            "from workbench.widgets import RosterMatcher\nmatcher = RosterMatcher(rng=0)\nmatcher"
         )
     ]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}

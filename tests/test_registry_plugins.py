@@ -211,7 +211,7 @@ def test_dashboard_offers_runs_and_matches_with_the_installed_policy(plugin_path
     live = run_live(scenario, 2)
     assert live.complete and live.replications == 2 and len(live.metrics) > 0
     # the Match tab: the same pairs as workbench.match
-    matcher = RosterMatcher(seed=3)
+    matcher = RosterMatcher(rng=3)
     matcher.upload.value = (upload_entry(ROSTER.name, ROSTER.read_bytes()),)
     matcher.policy.value = "signup_order"
     assert matcher.result.policy == "signup_order"

@@ -22,7 +22,7 @@ ROSTER = Path("examples/roster_synthetic.csv")
 
 @pytest.fixture
 def matcher():
-    return RosterMatcher(seed=3)
+    return RosterMatcher(rng=3)
 
 
 def _upload(matcher, name, content):
