@@ -34,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -70,11 +71,17 @@ class Checks:
     sd: np.ndarray
 
 
-def calibration_checks() -> Checks:
-    """The validation checks of role ``calibration``, as the calibration fitted them."""
+@functools.cache
+def _calibration_target() -> Any:
+    """The validation target of role ``calibration``, built once per process."""
     from workbench.validation import validation_target
 
-    target = validation_target(role="calibration")
+    return validation_target(role="calibration")
+
+
+def calibration_checks() -> Checks:
+    """The validation checks of role ``calibration``, as the calibration fitted them."""
+    target = _calibration_target()
     return Checks(list(target.names), target.observed.copy(), np.sqrt(np.diag(target.covariance)))
 
 
@@ -85,15 +92,8 @@ def replication_seeds(count: int = SEEDS) -> list[int]:
 
 def world_values(row: dict[str, Any], seeds: Sequence[int]) -> np.ndarray:
     """``(len(seeds), k)`` calibration summaries of one world (one row per replication)."""
-    from workbench.validation import validation_target
-
-    target = _target_cache.get("target")
-    if target is None:
-        target = _target_cache["target"] = validation_target(role="calibration")
+    target = _calibration_target()
     return np.array([target.simulate(row, int(seed)) for seed in seeds])
-
-
-_target_cache: dict[str, Any] = {}
 
 
 def implausibility_table(
