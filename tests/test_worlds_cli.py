@@ -63,7 +63,7 @@ def test_prints_table_and_sentences_and_writes_csv(designs, tmp_path: Path) -> N
     ("extra", "message"),
     [
         (["--worlds", "1"], "--worlds 1: must be from 2"),
-        (["--worlds", "5000"], f"--worlds 5000: must be from 2 to {most_worlds()} (the screened"),
+        (["--worlds", "5000"], f"--worlds 5000: must be from 2 to {most_worlds()}, the screened"),
         (["--outcome", "happiness"], "outcome 'happiness': expected one of"),
         (["--outcome", "belonging_gap:shoe_size"], "no group attribute 'shoe_size'"),
         (["--seed", "-3"], "--seed -3: must be 0 or more"),

@@ -63,3 +63,29 @@ def test_cli_worlds_without_reference_is_one_line_exit_2(store) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "--reference" in done.stderr
+
+
+@pytest.mark.parametrize("count", ["1", "100000"])
+def test_cli_worlds_out_of_range_is_the_verdict_commands_one_line(store, count) -> None:
+    """``compare --worlds`` and ``verdict --worlds`` refuse a count with the same sentence."""
+    from workbench.worlds.plausible import most_worlds
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "workbench.cli",
+            "compare",
+            str(store),
+            "--worlds",
+            count,
+            "--reference",
+            "rotation.policy=none",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    message = done.stderr.strip()
+    assert message.count("\n") == 0 and "Traceback" not in message
+    assert f"--worlds {count}: must be from 2 to {most_worlds():,}, the screened" in message

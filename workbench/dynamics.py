@@ -20,8 +20,8 @@ rule, its parameters and their basis):
    model* hypothesis), mentee skill toward the mentor's;
 4. trust grows with good meetings; dependency follows trust in a long pair,
    less with activity variety;
-5. engagement rises with good meetings, falls with missed sessions and with
-   monotony;
+5. engagement rises with good meetings, falls with missed sessions, with
+   weeks spent waiting for a partner and with monotony;
 6. drift: belonging and confidence are pulled back toward the student's
    baseline, which for belonging declines over the school year (faster for
    groups under threat): without support, belonging falls;
@@ -365,7 +365,9 @@ def checkin(state: CohortState, scenario: Scenario) -> None:
     A pair is poor when its mean meeting quality since the last check-in is
     below ``poor_quality`` (a pair that never met counts as poor). Poor pairs
     get coordinator support until the next check-in: ``coordinator_response``
-    added to their quality logit.
+    added to their quality logit, and each of their students regains
+    ``checkin_reengagement · coordinator_response`` of engagement (the
+    coordinator's contact).
     """
     links = state.links
     alive = np.flatnonzero(links.alive)
@@ -375,6 +377,13 @@ def checkin(state: CohortState, scenario: Scenario) -> None:
     links.poor_streak[alive] = np.where(poor, links.poor_streak[alive] + 1, 0)
     links.worst_streak[alive] = np.maximum(links.worst_streak[alive], links.poor_streak[alive])
     links.boost[alive] = np.where(poor, scenario.levers.coordinator_response, 0.0)
+    # the coordinator reaches the students of a poor pair: some engagement comes back
+    lift = scenario.levers.coordinator_response * state.params.at(
+        "checkin_reengagement", links.mentee[alive[poor]]
+    )
+    for ends in (links.mentor[alive[poor]], links.mentee[alive[poor]]):
+        np.add.at(state.engagement, ends, lift)
+    np.clip(state.engagement, 0.0, 1.0, out=state.engagement)
     links.checkin_sum[alive] = 0.0
     links.checkin_count[alive] = 0
 
@@ -490,9 +499,12 @@ def advance_week(
     response = _sum_by(mentor, felt, n)
     response[mentee] += felt
     relief = p.reflection_relief if levers.async_reflection else 0.0
+    # in the program, no partner, sessions running: no contact sustains engagement
+    waiting = state.active & ~matched & (sessions > 0)
     state.engagement += (
         p.engagement_response * response
         - p.missed_penalty * (1.0 - relief) * missed_sessions
+        - p.waiting_penalty * waiting
         - p.monotony
         * (1.0 - levers.activity_variety)
         * np.minimum(pair_weeks / p.monotony_weeks, 1.0)

@@ -710,6 +710,17 @@ class Dynamics(_Strict):
         S000 + " (reflective practices); tried 0.25-0.75",
         (0.25, 0.75),
     )
+    waiting_penalty: float = _param(
+        0.03,
+        0,
+        0.5,
+        "engagement lost per week by a student in the program who waits for a partner",
+        "per week",
+        "assumption",
+        S000 + " (regular contact sustains engagement: a student waiting for a partner has "
+        "none); size assumed: one missed session's worth a week, tried 0-0.06",
+        (0.0, 0.06),
+    )
     # the school year without (and around) the program
     drift: float = _param(
         0.0325,
@@ -874,6 +885,21 @@ class Dynamics(_Strict):
         "assumption",
         "Grossman & Rhodes 2002 (scholastic competence fell with self-worth); tried 0.25-1",
         (0.25, 1.0),
+    )
+    checkin_reengagement: float = _param(
+        0.005,
+        0,
+        0.5,
+        "engagement a check-in restores to each student of a pair it rates poor, at full "
+        "coordinator response",
+        "per check-in",
+        "assumption",
+        "direction measured: the frequency of ongoing support contacts was the strongest "
+        "predictor of fewer premature closures across 1,451 programs (McQuillin & Lyons "
+        "2021); seed 000 (regular check-ins, safe avenues to escalate concerns); size "
+        "assumed: weekly check-ins with a strong response then close 0-12 points fewer "
+        "matches early than none (default about 6), tried 0-0.01",
+        (0.0, 0.01),
     )
     poor_quality: float = _param(
         0.4,

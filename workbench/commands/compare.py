@@ -76,13 +76,9 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.level < 1:  # also refuses nan
         raise SweepError(f"--level {args.level}: must be between 0 and 1")
     if args.worlds is not None:
-        from workbench.worlds.plausible import most_worlds
+        from workbench.worlds.plausible import check_world_count
 
-        if not 2 <= args.worlds <= most_worlds():
-            raise SweepError(
-                f"--worlds {args.worlds}: give from 2 to {most_worlds():,} plausible worlds "
-                "(the screened worlds that ship with the package; docs/worlds.md)"
-            )
+        check_world_count(args.worlds, "--worlds ")
     if args.worlds is not None and not args.reference:
         raise SweepError("--worlds needs --reference PARAMETER=VALUE: the policy to judge against")
     if args.week < -1:

@@ -6,8 +6,6 @@ import argparse
 import os
 from pathlib import Path
 
-#: Most worlds the command runs (each world is a copy of the cohort in one model).
-MAX_WORLDS = 5000
 #: Most copies of the cohort per world.
 MAX_REPLICATIONS = 100
 #: Most assumptions a verdict is knocked out on (each costs two runs of 40 worlds per design).
@@ -82,14 +80,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     from workbench.errors import WorkbenchError
     from workbench.output import atomic_files
-    from workbench.worlds.plausible import most_worlds
+    from workbench.worlds.plausible import check_world_count
 
-    most = min(MAX_WORLDS, most_worlds())
-    if not 2 <= args.worlds <= most:
-        raise WorkbenchError(
-            f"--worlds {args.worlds}: must be from 2 to {most:,} (the screened plausible "
-            "worlds that ship with the package; docs/worlds.md)"
-        )
+    check_world_count(args.worlds, "--worlds ")
     if args.seed is not None and args.seed < 0:
         raise WorkbenchError(f"--seed {args.seed}: must be 0 or more")
     if not 1 <= args.replications <= MAX_REPLICATIONS:

@@ -61,9 +61,13 @@ POSTERIOR = "posterior (joint)"
 HYPERCUBE = "Latin hypercube over the plausible range"
 BALANCED = "variants balanced across worlds"
 FIXED = "set to one value in every world"
-#: Assumptions added after world sets were first published, drawn in a hypercube of their
-#: own (a later stream of the same seed) so that the worlds drawn before keep every value.
-DRAWN_LATER: tuple[str, ...] = ("planb_harm_share",)
+#: Assumptions added after world sets were first published, one batch per addition, each
+#: drawn in a hypercube of its own (a later stream of the same seed) so that the worlds
+#: drawn before keep every value.
+DRAWN_LATER: tuple[tuple[str, ...], ...] = (
+    ("planb_harm_share",),
+    ("waiting_penalty", "checkin_reengagement"),
+)
 #: The structural (non-numeric) parameters that worlds draw, with their variants.
 STRUCTURAL = ("identity",)
 
@@ -132,9 +136,7 @@ class PlausibleWorlds:
         rng
             Seed of the draws (see :mod:`workbench.seeding`).
         """
-        if int(n) < 2:
-            raise ValueError(f"plausible worlds: n must be at least 2, got {n}")
-        n = int(n)
+        n = check_world_count(int(n))
         pool, facts = load_screened()
         kept = pool[pool["kept"]]
         variants = plausible("identity")
@@ -144,12 +146,6 @@ class PlausibleWorlds:
         for variant in variants:
             among = np.flatnonzero(kept["identity"].to_numpy() == variant)
             count = int(wanted.get(variant, 0))
-            if count > len(among):
-                raise WorkbenchError(
-                    f"plausible worlds: {n} asked for, but at most {most_worlds()} screened "
-                    f"worlds ship with the package ({len(among)} with identity {variant!r}); "
-                    f"ask for {most_worlds()} or fewer"
-                )
             rows.extend(among[pick.choice(len(among), size=count, replace=False)])
         chosen = kept.iloc[order.permutation(np.asarray(rows, dtype=np.intp))]
         drawn = [name for name in Dynamics.model_fields if name in facts["how"]]
@@ -201,7 +197,7 @@ class PlausibleWorlds:
             raise ValueError(f"plausible worlds: n must be at least 2, got {n}")
         n = int(n)
         samples = load_posterior() if posterior is None else posterior
-        pick, cube, order, later = as_rng(rng).spawn(4)
+        pick, cube, order, *later = as_rng(rng).spawn(3 + len(DRAWN_LATER))
         columns: dict[str, np.ndarray] = {}
         how: dict[str, str] = {}
         rows = pick.choice(len(samples), size=n, replace=n > len(samples))
@@ -213,9 +209,9 @@ class PlausibleWorlds:
             for name in NUMERIC
             if name not in columns and basis(name) in ("calibrated", "assumption")
         ]
-        first = [name for name in ranged if name not in DRAWN_LATER]
-        added = [name for name in ranged if name in DRAWN_LATER]
-        for names, stream in ((first, cube), (added, later)):
+        added = [[name for name in ranged if name in batch] for batch in DRAWN_LATER]
+        first = [name for name in ranged if not any(name in batch for batch in DRAWN_LATER)]
+        for names, stream in zip([first, *added], [cube, *later], strict=True):
             if not names:
                 continue
             unit = qmc.LatinHypercube(d=len(names), rng=stream).random(n)
@@ -403,6 +399,29 @@ def load_screened() -> tuple[pd.DataFrame, dict[str, Any]]:
     """
     table, facts = _screened_files()
     return table.copy(), copy.deepcopy(facts)
+
+
+def check_world_count(n: int, name: str = "plausible worlds: n=") -> int:
+    """``n`` if :meth:`PlausibleWorlds.default` can draw that many worlds, else a one-line error.
+
+    ``name`` starts the message (the CLIs give ``"--worlds "``).
+
+    Examples
+    --------
+    >>> check_world_count(200)
+    200
+    >>> check_world_count(1, "--worlds ")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.WorkbenchError: --worlds 1: must be from 2 to ...
+    """
+    most = most_worlds()
+    if not 2 <= n <= most:
+        raise WorkbenchError(
+            f"{name}{n}: must be from 2 to {most:,}, the screened plausible worlds that ship "
+            f"with the package (docs/worlds.md); ask for {most:,} or fewer"
+        )
+    return n
 
 
 def most_worlds() -> int:
