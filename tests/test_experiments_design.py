@@ -203,7 +203,8 @@ def test_bundled_sweep_files_are_valid(name) -> None:
 
 def test_the_sweep_hash_is_the_one_stores_were_made_with() -> None:
     """The hash changes only when the runs would: validating with pydantic kept it; model v2
-    changed the scenarios' defaults (and so their runs), so v1 stores are not resumed."""
+    changed the scenarios' defaults (and so their runs), so v1 stores are not resumed; so did
+    the check-in rules (waiting_penalty, checkin_reengagement: stop 25)."""
     s = SweepSpec.from_dict(
         {
             "fixed": SMALL,
@@ -216,10 +217,11 @@ def test_the_sweep_hash_is_the_one_stores_were_made_with() -> None:
             "seed": 9,
         }
     )
-    assert s.hash() == "f214dd0c5aa6fc4b"  # model v2 defaults (was 48c23f248a32b6f0 in v1)
+    # check-in rules (was f214dd0c5aa6fc4b in model v2, 48c23f248a32b6f0 in v1)
+    assert s.hash() == "b2e91c7dcb8d7c21"
     for name, expected in (
-        ("sweep_policies", "8a20cef7788aefe4"),
-        ("sweep_levers_lhs", "acf55da59134368d"),
-        ("sweep_sensitivity", "b01dcdfb2a6e9519"),
+        ("sweep_policies", "577ac2c60f6113ac"),
+        ("sweep_levers_lhs", "32fcb52fbd48e79a"),
+        ("sweep_sensitivity", "330204d2852a51d4"),
     ):
         assert load_sweep(f"scenarios/{name}.toml").hash() == expected

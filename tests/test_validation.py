@@ -246,10 +246,12 @@ ROLE_MODEL_ON = {"identity": "role_model"}
         (
             "best_practices",
             {},
-            {"quality_training": 0.0, "supervision_boost": 0.0},
+            # training, supervision and the check-ins' re-engagement: the practices it varies
+            {"quality_training": 0.0, "supervision_boost": 0.0, "checkin_reengagement": 0.0},
             "practices_gain",
         ),
         ("closure_risk", {}, {"barrier_penalty": 0.0}, "risk_gradient"),
+        ("ongoing_support", {}, {"checkin_reengagement": 0.0}, "closure_drop"),
         (
             "same_identity_mentor",
             {},

@@ -26,6 +26,7 @@ from workbench.worlds import PlausibleWorlds, verdict
 from workbench.worlds.plausible import HYPERCUBE, basis
 
 ROOT = Path(__file__).parents[1]
+#: question -> (design A, design B[, settings changed in design B]), scenario file stems
 QUESTIONS = {
     "rotate every 6 weeks vs stay": ("rotation_periodic", "baseline"),
     "Plan B vs no Plan B": ("plan_b", "baseline"),
@@ -33,6 +34,7 @@ QUESTIONS = {
     "cross-group vs alike pairs": ("matching_cross_group", "matching_affinity"),
     "cross-age vs same-age peers": ("policy_cross_age", "policy_peer"),
     "the program vs no program": ("baseline", "no_program"),
+    "check-ins every 2 weeks vs none": ("baseline", "baseline", {"levers.checkin_every_weeks": 0}),
 }
 OUTCOMES = ["belonging", "confidence", "retention", "enrolled", "belonging_gap:first_gen"]
 
@@ -45,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     worlds = PlausibleWorlds.default(n=args.worlds, rng=0)
     every = [n for n, how in worlds.how.items() if how == HYPERCUBE and basis(n) == "assumption"]
     tables, lost = [], 0
-    for question, (a, b) in QUESTIONS.items():
+    for question, (a, b, *changed) in QUESTIONS.items():
         designs = [load_scenario(ROOT / "scenarios" / f"{name}.toml") for name in (a, b)]
+        if changed:  # design B is a scenario with some settings changed
+            designs[1] = designs[1].with_overrides({**changed[0], "name": question})
         v = verdict(
             *designs,
             worlds,

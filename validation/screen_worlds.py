@@ -1,6 +1,6 @@
 """Screen candidate plausible worlds against the calibration cases; write the shipped pool.
 
-Usage, from the repository root (about 20 minutes on two cores)::
+Usage, from the repository root (about 8 minutes on two cores)::
 
     .venv/bin/python validation/screen_worlds.py [--candidates 1200] [--workers 2]
 

@@ -385,8 +385,8 @@ SETTINGS: tuple[Setting, ...] = (
         "Weeks between check-ins",
         (
             "How often the coordinator checks in with each pair; 0 means never. "
-            "Caution: in the model, check-ins barely change who stays in the program "
-            "(a known limitation, see docs/validation.md)."
+            "Caution: how much check-ins keep students in the program rests on assumed "
+            "sizes, and in the model they do not raise belonging (see docs/validation.md)."
         ),
         _RUN,
         "int",
