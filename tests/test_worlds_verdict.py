@@ -358,3 +358,48 @@ def test_a_knock_out_that_only_lacks_worlds_says_so_and_more_worlds_settle_it() 
     assert not many.knockouts["reverses"].any()
     with pytest.raises(ValueError, match="knockout_worlds"):
         _knock_out({"A": judged}, {"": None, "A": None}, worlds, 100, run, 1)
+
+
+@pytest.mark.parametrize(
+    ("verdict_word", "share", "negligible", "flips", "claim"),
+    [
+        ("holds", 0.97, 0.0, "", "holds"),
+        ("reversed", 0.02, 0.0, "", "reversed"),
+        ("uncertain", 0.92, 0.0, "", "holds"),  # too few worlds to place 92% past 90%
+        ("uncertain", 0.06, 0.0, "", "reversed"),
+        ("uncertain", 0.95, 0.0, "monotony (assumption)", None),  # the hinge is named
+        ("uncertain", 0.60, 0.0, "", None),
+        ("no real difference", 0.95, 0.95, "", None),
+    ],
+)
+def test_knock_outs_test_the_word_a_verdict_claims(verdict_word, share, negligible, flips, claim):
+    from workbench.worlds.verdict import _claim
+
+    row = pd.Series(
+        {
+            "verdict": verdict_word,
+            "share_a_better": share,
+            "share_negligible": negligible,
+            "flips_with": flips,
+        }
+    )
+    assert _claim(row) == claim
+
+
+def test_a_verdict_too_close_to_call_is_knocked_out_not_sent_for_more_worlds() -> None:
+    """Rotating every 2 weeks lowers belonging in all 20 worlds run, which 20 worlds cannot
+    place past the bar (interval up to 17%): it is knocked out all the same, and where it
+    does not stand the sentence names the assumption instead of asking for more worlds."""
+    from workbench.worlds.verdict import _claim
+
+    base = Scenario().with_overrides({"cohort.size": 60, "levers.weeks": 12})
+    rotating = base.with_overrides({"rotation.policy": "periodic", "rotation.every_weeks": 2})
+    v = verdict(rotating, base, worlds=20, outcomes=["belonging", "enrolled"], knockouts=1)
+    plain = verdict(rotating, base, worlds=20, outcomes=["belonging", "enrolled"], knockouts=0)
+    claimed = {o for o, row in plain.table.iterrows() if _claim(row) is not None}
+    assert set(v.knockouts["outcome"]) == claimed
+    for outcome in claimed - set(v.knockouts.query("reverses")["outcome"]):
+        assert v.table.loc[outcome, "reading"] == plain.table.loc[outcome, "reading"]
+    for outcome in set(v.knockouts.query("reverses")["outcome"]):
+        assert "run more worlds" not in v.table.loc[outcome, "reading"]
+        assert "(an assumption) at the" in v.table.loc[outcome, "reading"]

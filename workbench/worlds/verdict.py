@@ -196,7 +196,11 @@ class Verdict:
         if self.knockouts is None:
             return []
         if self.knockouts.empty:
-            return ["", "Knock-outs: no verdict held or was reversed, so none were run."]
+            return [
+                "",
+                "Knock-outs: no verdict held or was reversed (nor would have with more "
+                "worlds), so none were run.",
+            ]
         lines = [
             "",
             f"Knock-outs (an assumption set to an end of its plausible range in "
@@ -461,7 +465,8 @@ def verdict(
         Processes the designs run in at once (each design is one stacked run;
         results do not depend on it).
     knockouts
-        For each outcome judged *holds* or *reversed*, also set each of its
+        For each outcome judged *holds* or *reversed* (or that would be, but the
+        worlds run cannot place its share past the bar), also set each of its
         ``knockouts`` most influential assumptions (by rank correlation with the
         difference over the worlds) to either end of its plausible range, in
         ``knockout_worlds`` worlds, as a reviewer's knock-out would: a verdict
@@ -609,10 +614,13 @@ def _knock_out(
 ) -> dict[str, Verdict]:
     """Re-judge confident verdicts with their top assumptions at the ends of their ranges."""
     wanted: dict[str, dict[str, list[str]]] = {}  # design -> outcome -> parameters
+    claims: dict[tuple[str, str], str] = {}  # the word each knocked verdict would say
     for name, v in out.items():
         for outcome, row in v.table.iterrows():
-            if row["verdict"] in ("holds", "reversed"):
+            claim = _claim(row)
+            if claim is not None:
                 wanted.setdefault(name, {})[outcome] = _influential(v, outcome, count)
+                claims[name, outcome] = claim
     knocks = sorted({p for outcomes in wanted.values() for ps in outcomes.values() for p in ps})
     if not knocks:
         return {name: replace(v, knockouts=_knockout_frame([])) for name, v in out.items()}
@@ -634,10 +642,10 @@ def _knock_out(
                     wins = signed.to_numpy() > 0
                     share = float(np.mean(wins))
                     low, high = share_interval(int(wins.sum()), len(wins))
-                    word_now = out[name].table.loc[outcome, "verdict"]
                     # the word no longer stands there, by the verdict's own rule: the
                     # share's interval does not clear HOLDS (REVERSED)
-                    reverses = low < HOLDS if word_now == "holds" else high > REVERSED
+                    claim = claims[name, outcome]
+                    reverses = low < HOLDS if claim == "holds" else high > REVERSED
                     rows[name].append(
                         {
                             "outcome": outcome,
@@ -652,6 +660,21 @@ def _knock_out(
                         }
                     )
     return {name: _with_knockouts(v, _knockout_frame(rows[name])) for name, v in out.items()}
+
+
+def _claim(row: pd.Series) -> str | None:
+    """The word a knock-out tests: *holds* or *reversed*, or None when there is none.
+
+    A verdict uncertain only because the worlds run cannot place its share past
+    the bar (no assumption named) is knocked out too: if it hinges on an
+    assumption, "run more worlds" would be the wrong advice.
+    """
+    if row["verdict"] in ("holds", "reversed"):
+        return str(row["verdict"])
+    would = word(float(row["share_a_better"]), float(row["share_negligible"]))
+    if row["verdict"] == "uncertain" and would in ("holds", "reversed") and not row["flips_with"]:
+        return would
+    return None
 
 
 def _knockout_frame(rows: list[dict]) -> pd.DataFrame:
@@ -673,7 +696,7 @@ def _with_knockouts(v: Verdict, knockouts: pd.DataFrame) -> Verdict:
     """``v`` with its knock-out table; an outcome that reverses in one becomes uncertain."""
     table = v.table.copy()
     a, b = v.names
-    for outcome, found in knockouts[knockouts["reverses"]].groupby("outcome", sort=False):
+    for outcome, found in knockouts[knockouts["reverses"].astype(bool)].groupby("outcome", sort=False):
         spec = parse_outcome(outcome)
         up, down = _verbs(spec)
         share = float(table.loc[outcome, "share_a_better"])
