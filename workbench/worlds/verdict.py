@@ -696,7 +696,9 @@ def _with_knockouts(v: Verdict, knockouts: pd.DataFrame) -> Verdict:
     """``v`` with its knock-out table; an outcome that reverses in one becomes uncertain."""
     table = v.table.copy()
     a, b = v.names
-    for outcome, found in knockouts[knockouts["reverses"].astype(bool)].groupby("outcome", sort=False):
+    for outcome, found in knockouts[knockouts["reverses"].astype(bool)].groupby(
+        "outcome", sort=False
+    ):
         spec = parse_outcome(outcome)
         up, down = _verbs(spec)
         share = float(table.loc[outcome, "share_a_better"])
