@@ -29,18 +29,22 @@ from workbench.scenario import BASES, PISA_SES_GAP, Dynamics, Scenario
 from workbench.simulation import run_scenario, simulate
 
 
-def _pair_state(scenario: Scenario, closures: tuple[int, int] = (0, 0)) -> CohortState:
-    """Two students (0 mentor, 1 mentee) in one alive link, belonging 0.6."""
+def _pair_state(
+    scenario: Scenario, closures: tuple[int, int] = (0, 0), waiting: int = 0
+) -> CohortState:
+    """Two students (0 mentor, 1 mentee) in one alive link, belonging 0.6, engagement 0.7;
+    ``waiting`` more mentees in the program without a partner."""
+    n = 2 + waiting
     state = CohortState.start(
-        np.array([0.6, 0.6]),
-        np.array([0.6, 0.6]),
-        np.array([0.7, 0.7]),
-        np.full((2, 1), 0.5),
-        np.zeros((2, 4), bool),
-        np.array(["mentor", "mentee"]),
+        np.full(n, 0.6),
+        np.full(n, 0.6),
+        np.full(n, 0.7),
+        np.full((n, 1), 0.5),
+        np.zeros((n, 4), bool),
+        np.array(["mentor", "mentee"] + ["mentee"] * waiting),
         scenario,
     )
-    state.closures[:] = closures
+    state.closures[:2] = closures
     state.links.append(mentor=np.array([0]), mentee=np.array([1]))
     return state
 
@@ -69,21 +73,6 @@ def test_an_ending_costs_what_its_kind_says(reason: str) -> None:
     )
 
 
-def _three_students(scenario: Scenario) -> CohortState:
-    """Students 0 and 1 in an alive link, student 2 in the program waiting for a partner."""
-    state = CohortState.start(
-        np.full(3, 0.6),
-        np.full(3, 0.6),
-        np.full(3, 0.7),
-        np.full((3, 1), 0.5),
-        np.zeros((3, 4), bool),
-        np.array(["mentor", "mentee", "mentee"]),
-        scenario,
-    )
-    state.links.append(mentor=np.array([0]), mentee=np.array([1]))
-    return state
-
-
 @pytest.mark.parametrize("penalty", [0.0, 0.02, 0.05])
 def test_a_student_waiting_for_a_partner_loses_waiting_penalty_a_week(penalty) -> None:
     """The waiting student has no meetings, missed sessions or pair: only the penalty moves
@@ -91,7 +80,7 @@ def test_a_student_waiting_for_a_partner_loses_waiting_penalty_a_week(penalty) -
     scenario = Scenario().with_overrides(
         {"dynamics.waiting_penalty": penalty, "dynamics.dropout_hazard": 0.0}
     )
-    state = _three_students(scenario)
+    state = _pair_state(scenario, waiting=1)
     for week in (1, 2, 3):
         advance_week(state, scenario, week, np.random.default_rng(week))
     assert state.engagement[2] == pytest.approx(0.7 - 3 * penalty)
@@ -105,12 +94,12 @@ def test_a_waiting_student_below_the_threshold_can_now_leave() -> None:
     scenario = Scenario().with_overrides(
         {"dynamics.waiting_penalty": 0.5, "dynamics.dropout_hazard": 1.0}
     )
-    state = _three_students(scenario)
+    state = _pair_state(scenario, waiting=1)
     state.engagement[2] = 0.4
     advance_week(state, scenario, 1, np.random.default_rng(0))
     assert state.engagement[2] == 0.0 and not state.active[2] and state.dropped_week[2] == 1
     still = Scenario().with_overrides({"dynamics.waiting_penalty": 0.0})
-    state = _three_students(still)
+    state = _pair_state(still, waiting=1)
     for week in range(1, 30):
         advance_week(state, still, week, np.random.default_rng(week))
     assert state.active[2] and state.engagement[2] == pytest.approx(0.7)
@@ -123,11 +112,11 @@ def test_a_checkin_gives_the_students_of_a_poor_pair_their_lift(response, lift) 
     scenario = Scenario().with_overrides(
         {"levers.coordinator_response": response, "dynamics.checkin_reengagement": lift}
     )
-    state = _three_students(scenario)
+    state = _pair_state(scenario, waiting=1)
     checkin(state, scenario)
     np.testing.assert_allclose(state.engagement, [0.7 + response * lift] * 2 + [0.7])
     assert state.links.boost.tolist() == [response]
-    good = _three_students(scenario)
+    good = _pair_state(scenario, waiting=1)
     good.links.checkin_sum[:] = 0.9
     good.links.checkin_count[:] = 1
     checkin(good, scenario)
